@@ -1,0 +1,129 @@
+"""The validation report: the data's counts against the plan's, and the plan's own inconsistencies."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from geo.plan import PlanData, default_data_dir, read_plan
+from geo.schema import (
+    ATTACHMENT1_CHECKED_ROWS, ENCODED_TRANSPORT_BY_CATEGORY, PLAN_BLOCKS_BY_DISTRICT, PLAN_CONTINUING_ROADS_STATED,
+    PLAN_DISTRICTS, PLAN_RING_ROAD_TASKS_BY_DISTRICT, PLAN_TASK_TOTAL, PLAN_TIER_COUNTS, PLAN_TRANSPORT_TOTAL, TIERS,
+)
+from geo.validate import Problem
+
+
+def validation_report(data_dir: Path | str | None = None) -> dict:
+    """Check the data in ``data_dir`` and describe it against the plan.
+
+    Returns
+    -------
+    dict
+        ``valid``, ``data_dir``, ``counts`` (per layer: expected and found, in total and by group), ``tiers``,
+        ``findings`` (the plan's internal inconsistencies: facts, not failures) and ``problems`` (failures).
+    """
+    directory = Path(data_dir) if data_dir is not None else default_data_dir()
+    data, problems = read_plan(directory)
+    counts: dict = {}
+    tiers: dict = {}
+    if data is not None:
+        counts, count_problems = _count_checks(data)
+        problems = problems + count_problems
+        tiers = _tier_summary(data)
+    return {
+        "valid": not problems,
+        "data_dir": str(directory),
+        "counts": counts,
+        "tiers": tiers,
+        "findings": plan_findings(data),
+        "problems": [p.to_dict() for p in problems],
+    }
+
+
+def _compare(layer: str, group: str, expected: dict[str, int], found: Counter) -> tuple[dict, list[Problem]]:
+    rows = {key: {"expected": expected.get(key, 0), "found": found.get(key, 0)} for key in {*expected, *found}}
+    ordered = dict(sorted(rows.items(), key=lambda kv: list(expected).index(kv[0]) if kv[0] in expected else 99))
+    problems = [Problem(f"{layer}.geojson", None, group, f"{key}: the plan has {row['expected']}, "
+                                                        f"the data has {row['found']}")
+                for key, row in ordered.items() if row["expected"] != row["found"]]
+    summary = {"expected": sum(expected.values()), "found": sum(found.values()), f"by_{group}": ordered}
+    return summary, problems
+
+
+def _count_checks(data: PlanData) -> tuple[dict, list[Problem]]:
+    blocks, block_problems = _compare("blocks", "district", PLAN_BLOCKS_BY_DISTRICT, Counter(data.blocks["district"]))
+    items = data.roads[data.roads["category"] != "ring"]
+    roads, road_problems = _compare("roads", "category", ENCODED_TRANSPORT_BY_CATEGORY, Counter(items["category"]))
+    roads["plan_total"] = PLAN_TRANSPORT_TOTAL
+    roads["ring_segments"] = int((data.roads["category"] == "ring").sum())
+    expected_tasks = {d: PLAN_BLOCKS_BY_DISTRICT[d] + PLAN_RING_ROAD_TASKS_BY_DISTRICT[d] for d in PLAN_DISTRICTS}
+    tasks, task_problems = _compare("tasks", "district", expected_tasks, Counter(data.tasks["district"]))
+    ring_tasks = data.tasks[data.tasks["kind"] == "ring_road"]
+    ring_summary, ring_problems = _compare("tasks", "district", PLAN_RING_ROAD_TASKS_BY_DISTRICT,
+                                           Counter(ring_tasks["district"]))
+    tasks["ring_road_tasks"] = ring_summary
+    problems = block_problems + road_problems + task_problems + ring_problems
+    if tasks["found"] != PLAN_TASK_TOTAL:
+        problems.append(Problem("tasks.geojson", None, "count",
+                                f"the plan has {PLAN_TASK_TOTAL} tasks, the data has {tasks['found']}"))
+    if len(items) != PLAN_TRANSPORT_TOTAL:
+        problems.append(Problem("roads.geojson", None, "count", f"the plan has {PLAN_TRANSPORT_TOTAL} transport "
+                                                                f"items, the data has {len(items)}"))
+    return {"blocks": blocks, "roads": roads, "tasks": tasks}, problems
+
+
+def _tier_summary(data: PlanData) -> dict:
+    found = Counter(t for t in data.blocks["tier"] if t is not None)
+    unset = int(data.blocks["tier"].isna().sum())
+    by_tier = {tier: {"expected": PLAN_TIER_COUNTS[tier], "found": found.get(tier, 0)} for tier in TIERS}
+    complete = unset == 0 and all(row["expected"] == row["found"] for row in by_tier.values())
+    note = ("every block has its tier as the plan asks" if complete else
+            f"{unset} of {len(data.blocks)} blocks have no tier yet: the plan asks for 4/6/3 but does not say "
+            "which block is which; planners set them")
+    return {"by_tier": by_tier, "unset": unset, "matches_plan": complete, "note": note}
+
+
+def plan_findings(data: PlanData | None) -> list[dict]:
+    """The plan's own internal inconsistencies, computed from its transcribed numbers (and the encoded roads)."""
+    findings = []
+    if data is not None:
+        named = int((data.roads["category"] == "road_continuing").sum())
+        if named != PLAN_CONTINUING_ROADS_STATED:
+            findings.append({
+                "id": "continuing-roads-named",
+                "where": "附件2 二、交通路网建设 第2行",
+                "message": f"the plan says {PLAN_CONTINUING_ROADS_STATED} continuing roads (续建10条) but names "
+                           f"{named}; the data holds the {named} named roads",
+                "stated": PLAN_CONTINUING_ROADS_STATED, "found": named,
+            })
+    for row in ATTACHMENT1_CHECKED_ROWS:
+        park_sum = sum(row.per_park)
+        if park_sum != row.table_total or row.table_total != row.text_value:
+            findings.append({
+                "id": f"attachment1-{row.label}",
+                "where": f"附件1 vs {row.text_ref}",
+                "message": f"{row.label}: Attachment 1 gives a total of {row.table_total:g} (parks sum to "
+                           f"{park_sum:g}) while the text asks for {row.text_value:g}",
+                "stated": row.text_value, "found": row.table_total,
+            })
+    return findings
+
+
+def format_report(report: dict) -> str:
+    """Render a validation report as readable text."""
+    lines = [f"Data: {report['data_dir']}"]
+    for layer, summary in report["counts"].items():
+        lines.append(f"{layer}: {summary['found']} (plan: {summary['expected']})")
+        group = next(k for k in summary if k.startswith("by_"))
+        lines += [f"    {key}: {row['found']} (plan: {row['expected']})" for key, row in summary[group].items()]
+    if report["tiers"]:
+        tiers = report["tiers"]
+        counts = ", ".join(f"{t} {r['found']}/{r['expected']}" for t, r in tiers["by_tier"].items())
+        lines.append(f"tiers: {counts}; {tiers['note']}")
+    lines.append(f"Findings in the plan itself ({len(report['findings'])}; facts, not failures):")
+    lines += [f"  * {f['where']}: {f['message']}" for f in report["findings"]]
+    if report["valid"]:
+        lines.append("VALID: every layer matches its schema and the plan's counts.")
+    else:
+        lines.append(f"INVALID: {len(report['problems'])} problem(s):")
+        lines += [f"  - {Problem(**p)}" for p in report["problems"]]
+    return "\n".join(lines)

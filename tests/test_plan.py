@@ -1,0 +1,99 @@
+"""Loading the plan's layers, and the shipped data itself."""
+from __future__ import annotations
+
+import pytest
+import shapely
+
+from geo.errors import CorridorError, UnknownItem, ValidationError
+from geo.plan import default_data_dir, load_plan, reference_points
+from geo.schema import METRIC_CRS, PLAN_DISTRICTS
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_plan()
+
+
+def test_load_plan_raises_once_with_every_problem(write_layers):
+    def modify(layers):
+        del layers["blocks"]["features"][0]["properties"]["name_en"]
+        layers["tasks"]["features"][0]["properties"]["kind"] = "river"
+    with pytest.raises(ValidationError, match=r"2 validation problem\(s\)") as info:
+        load_plan(write_layers(modify))
+    assert isinstance(info.value, ValueError) and isinstance(info.value, CorridorError)
+    assert {p.field for p in info.value.problems} == {"name_en", "kind"}
+
+
+def test_tiny_plan_loads_as_wgs84_geodataframes(write_layers):
+    data = load_plan(write_layers())
+    for layer in (data.blocks, data.roads, data.tasks, data.districts):
+        assert layer.crs.to_epsg() == 4326
+    assert list(data.ring["id"]) == ["RING-N", "RING-E", "RING-S", "RING-W"]
+    assert data.blocks.loc[0, "tier"] is None
+    assert data.item("E02")["kind"] == "ring_road"
+    with pytest.raises(UnknownItem, match="no block, road or task has id 'B99'"):
+        data.item("B99")
+
+
+def test_data_dir_from_environment(monkeypatch, write_layers):
+    folder = write_layers()
+    monkeypatch.setenv("CORRIDOR_DATA_DIR", str(folder))
+    assert default_data_dir() == folder
+    assert len(load_plan().blocks) == 1
+
+
+def test_shipped_data_is_valid(shipped):
+    assert len(shipped.blocks) == 13
+    assert len(shipped.roads[shipped.roads["category"] != "ring"]) == 17
+    assert len(shipped.tasks) == 76
+
+
+def test_shipped_blocks_follow_the_plan(shipped):
+    blocks = shipped.blocks.set_index("id")
+    assert blocks.loc["B01", "name"] == "温州国际未来科技岛"
+    assert blocks.loc["B13", "name"] == "中国·温州安全（应急）产业园"
+    assert blocks.loc["B13", "district"] == "瓯江口产业集聚区"
+    new = set(blocks.index[blocks["new_in_2021"].astype(bool)])
+    assert set(blocks.loc[sorted(new), "name"]) == {"乐清智能电气小镇", "瑞安罗阳未来科技城核心区", "文昌创客小镇",
+                                                    "温州国际未来科技岛"}
+    assert blocks["tier"].isna().all()
+
+
+def test_shipped_blocks_are_plausible_polygons(shipped):
+    metric = shipped.blocks.to_crs(METRIC_CRS)
+    areas_km2 = metric.area / 1e6
+    assert areas_km2.between(0.5, 3.0).all(), areas_km2.to_dict()
+    # not circles: a circle's isoperimetric quotient is 1
+    quotient = 4 * 3.141592653589793 * metric.area / metric.length ** 2
+    assert (quotient < 0.97).all()
+
+
+def test_shipped_geometries_valid_and_inside_their_district(shipped):
+    areas = shipped.districts.set_index("name").to_crs(METRIC_CRS).geometry
+    for layer in (shipped.blocks, shipped.tasks):
+        metric = layer.to_crs(METRIC_CRS)
+        assert metric.is_valid.all()
+        for fid, district, geometry in zip(metric["id"], metric["district"], metric.geometry):
+            assert geometry.difference(areas[district].buffer(200)).is_empty, fid
+    assert set(PLAN_DISTRICTS) <= set(shipped.districts["name"])
+
+
+def test_shipped_ring_is_a_closed_loop_of_about_39_km(shipped):
+    ring = shipped.ring.to_crs(METRIC_CRS)
+    merged = shapely.line_merge(shapely.union_all(ring.geometry))
+    assert merged.geom_type == "LineString" and merged.is_ring
+    assert ring.length.sum() / 1000 == pytest.approx(39, rel=0.15)
+
+
+def test_every_feature_has_a_geometry_source(shipped):
+    for layer in (shipped.blocks, shipped.roads, shipped.tasks, shipped.districts):
+        assert layer["geometry_source"].isin(["approximate", "provisional", "surveyed"]).all()
+    ring_road_tasks = shipped.tasks[shipped.tasks["kind"] == "ring_road"]
+    assert (ring_road_tasks["geometry_source"] == "provisional").all()
+    assert ring_road_tasks["road_name"].isna().all()
+
+
+def test_reference_points_include_the_city_government():
+    points = reference_points()
+    city_hall = points[points["name"] == "温州市人民政府"].iloc[0]
+    assert (city_hall.geometry.x, city_hall.geometry.y) == pytest.approx((120.6993, 27.9938))

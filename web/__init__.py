@@ -1,0 +1,1 @@
+"""Flask application for the Daluoshan corridor map (created by :func:`create_app`)."""
