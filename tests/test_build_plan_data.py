@@ -1,0 +1,131 @@
+"""The plan-data builder: deterministic output that loads, validates and matches the plan's counts and ranges."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import shapely
+
+from geo.plan import load_plan
+from geo.schema import METRIC_CRS, PLAN_RING_ROAD_TASKS_BY_DISTRICT
+from geo.shapes import to_metric
+
+REPO = Path(__file__).resolve().parent.parent
+LAYERS = ("blocks", "roads", "tasks", "districts")
+
+
+def _load_builder():
+    spec = importlib.util.spec_from_file_location("build_plan_data", REPO / "scripts" / "build_plan_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    builder = _load_builder()
+    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
+    for out in (first, second):
+        builder.build(sources=REPO / "data" / "sources", out=out)
+    return first, second
+
+
+@pytest.fixture(scope="module")
+def plan(built):
+    return load_plan(built[0])
+
+
+def _collection(folder: Path, layer: str) -> dict:
+    return json.loads((folder / f"{layer}.geojson").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_two_runs_are_byte_identical(built, layer):
+    first, second = built
+    assert (first / f"{layer}.geojson").read_bytes() == (second / f"{layer}.geojson").read_bytes()
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_collections_carry_name_attribution_and_ids_in_order(built, layer):
+    doc = _collection(built[0], layer)
+    assert doc["name"] == layer and doc["attribution"]
+    ids = [f["properties"]["id"] for f in doc["features"]]
+    assert ids == [f["id"] for f in doc["features"]] and len(set(ids)) == len(ids)
+
+
+def test_the_shipped_data_is_what_the_builder_produces(built):
+    for layer in LAYERS:
+        assert (REPO / "data" / f"{layer}.geojson").read_bytes() == (built[0] / f"{layer}.geojson").read_bytes()
+
+
+def test_counts_match_the_plan(plan):
+    assert list(plan.blocks["id"]) == [f"B{i:02d}" for i in range(1, 14)]
+    assert plan.roads["category"].value_counts().to_dict() == {
+        "road_continuing": 8, "road_complete_2021": 7, "ring": 4, "transit": 2}
+    ring_tasks = plan.tasks[plan.tasks["kind"] == "ring_road"]
+    assert list(plan.tasks["id"]) == [f"E{i:02d}" for i in range(1, 77)]
+    assert ring_tasks["district"].value_counts().to_dict() == PLAN_RING_ROAD_TASKS_BY_DISTRICT
+    assert list(plan.districts["id"]) == ["D01", "D02", "D03", "D04", "D05", "D06", "D07", "CORRIDOR"]
+    assert "中国·温州安全（应急）产业园" in set(plan.blocks["name"])
+
+
+def test_every_geometry_is_valid(plan):
+    for layer in (plan.blocks, plan.roads, plan.tasks, plan.districts):
+        assert layer.geometry.is_valid.all() and not layer.geometry.is_empty.any()
+
+
+def test_blocks_and_tasks_lie_inside_their_district(plan):
+    areas = plan.districts.to_crs(METRIC_CRS).set_index("name").geometry
+    for layer in (plan.blocks, plan.tasks):
+        metric = layer.to_crs(METRIC_CRS)
+        outside = [fid for fid, district, geom in zip(metric["id"], metric["district"], metric.geometry)
+                   if not geom.within(areas[district].buffer(1.0))]
+        assert outside == []
+
+
+def test_block_areas_and_shapes_are_in_range(plan):
+    metric = plan.blocks.to_crs(METRIC_CRS)
+    assert metric.area.between(0.5e6, 3e6).all()
+    assert all(7 <= len(g.exterior.coords) - 1 <= 10 for g in metric.geometry)
+    assert sum(a.intersects(b) for i, a in enumerate(metric.geometry) for b in metric.geometry[i + 1:]) == 0
+
+
+def test_road_and_task_lengths_are_in_range(plan):
+    roads = plan.roads.to_crs(METRIC_CRS)
+    named = roads[roads["category"].isin(["road_complete_2021", "road_continuing"])]
+    assert named.length.between(1e3, 30e3).all()
+    bus_lines = roads.loc[roads["id"] == "R17"].geometry.iloc[0]
+    assert len(bus_lines.geoms) == 7 and all(1e3 <= line.length <= 30e3 for line in bus_lines.geoms)
+    assert len(roads.loc[roads["id"] == "R16"].geometry.iloc[0].geoms) == 5
+    tasks = plan.tasks[plan.tasks["kind"] == "ring_road"].to_crs(METRIC_CRS)
+    assert tasks.length.between(0.5e3, 3e3).all()
+    assert (tasks["geometry_source"] == "provisional").all() and tasks["road_name"].isna().all()
+    assert sum(a.intersects(b) for i, a in enumerate(tasks.geometry) for b in tasks.geometry[i + 1:]) == 0
+
+
+def test_ring_closes_exactly_and_is_about_39_km(plan):
+    ring = plan.ring.set_index("id").geometry
+    order = ["RING-N", "RING-E", "RING-S", "RING-W"]
+    for current, following in zip(order, order[1:] + order[:1]):
+        assert ring[current].coords[-1] == ring[following].coords[0]
+    assert sum(to_metric(ring[i]).length for i in order) == pytest.approx(39e3, rel=0.05)
+    assert plan.roads.set_index("id").loc["RING-S", "project_id"] == "R12"
+
+
+def test_districts_are_copied_unchanged_from_tianditu(built):
+    source = _collection(REPO / "data" / "sources", "wenzhou-districts")
+    by_name = {f["properties"]["district_name"]: f["geometry"] for f in source["features"]}
+    for feature in _collection(built[0], "districts")["features"]:
+        if feature["properties"]["kind"] == "district":
+            assert feature["geometry"] == by_name[feature["properties"]["name"]]
+            assert feature["properties"]["geometry_source"] == "surveyed"
+
+
+def test_functional_zones_contain_their_anchor_points(plan):
+    zones = plan.districts.set_index("name").geometry
+    assert zones["浙南产业集聚区"].contains(shapely.Point(120.840, 27.870))
+    assert zones["瓯江口产业集聚区"].contains(shapely.Point(120.916, 27.944))
+    assert all(10e6 < to_metric(zones[name]).area < 100e6 for name in ("浙南产业集聚区", "瓯江口产业集聚区"))
+    assert plan.corridor.intersects(shapely.Point(120.750, 27.895))
