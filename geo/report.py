@@ -6,9 +6,10 @@ from pathlib import Path
 
 from geo.plan import PlanData, default_data_dir, read_plan
 from geo.schema import (
-    ATTACHMENT1_CHECKED_ROWS, ENCODED_TRANSPORT_BY_CATEGORY, PLAN_BLOCKS_BY_DISTRICT, PLAN_CONTINUING_ROADS_STATED,
+    ENCODED_TRANSPORT_BY_CATEGORY, PLAN_BLOCKS_BY_DISTRICT, PLAN_CONTINUING_ROADS_STATED,
     PLAN_DISTRICTS, PLAN_RING_ROAD_TASKS_BY_DISTRICT, PLAN_TASK_TOTAL, PLAN_TIER_COUNTS, PLAN_TRANSPORT_TOTAL, TIERS,
 )
+from geo.targets import read_department_tasks, read_parks, read_targets, target_findings
 from geo.validate import Problem
 
 
@@ -29,12 +30,18 @@ def validation_report(data_dir: Path | str | None = None) -> dict:
         counts, count_problems = _count_checks(data)
         problems = problems + count_problems
         tiers = _tier_summary(data)
+    targets, target_problems = read_targets(directory)
+    department_tasks, task_problems = read_department_tasks(directory)
+    parks, park_problems = read_parks(directory, areas=data.districts if data is not None else None)
+    problems = problems + target_problems + task_problems + park_problems
+    counts["targets"] = {"rows": len(targets), "department_tasks": len(department_tasks),
+                         "parks": 0 if parks is None else len(parks)}
     return {
         "valid": not problems,
         "data_dir": str(directory),
         "counts": counts,
         "tiers": tiers,
-        "findings": plan_findings(data),
+        "findings": plan_findings(data) + target_findings(targets),
         "problems": [p.to_dict() for p in problems],
     }
 
@@ -83,7 +90,10 @@ def _tier_summary(data: PlanData) -> dict:
 
 
 def plan_findings(data: PlanData | None) -> list[dict]:
-    """The plan's own internal inconsistencies, computed from its transcribed numbers (and the encoded roads)."""
+    """The transport battle's inconsistency: continuing roads stated against those the plan names.
+
+    Attachment 1's inconsistencies come from :func:`geo.targets.target_findings`.
+    """
     findings = []
     if data is not None:
         named = int((data.roads["category"] == "road_continuing").sum())
@@ -95,16 +105,6 @@ def plan_findings(data: PlanData | None) -> list[dict]:
                            f"{named}; the data holds the {named} named roads",
                 "stated": PLAN_CONTINUING_ROADS_STATED, "found": named,
             })
-    for row in ATTACHMENT1_CHECKED_ROWS:
-        park_sum = sum(row.per_park)
-        if park_sum != row.table_total or row.table_total != row.text_value:
-            findings.append({
-                "id": f"attachment1-{row.label}",
-                "where": f"附件1 vs {row.text_ref}",
-                "message": f"{row.label}: Attachment 1 gives a total of {row.table_total:g} (parks sum to "
-                           f"{park_sum:g}) while the text asks for {row.text_value:g}",
-                "stated": row.text_value, "found": row.table_total,
-            })
     return findings
 
 
@@ -112,6 +112,10 @@ def format_report(report: dict) -> str:
     """Render a validation report as readable text."""
     lines = [f"Data: {report['data_dir']}"]
     for layer, summary in report["counts"].items():
+        if layer == "targets":
+            lines.append(f"targets: {summary['rows']} Attachment 1 rows, {summary['department_tasks']} department "
+                         f"task items, {summary['parks']} parks")
+            continue
         lines.append(f"{layer}: {summary['found']} (plan: {summary['expected']})")
         group = next(k for k in summary if k.startswith("by_"))
         lines += [f"    {key}: {row['found']} (plan: {row['expected']})" for key, row in summary[group].items()]

@@ -135,25 +135,3 @@ ROAD_GEOMETRY_BY_CATEGORY: dict[str, tuple[str, ...]] = {
     "transit": LINEAR + ("Point", "MultiPoint"),
 }
 TASK_GEOMETRY_BY_KIND: dict[str, tuple[str, ...]] = {"block": POLYGONAL, "ring_road": LINEAR}
-
-
-@dataclass(frozen=True)
-class TargetRow:
-    """A row of Attachment 1 whose numbers can be checked against the plan's text."""
-
-    label: str
-    per_park: tuple[float, ...]
-    table_total: float
-    text_value: float
-    text_ref: str
-
-
-# Attachment 1 (per park: 高新区, 高教园, 乐清园, 瑞安园, 浙南园, 瓯江口园) against section 二(一) items 3 and 4.
-ATTACHMENT1_CHECKED_ROWS: tuple[TargetRow, ...] = (
-    TargetRow("招引落地创新型重大项目（个）", (10, 10, 19, 10, 10, 6), 65, 60, "二(一)3(1): 创新型重大项目60个以上"),
-    TargetRow("引育高水平创新团队（个）", (2, 2, 2, 2, 2, 1), 11, 8, "二(一)4(3): 高水平创新团队8个以上"),
-    TargetRow("引育领军型人才创业项目（个）", (3, 3, 3, 3, 3, 1), 16, 12, "二(一)4(3): 领军型人才创业项目12个以上"),
-    TargetRow("海内外高层次创新创业人才（人）", (288, 500, 215, 208, 180, 17), 1408, 1400,
-              "二(一)4(3): 海内外高层次人才1400人以上"),
-    TargetRow("其中博士（人）", (38, 100, 15, 13, 10, 2), 178, 170, "二(一)4(3): 其中博士170人以上"),
-)
