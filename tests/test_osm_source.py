@@ -1,0 +1,166 @@
+"""Tests for geo.osm_source: drivable filter, graph conversion, and the download path (offline and local)."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from geo.errors import DataFileError, InvalidGeometry, NetworkSourceError, NetworkUnavailable
+from geo.network import load_network
+from geo.osm_source import corridor_download_area, fetch_network, graph_to_network, is_drivable
+from web.cli import main
+
+AREA = shapely.box(120.70, 27.90, 120.72, 27.92)
+
+
+@pytest.mark.parametrize(("tags", "drivable"), [
+    ({"highway": "primary"}, True), ({"highway": "service"}, True), ({"highway": "footway"}, False),
+    ({"highway": "residential", "access": "private"}, False), ({"highway": "service", "service": "driveway"}, False),
+    ({"highway": "pedestrian", "area": "yes"}, False), ({"building": "yes"}, False),
+])
+def test_is_drivable(tags, drivable):
+    assert is_drivable(tags) is drivable
+
+
+def test_graph_conversion_merges_parallel_edges_and_lists():
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    graph.add_node(1, x=120.70, y=27.90)
+    graph.add_node(2, x=120.71, y=27.90)
+    graph.add_edge(1, 2, length=1200.0, highway="primary", name="长路", oneway=False)
+    graph.add_edge(1, 2, length=990.0, highway=["secondary", "primary"], name=["甲路", "乙路"], maxspeed=["60", "40"],
+                   oneway=False)
+    graph.add_edge(2, 1, length=990.0, highway="secondary", oneway=False)
+    graph.add_edge(2, 2, length=50.0, highway="service", oneway=False)
+    network = graph_to_network(graph, source={"source": "test"})
+    assert (network.n_nodes, network.n_edges) == (2, 2)
+    forward = list(zip(network.edge_u, network.edge_v)).index((0, 1))
+    assert network.length_m[forward] == 990.0
+    assert network.highway[forward] == "secondary"
+    assert network.name[forward] == "甲路/乙路"
+    assert network.maxspeed[forward] == "60;40"
+    assert network.speed_kph[forward] == 40.0
+    assert network.source["source"] == "test"
+
+
+def test_download_area_must_be_a_polygon(tmp_path):
+    with pytest.raises(InvalidGeometry, match="Polygon"):
+        fetch_network(shapely.Point(120.7, 27.9), out=tmp_path)
+
+
+def test_offline_download_fails_with_network_unavailable(tmp_path):
+    """The test machine has no internet: the real download path must fail cleanly, not hang."""
+    with pytest.raises(NetworkUnavailable, match="cannot reach .*needs internet access"):
+        fetch_network(AREA, out=tmp_path / "osm", timeout_s=3)
+    assert not (tmp_path / "osm").exists()
+
+
+@pytest.fixture
+def overpass_url(monkeypatch) -> Iterator[Callable[[str], None]]:
+    def use(url: str) -> None:
+        monkeypatch.setattr(ox.settings, "overpass_url", url)
+    yield use
+
+
+def test_refused_connection_is_network_unavailable(tmp_path, overpass_url):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    overpass_url(f"http://127.0.0.1:{port}/api")
+    with pytest.raises(NetworkUnavailable, match="cannot reach 127.0.0.1"):
+        fetch_network(AREA, out=tmp_path, timeout_s=2)
+
+
+def test_server_that_never_answers_times_out(tmp_path, overpass_url):
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(5)
+        overpass_url(f"http://127.0.0.1:{silent.getsockname()[1]}/api")
+        with pytest.raises(NetworkUnavailable, match="ReadTimeout"):
+            fetch_network(AREA, out=tmp_path, timeout_s=1)
+
+
+def _overpass_answer() -> dict:
+    """A 3×3 grid of streets inside AREA: rows two-way, the middle column one-way northwards."""
+    nodes = [{"type": "node", "id": 100 + 3 * r + c, "lat": 27.905 + 0.005 * r, "lon": 120.705 + 0.005 * c}
+             for r in range(3) for c in range(3)]
+    ways = [{"type": "way", "id": 10 + r, "nodes": [100 + 3 * r + c for c in range(3)],
+             "tags": {"highway": "residential", "name": f"横{r}路"}} for r in range(3)]
+    ways += [{"type": "way", "id": 20 + c, "nodes": [100 + 3 * r + c for r in range(3)],
+              "tags": {"highway": "secondary", "maxspeed": "35", **({"oneway": "yes"} if c == 1 else {})}}
+             for c in range(3)]
+    return {"version": 0.6, "elements": nodes + ways}
+
+
+class _FakeOverpass(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps(_overpass_answer()).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_download_from_a_local_overpass_server_saves_a_cache(tmp_path, overpass_url):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOverpass)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        overpass_url(f"http://127.0.0.1:{server.server_address[1]}/api")
+        network = fetch_network(AREA, out=tmp_path / "osm", timeout_s=5)
+    finally:
+        server.shutdown()
+    assert network.source["source"] == "osm-download"
+    assert "downloaded" in network.source
+    cached = load_network(tmp_path / "osm")
+    assert cached.source == network.source
+    assert list(cached.node_id) == [101, 103, 104, 105, 107]  # simplification merges the corners away
+    one_way = [(cached.node_id[u], cached.node_id[v]) for u, v in zip(cached.edge_u[cached.oneway],
+                                                                        cached.edge_v[cached.oneway])]
+    assert sorted(one_way) == [(101, 104), (104, 107)]  # northwards only
+    assert set(cached.speed_kph[cached.highway == "secondary"]) == {35.0}
+
+
+def test_cli_fetch_network_fails_offline_with_a_clear_message(tmp_path):
+    result = CliRunner().invoke(main, ["fetch-network", "--out", str(tmp_path / "osm"), "--timeout", "3"])
+    assert result.exit_code == 2
+    assert "cannot reach" in result.output and "needs internet access" in result.output
+
+
+def test_osm_file_without_drivable_roads_is_an_error(tmp_path):
+    footpath = tmp_path / "park.osm"
+    footpath.write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<node id="1" lat="27.90" lon="120.70"/><node id="2" lat="27.91" lon="120.70"/>'
+        '<way id="5"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way></osm>', encoding="utf-8")
+    with pytest.raises(NetworkSourceError, match=r"park\.osm holds no drivable road"):
+        load_network(footpath)
+
+
+def test_download_area_is_the_corridor_grown_by_a_kilometre(write_layers):
+    data_dir = write_layers()
+    area = corridor_download_area(data_dir)
+    corridor = shapely.box(120.05, 27.55, 120.75, 28.25)  # the tiny layers' CORRIDOR square
+    assert area.contains(corridor)
+    assert area.bounds[2] - corridor.bounds[2] == pytest.approx(1000 / (111_320 * np.cos(np.radians(27.9))),
+                                                                rel=0.05)
+
+
+def test_download_area_needs_a_corridor(write_layers):
+    def drop_corridor(layers):
+        layers["districts"]["features"] = [f for f in layers["districts"]["features"]
+                                           if f["properties"]["id"] != "CORRIDOR"]
+    with pytest.raises(DataFileError, match="no feature with id CORRIDOR"):
+        corridor_download_area(write_layers(drop_corridor))
