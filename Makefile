@@ -21,8 +21,9 @@ validate: $(STAMP)
 system-deps:
 	bash scripts/install_system_deps.sh
 
+# The status tests run against SQLite and against a real PostgreSQL server that ci_postgres.sh installs and starts.
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	eval "$$(bash scripts/ci_postgres.sh)" && $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache

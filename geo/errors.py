@@ -70,3 +70,25 @@ class NetworkUnavailable(ConnectionError, NetworkError):
 
 class RingNotConnected(ValueError, NetworkError):
     """The ring road is empty or does not join the road network."""
+
+
+class EditConflict(RuntimeError, CorridorError):
+    """Someone else changed the item since the caller read it (optimistic concurrency; the web answers 409).
+
+    Parameters
+    ----------
+    item_id
+        The item whose version moved on.
+    expected
+        The version the caller's edit was based on.
+    actual
+        The item's version now, or ``None`` if it could not be read.
+    """
+
+    def __init__(self, item_id: str, expected: int, actual: int | None) -> None:
+        self.item_id = item_id
+        self.expected = expected
+        self.actual = actual
+        now = f"it is now at version {actual}" if actual is not None else "it changed meanwhile"
+        super().__init__(f"{item_id} was changed by someone else: the edit was based on version {expected}, {now}; "
+                         "reload the item and apply the edit again")

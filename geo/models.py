@@ -1,0 +1,141 @@
+"""The status database's tables (SQLAlchemy 2.x declarative models).
+
+The GeoJSON layers stay the plan's baseline; these tables hold what changes during the year: progress reports
+(history, never overwritten), check-off events, surveyed geometry versions, milestones, item periods, users and the
+audit log. ``items`` carries one row per edited item with its ``version`` counter for optimistic concurrency.
+The Alembic revisions in ``migrations/versions`` create exactly these tables (``tests/test_store.py`` checks it).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from geo.status import COLOURS, STATES
+
+ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
+CHECK_ACTIONS: tuple[str, ...] = ("close", "reopen")
+
+ITEM_ID = sa.String(32)
+PERSON = sa.String(64)
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Item(Base):
+    """An edited block, project or task: its concurrency version and its period (null = the plan year)."""
+
+    __tablename__ = "items"
+    __table_args__ = (sa.CheckConstraint("version >= 1", name="version_positive"),
+                      sa.CheckConstraint("period_start IS NULL OR period_end IS NULL OR period_start < period_end",
+                                         name="period_order"))
+
+    item_id: Mapped[str] = mapped_column(ITEM_ID, primary_key=True)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    period_start: Mapped[date | None] = mapped_column(sa.Date)
+    period_end: Mapped[date | None] = mapped_column(sa.Date)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class ProgressReport(Base):
+    """One progress report; the item's current state is its latest (by ``reported_on``, then ``id``)."""
+
+    __tablename__ = "progress_reports"
+    __table_args__ = (sa.CheckConstraint("percent >= 0 AND percent <= 100", name="percent_range"),
+                      sa.CheckConstraint(_one_of("state", STATES), name="state_value"),
+                      sa.CheckConstraint(f"reported_colour IS NULL OR {_one_of('reported_colour', COLOURS)}",
+                                         name="reported_colour_value"),
+                      sa.Index("ix_progress_reports_latest", "item_id", "reported_on", "id"))
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ITEM_ID, sa.ForeignKey("items.item_id"), nullable=False)
+    percent: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    state: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    reported_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    reporter: Mapped[str] = mapped_column(PERSON, nullable=False)
+    reported_colour: Mapped[str | None] = mapped_column(sa.String(8))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class CheckEvent(Base):
+    """Closing (销号) or reopening an item, effective on a date; the latest event decides."""
+
+    __tablename__ = "check_events"
+    __table_args__ = (sa.CheckConstraint(_one_of("action", CHECK_ACTIONS), name="action_value"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ITEM_ID, sa.ForeignKey("items.item_id"), nullable=False, index=True)
+    action: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    effective_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    actor: Mapped[str] = mapped_column(PERSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class GeometryVersion(Base):
+    """A surveyed geometry replacing the item's baseline one; the highest version is current."""
+
+    __tablename__ = "geometry_versions"
+    __table_args__ = (sa.UniqueConstraint("item_id", "version", name="uq_geometry_versions_item_version"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ITEM_ID, sa.ForeignKey("items.item_id"), nullable=False)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    geometry: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    author: Mapped[str] = mapped_column(PERSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Milestone(Base):
+    """An expected percentage by a date; when an item has any, expected progress runs through them."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (sa.UniqueConstraint("item_id", "due_on", name="uq_milestones_item_due_on"),
+                      sa.CheckConstraint("expected_percent >= 0 AND expected_percent <= 100",
+                                         name="expected_percent_range"))
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ITEM_ID, sa.ForeignKey("items.item_id"), nullable=False)
+    due_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    expected_percent: Mapped[float] = mapped_column(sa.Float, nullable=False)
+
+
+class User(Base):
+    """A person who may sign in; ``password_hash`` is a salted scrypt hash, never the password."""
+
+    __tablename__ = "users"
+    __table_args__ = (sa.CheckConstraint(_one_of("role", ROLES), name="role_value"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(PERSON, nullable=False, unique=True)
+    role: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    password_hash: Mapped[str] = mapped_column(sa.String(256), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class AuditEntry(Base):
+    """Who did what, when, to which item; written in the same transaction as the change itself."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False, index=True)
+    actor: Mapped[str] = mapped_column(PERSON, nullable=False)
+    action: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    item_id: Mapped[str | None] = mapped_column(ITEM_ID, index=True)
+    details: Mapped[dict] = mapped_column(sa.JSON, nullable=False)

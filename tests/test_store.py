@@ -1,0 +1,135 @@
+"""The status database itself: URLs, SQLite settings, migrations, the version check and the audit helper."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from geo import models
+from geo.errors import CorridorError, EditConflict, InvalidParameter
+from geo.store import as_utc, bump_version, database_url as resolve_url, open_store, record_audit, utc_now
+
+pytest_plugins = ("db_fixtures",)  # database_url, store, plan
+
+
+def test_default_url_is_a_sqlite_file_in_the_instance_folder(tmp_path):
+    url = resolve_url(instance_path=tmp_path / "instance")
+    assert url == f"sqlite:///{tmp_path / 'instance' / 'corridor.sqlite3'}"
+    assert (tmp_path / "instance").is_dir()
+
+
+@pytest.mark.parametrize(("configured", "expected"), [
+    ("postgresql://u:p@db/corridor", "postgresql+psycopg://u:p@db/corridor"),
+    ("postgres://u:p@db/corridor", "postgresql+psycopg://u:p@db/corridor"),
+    ("postgresql+psycopg://u@db/c", "postgresql+psycopg://u@db/c"),
+    ("sqlite:////srv/c.sqlite3", "sqlite:////srv/c.sqlite3"),
+])
+def test_configured_url_wins_and_postgres_means_psycopg(tmp_path, configured, expected):
+    assert resolve_url(instance_path=tmp_path, configured=configured) == expected
+
+
+def test_other_databases_are_refused_naming_the_variable(tmp_path):
+    with pytest.raises(InvalidParameter, match="CORRIDOR_DATABASE_URL: expected a sqlite:/// or postgresql://"):
+        resolve_url(instance_path=tmp_path, configured="mysql://u@h/db")
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with pytest.raises(sa.exc.IntegrityError, match="FOREIGN KEY"), store.write() as session:
+        session.execute(sa.insert(models.CheckEvent).values(item_id="B99", action="close", note="x",
+                                                            effective_on=sa.func.current_date(), actor="a",
+                                                            created_at=sa.func.current_timestamp()))
+    store.close()
+
+
+def test_migrations_create_exactly_the_models_schema(store):
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, models.Base.metadata) == []
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+
+
+def test_upgrading_twice_changes_nothing(database_url):
+    open_store(database_url).close()
+    again = open_store(database_url)
+    with again.read() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(models.Item)) == 0
+    again.close()
+
+
+def test_the_database_refuses_out_of_range_values_too(store):
+    with pytest.raises(sa.exc.IntegrityError), store.write() as session:
+        bump_version(session, "B01", 0)
+        session.add(models.ProgressReport(item_id="B01", percent=101, state="进行中", note="", reporter="a",
+                                          reported_on=sa.func.current_date(), created_at=sa.func.now()))
+    with store.read() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(models.Item)) == 0  # rolled back
+
+
+def test_version_check_moves_one_step_and_refuses_stale_versions(store):
+    with store.write() as session:
+        assert bump_version(session, "B01", 0) == 1
+    with store.write() as session:
+        assert bump_version(session, "B01", 1) == 2
+    for stale in (0, 1, 5):
+        with pytest.raises(EditConflict, match=f"based on version {stale}, it is now at version 2") as info:
+            with store.write() as session:
+                bump_version(session, "B01", stale)
+        assert isinstance(info.value, RuntimeError) and isinstance(info.value, CorridorError)
+        assert (info.value.item_id, info.value.expected, info.value.actual) == ("B01", stale, 2)
+    with pytest.raises(InvalidParameter, match="expected_version: expected a whole number ≥ 0"):
+        with store.write() as session:
+            bump_version(session, "B01", -1)
+
+
+def test_concurrent_version_bumps_let_exactly_one_writer_win(store):
+    with store.write() as session:
+        bump_version(session, "R01", 0)
+    writers = 6
+    barrier = threading.Barrier(writers)
+    outcomes: list[str] = []
+
+    def write() -> None:
+        barrier.wait()
+        try:
+            with store.write() as session:
+                bump_version(session, "R01", 1)
+                record_audit(session, actor="t", action="test", item_id="R01", details={})
+            outcomes.append("won")
+        except EditConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict"] * (writers - 1) + ["won"]
+    with store.read() as session:
+        assert session.get(models.Item, "R01").version == 2
+        assert session.scalar(sa.select(sa.func.count()).select_from(models.AuditEntry)) == 1
+
+
+def test_audit_entries_commit_or_roll_back_with_the_change(store):
+    with pytest.raises(RuntimeError, match="boom"), store.write() as session:
+        record_audit(session, actor="a", action="x", item_id=None, details={"k": "值"})
+        raise RuntimeError("boom")
+    with store.write() as session:
+        record_audit(session, actor="a", action="y", item_id="B01", details={"k": "值"})
+    with store.read() as session:
+        entries = session.scalars(sa.select(models.AuditEntry)).all()
+    assert [(e.action, e.details) for e in entries] == [("y", {"k": "值"})]
+
+
+def test_timestamps_are_aware_utc_even_where_sqlite_returns_naive_ones():
+    assert utc_now().tzinfo is timezone.utc
+    assert as_utc(datetime(2021, 1, 1, 8)) == datetime(2021, 1, 1, 8, tzinfo=timezone.utc)
+    assert as_utc(datetime(2021, 1, 1, 16, tzinfo=timezone(timedelta(hours=8)))) == datetime(2021, 1, 1, 8,
+                                                                                          tzinfo=timezone.utc)

@@ -1,0 +1,70 @@
+"""Users, roles and password hashing."""
+from __future__ import annotations
+
+import pytest
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from geo.errors import ValidationError
+from geo.snapshot import audit_entries
+from geo.users import (
+    add_user, authenticate, can, get_user, hash_password, list_users, set_password, set_role, verify_password,
+)
+
+pytest_plugins = ("db_fixtures",)  # database_url, store, plan
+
+
+def test_hashes_are_salted_scrypt_that_werkzeug_also_reads():
+    first, second = hash_password("正确的密码 horse"), hash_password("正确的密码 horse")
+    assert first.startswith("scrypt:32768:8:1$") and first != second
+    assert "正确" not in first
+    assert verify_password(first, "正确的密码 horse") and check_password_hash(first, "正确的密码 horse")
+    assert not verify_password(first, "正确的密码 horse ")
+    assert verify_password(generate_password_hash("from werkzeug", method="scrypt"), "from werkzeug")
+
+
+@pytest.mark.parametrize("stored", ["", "plain", "pbkdf2:sha256:1$salt$abc", "scrypt:x:8:1$s$h", "scrypt:1$s$h"])
+def test_malformed_or_foreign_hashes_never_match(stored):
+    assert verify_password(stored, "anything") is False
+
+
+def test_roles_grant_what_the_issue_says():
+    assert [can("viewer", p) for p in ("read", "report", "manage_users")] == [True, False, False]
+    assert [can("editor", p) for p in ("read", "report", "close", "edit_geometry", "manage_users")] == [
+        True, True, True, True, False]
+    assert can("admin", "manage_users") and can("admin", "edit_geometry")
+    assert not can("root", "read")
+
+
+def test_add_and_authenticate(store):
+    user = add_user(store, "王五", role="editor", password="s3cret-pass", actor="cli:root")
+    assert (user.name, user.role, user.can("close"), user.can("manage_users")) == ("王五", "editor", True, False)
+    assert authenticate(store, "王五", "s3cret-pass") == user
+    assert authenticate(store, "王五", "wrong-pass") is None
+    assert authenticate(store, "nobody", "s3cret-pass") is None
+    assert get_user(store, "王五") == user and get_user(store, "nobody") is None
+    entry = audit_entries(store)[0]
+    assert (entry.action, entry.actor, entry.details) == ("user_add", "cli:root", {"name": "王五", "role": "editor"})
+
+
+def test_bad_users_name_every_field_and_duplicates_are_refused(store):
+    with pytest.raises(ValidationError, match=r"3 validation problem\(s\)") as info:
+        add_user(store, "has space", role="owner", password="short", actor="a")
+    assert {p.field for p in info.value.problems} == {"name", "role", "password"}
+    add_user(store, "li", role="viewer", password="long enough", actor="a")
+    with pytest.raises(ValidationError, match="name: a user named 'li' exists already"):
+        add_user(store, "li", role="admin", password="long enough", actor="a")
+    assert [(u.name, u.role) for u in list_users(store)] == [("li", "viewer")]
+    assert len(audit_entries(store)) == 1  # the refused add left nothing behind
+
+
+def test_role_and_password_changes(store):
+    add_user(store, "li", role="viewer", password="first password", actor="a")
+    assert set_role(store, "li", role="admin", actor="b").role == "admin"
+    set_password(store, "li", password="second password", actor="b")
+    assert authenticate(store, "li", "first password") is None
+    assert authenticate(store, "li", "second password").role == "admin"
+    assert [e.action for e in audit_entries(store)] == ["user_password", "user_role", "user_add"]
+    with pytest.raises(ValidationError, match="name: no user named 'zhao'"):
+        set_role(store, "zhao", role="admin", actor="b")
+    with pytest.raises(ValidationError, match="role: expected one of viewer, editor, admin"):
+        set_role(store, "li", role="god", actor="b")
