@@ -9,7 +9,10 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# The XStatic asset packages ship sdists that import pkg_resources, gone from setuptools 81: build them
+	# (and the project) with the venv's own older setuptools instead of an isolated, newest one.
+	$(BIN)/python -m pip install --quiet "setuptools>=68,<81" wheel
+	$(BIN)/python -m pip install --quiet --no-build-isolation -e '.[test]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -1,1 +1,85 @@
-"""Flask application for the Daluoshan corridor map (created by :func:`create_app`)."""
+"""Flask application for the Daluoshan corridor map (created by :func:`create_app`).
+
+Configuration, later sources winning: :data:`DEFAULTS`, then ``CORRIDOR_*`` environment variables (read when
+``create_app`` runs, never at import), then ``test_config``.
+
+=====================  ==========================  ===================================================
+key                    environment variable        meaning
+=====================  ==========================  ===================================================
+``DATA_DIR``           ``CORRIDOR_DATA_DIR``       folder of blocks/roads/tasks/districts.geojson
+``NETWORK``            ``CORRIDOR_NETWORK``        road network file (default: the bundled schematic)
+``TILES``              ``CORRIDOR_TILES``          base map: ``osm`` (default), ``amap`` or ``tianditu``
+``TIANDITU_KEY``       ``CORRIDOR_TIANDITU_KEY``   Tianditu API key (``tk``), required for ``tianditu``
+=====================  ==========================  ===================================================
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from geo.errors import InvalidParameter
+
+logger = logging.getLogger(__name__)
+
+TILE_PROVIDERS: tuple[str, ...] = ("osm", "amap", "tianditu")
+DEFAULTS: dict[str, Any] = {
+    "DATA_DIR": None,
+    "NETWORK": None,
+    "TILES": "osm",
+    "TIANDITU_KEY": "",
+    "JSON_SORT_KEYS": False,
+}
+ENV_KEYS: tuple[str, ...] = ("DATA_DIR", "NETWORK", "TILES", "TIANDITU_KEY")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, data (loaded once), blueprints and error handlers.
+
+    Raises
+    ------
+    InvalidParameter
+        For a configuration value outside its choices (named by its environment variable).
+    geo.errors.ValidationError
+        When the plan data does not validate.
+    """
+    from geo.plan import default_data_dir
+    from web.api import api_blueprint
+    from web.assets import assets_blueprint
+    from web.errors import register_error_handlers
+    from web.state import load_state
+    from web.tours import tours_blueprint
+    from web.views import views_blueprint
+
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping({key: os.environ[f"CORRIDOR_{key}"] for key in ENV_KEYS
+                             if os.environ.get(f"CORRIDOR_{key}")})
+    app.config.from_mapping(test_config or {})
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    _check_config(app.config)
+
+    data_dir = Path(app.config["DATA_DIR"]) if app.config["DATA_DIR"] else default_data_dir()
+    network = Path(app.config["NETWORK"]) if app.config["NETWORK"] else None
+    app.extensions["corridor"] = load_state(data_dir=data_dir, network_path=network)
+
+    register_error_handlers(app)
+    app.register_blueprint(assets_blueprint)
+    app.register_blueprint(views_blueprint)
+    app.register_blueprint(api_blueprint)
+    # Feature blueprints plug in here, one line each (e.g. the inspection-tour planner).
+    app.register_blueprint(tours_blueprint)
+    return app
+
+
+def _check_config(config: dict[str, Any]) -> None:
+    if config["TILES"] not in TILE_PROVIDERS:
+        raise InvalidParameter("CORRIDOR_TILES", f"expected one of {', '.join(TILE_PROVIDERS)}; "
+                                                 f"got {config['TILES']!r}")
+    if config["TILES"] == "tianditu" and not config["TIANDITU_KEY"]:
+        raise InvalidParameter("CORRIDOR_TIANDITU_KEY", "Tianditu tiles need an API key; set CORRIDOR_TIANDITU_KEY "
+                                                        "or choose CORRIDOR_TILES=osm")

@@ -37,3 +37,208 @@ def validate(data_dir: Path | None, as_json: bool) -> None:
     else:
         click.echo(format_report(report))
     sys.exit(0 if report["valid"] else 1)
+
+
+@main.command("fetch-network")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Cache folder to write (default: data/network-osm/; the bundled data/network/ is kept).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=1.0), default=60.0, show_default=True,
+              help="Seconds to wait for the OpenStreetMap server before giving up.")
+def fetch_network_command(out: Path | None, timeout_s: float) -> None:
+    """Download the corridor's drivable road network from OpenStreetMap (needs internet) and cache it."""
+    from geo.osm_source import corridor_download_area, default_download_dir, fetch_network
+
+    target = out or default_download_dir()
+    try:
+        network = fetch_network(corridor_download_area(), out=target, timeout_s=timeout_s)
+    except CorridorError as exc:
+        _fail(str(exc))
+    click.echo(f"saved {network.n_nodes} nodes and {network.n_edges} edges to {target}; use it with "
+               f"--network {target} or CORRIDOR_NETWORK={target}")
+
+
+@main.command("tour")
+@click.option("--sites", default="", help="Comma-separated site ids to visit, e.g. B01,B05,R03.")
+@click.option("--district", default=None, help="Also visit every site in this district or zone, e.g. 龙湾区.")
+@click.option("--category", default=None, help="Restrict the query to a road category or task kind.")
+@click.option("--status", default=None, help="Restrict the query to a status colour (green/yellow/red/grey).")
+@click.option("--start", default=None, help="Site id or reference name to start at (default 温州市人民政府).")
+@click.option("--end", default="start", show_default=True, help="'start' (round trip), 'open', or a site id.")
+@click.option("--depart", default="08:30", show_default=True, help="Departure time HH:MM.")
+@click.option("--dwell", type=float, default=20.0, show_default=True, help="Minutes at each site.")
+@click.option("--dwell-at", "dwell_at", multiple=True, metavar="ID=MIN", help="Minutes at one site, e.g. B05=45.")
+@click.option("--lunch", default=None, metavar="HH:MM-HH:MM", help="Lunch window, e.g. 12:00-13:00.")
+@click.option("--lunch-minutes", type=float, default=60.0, show_default=True, help="Length of the lunch break.")
+@click.option("--budget", type=float, default=None, help="Time budget in minutes (checked, not enforced).")
+@click.option("--congestion", type=float, default=1.0, show_default=True, help="Speed factor (0.6 = peak).")
+@click.option("--network", "network_path", type=click.Path(path_type=Path), default=None,
+              help="Network cache folder or OSM file (default: the bundled schematic network).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Plan data folder (default: data/ or $CORRIDOR_DATA_DIR).")
+@click.option("--json", "as_json", is_flag=True, help="Print the tour as JSON.")
+@click.option("--gpx", "gpx_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the tour as a GPX 1.1 file.")
+def tour_command(sites: str, district: str | None, category: str | None, status: str | None, start: str | None,
+                 end: str, depart: str, dwell: float, dwell_at: tuple[str, ...], lunch: str | None,
+                 lunch_minutes: float, budget: float | None, congestion: float, network_path: Path | None,
+                 data_dir: Path | None, as_json: bool, gpx_path: Path | None) -> None:
+    """Plan the fastest inspection tour and print its itinerary (Chinese text, or JSON)."""
+    from geo.itinerary import format_itinerary, tour_to_gpx
+    from geo.network import load_network
+    from geo.plan import load_plan, reference_points
+    from geo.tour_routing import routing_graph
+    from geo.tours import plan_tour, tour_request
+
+    overrides = dict(item.partition("=")[::2] for item in dwell_at)
+    try:
+        dwell_by_site = {site.strip(): float(minutes) for site, minutes in overrides.items()}
+    except ValueError:
+        _fail(f"--dwell-at: expected ID=MINUTES such as B05=45, got {', '.join(dwell_at)}")
+    query = {k: v for k, v in (("district", district), ("category", category), ("status", status)) if v}
+    try:
+        plan = load_plan(data_dir)
+        request = tour_request(plan, reference_points(data_dir), sites=[s for s in sites.split(",") if s.strip()],
+                               query=query or None, start=start, end=end, depart=depart, dwell=dwell,
+                               dwell_by_site=dwell_by_site, lunch=lunch, lunch_minutes=lunch_minutes, budget=budget)
+        tour = plan_tour(routing_graph(load_network(network_path), congestion=congestion), request)
+        if gpx_path is not None:
+            gpx_path.write_text(tour_to_gpx(tour), encoding="utf-8")
+    except (CorridorError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(tour, ensure_ascii=False, indent=2) if as_json else format_itinerary(tour))
+
+
+def _open_status_store(database_url: str | None):
+    """The status database named by ``--database-url``/``$CORRIDOR_DATABASE_URL``, else the app's SQLite file."""
+    from flask import Flask
+
+    from geo.store import database_url as resolve_url, open_store
+
+    instance_path = Flask("web").instance_path  # the folder create_app's Flask(__name__) uses
+    return open_store(resolve_url(instance_path=instance_path, configured=database_url))
+
+
+_DATABASE_URL_OPTION = click.option(
+    "--database-url", envvar="CORRIDOR_DATABASE_URL", default=None,
+    help="Status database (default: $CORRIDOR_DATABASE_URL, else instance/corridor.sqlite3).")
+
+
+@main.command("report")
+@click.option("--quarter", required=True, help="The quarter, written like 2021Q2.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file: .csv (UTF-8 with BOM) or .xlsx (one sheet per table).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding the plan's GeoJSON layers (default: the project's data/).")
+@_DATABASE_URL_OPTION
+def report_command(quarter: str, out_path: Path, data_dir: Path | None, database_url: str | None) -> None:
+    """Write the quarterly bulletin (季度通报) as of the quarter's last day."""
+    from geo.bulletin import parse_quarter, quarterly_bulletin, write_bulletin
+    from geo.plan import load_plan
+
+    if out_path.suffix.lower() not in (".csv", ".xlsx"):
+        _fail(f"--out: expected a file name ending in .csv or .xlsx, got {out_path.name!r}")
+    try:
+        parsed = parse_quarter(quarter)
+        store = _open_status_store(database_url)
+        try:
+            bulletin = quarterly_bulletin(store, load_plan(data_dir), parsed)
+        finally:
+            store.close()
+        write_bulletin(bulletin, out_path)
+    except (CorridorError, OSError) as exc:
+        _fail(str(exc))
+    counts = bulletin.by_colour.iloc[-1]
+    click.echo(f"{parsed}: {counts['total']} items — green {counts['green']}, yellow {counts['yellow']} "
+               f"(unreported {counts['unreported']}), red {counts['red']}, closed {counts['closed']} → {out_path}")
+
+
+@main.group("user")
+def user_group() -> None:
+    """Manage the people who may sign in (roles: viewer, editor, admin)."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["viewer", "editor", "admin"]), help="What the user may do.")
+@click.option("--password", default=None, help="The password (default: prompt, or read from stdin when piped).")
+@_DATABASE_URL_OPTION
+def user_add_command(name: str, role: str, password: str | None, database_url: str | None) -> None:
+    """Create the user NAME with a hashed password."""
+    import getpass
+
+    from geo.users import add_user
+
+    if password is None and not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        store = _open_status_store(database_url)
+        try:
+            user = add_user(store, name, role=role, password=password, actor=f"cli:{getpass.getuser()}")
+        finally:
+            store.close()
+    except (CorridorError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(f"added user {user.name} ({user.role})")
+
+
+@user_group.command("list")
+@_DATABASE_URL_OPTION
+def user_list_command(database_url: str | None) -> None:
+    """List the users and their roles."""
+    from geo.users import list_users
+
+    try:
+        store = _open_status_store(database_url)
+        try:
+            users = list_users(store)
+        finally:
+            store.close()
+    except (CorridorError, OSError) as exc:
+        _fail(str(exc))
+    for user in users:
+        click.echo(f"{user.name}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M} UTC")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Worker threads.")
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Run the map application on waitress (configured by CORRIDOR_* environment variables)."""
+    import waitress
+
+    from web import create_app
+
+    try:
+        app = create_app()
+    except CorridorError as exc:
+        _fail(f"cannot start the map application: {exc}")
+    click.echo(f"serving the corridor map on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads)
+
+
+@main.command("access")
+@click.option("--network", "network_path", type=click.Path(path_type=Path), default=None,
+              help="Network cache folder or OSM file (default: the bundled schematic network).")
+@click.option("--scenario", type=click.Choice(["baseline", "planned", "compare"]), default="baseline",
+              show_default=True, help="baseline = road projects not built; planned = all built; compare = both.")
+@click.option("--congestion", type=float, default=1.0, show_default=True,
+              help="Factor on free-flow speed, above 0 and at most 1.5 (0.6 = peak hour).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (schema: docs/access.md).")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Plan data folder (default: data/).")
+def access_command(network_path: Path | None, scenario: str, congestion: float, as_json: bool,
+                   data_dir: Path | None) -> None:
+    """Check 「10分钟入环、30分钟通环」: time to the ring road from the corridor, and round the ring."""
+    from geo.access import check_access
+    from geo.access_report import summary_text
+    from geo.network import load_network
+    from geo.plan import load_plan
+
+    try:
+        report = check_access(load_network(network_path), load_plan(data_dir), scenario=scenario,
+                              congestion=congestion)
+    except CorridorError as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else summary_text(report))

@@ -1,0 +1,169 @@
+"""The tour planner in the web app: /tour page, GPX download and POST /api/tours (Flask client and Chromium)."""
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from flask import Flask
+
+from geo.coords import wgs84_to_gcj02
+from geo.itinerary import GPX_NAMESPACE
+from web.features import DISPLAY_PRECISION
+from web_fixtures import DATA_DIR, live_server, make_app, real_app  # noqa: F401
+
+MAX_PAGE_BYTES = 1_500_000
+CHROMIUM = Path("/usr/bin/chromium")
+TOUR_QUERY = "site=B01&site=B05&site=R03&depart=10:30&lunch=1&lunch_from=12:00&lunch_to=13:00&lunch_minutes=45"
+
+
+def test_form_lists_every_site(real_app: Flask) -> None:
+    response = real_app.test_client().get("/tour")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert len(re.findall(r'<input type="checkbox" name="site"', page)) == 13 + 21 + 76
+    assert 'id="itinerary"' not in page and "巡查路线" in page
+    assert 'value="温州市人民政府"' in page
+
+
+def test_page_shows_itinerary_with_clock_times_and_amap_links(real_app: Flask) -> None:
+    response = real_app.test_client().get(f"/tour?{TOUR_QUERY}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert len(response.data) < MAX_PAGE_BYTES
+    rows = re.findall(r'<tr data-id="([^"]+)" data-role="(\w+)">', page)
+    assert rows[0] == ("温州市人民政府", "start") and rows[-1] == ("温州市人民政府", "return")
+    assert sorted(r[0] for r in rows[1:-1]) == ["B01", "B05", "R03"]
+    assert page.count('class="amap-link"') == 5 and "coordinate=gaode" in page
+    assert "示意路网" in page and 'id="tour-lunch"' in page and "id=\"gpx-link\"" in page
+    assert 'id="print-button"' in page and "@media print" not in page  # print rules live in tour.css
+
+
+def test_page_on_amap_tiles_draws_the_route_in_gcj02(real_app: Flask) -> None:
+    amap = make_app(DATA_DIR, TILES="amap")
+    wgs = real_app.test_client().post("/api/tours", json={"sites": ["B01"]}).get_json()
+    page = amap.test_client().get("/tour?site=B01").get_data(as_text=True)
+    lon, lat = wgs["legs"][0]["geometry"]["coordinates"][1]
+    gcj_lon, gcj_lat = (float(v) for v in wgs84_to_gcj02(lon, lat))
+    pair = lambda x, y: json.dumps([round(x, DISPLAY_PRECISION), round(y, DISPLAY_PRECISION)])  # noqa: E731
+    assert pair(gcj_lon, gcj_lat) in page and pair(lon, lat) not in page
+
+
+def test_page_reports_bad_input_naming_the_field(real_app: Flask) -> None:
+    response = real_app.test_client().get("/tour?site=B01&site=B99&dwell=-3")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="tour-error" data-field="dwell, sites"' in page and "B99" in page
+
+
+def test_gpx_download(real_app: Flask) -> None:
+    response = real_app.test_client().get(f"/tour/gpx?{TOUR_QUERY}")
+    assert response.status_code == 200 and response.mimetype == "application/gpx+xml"
+    assert "attachment" in response.headers["Content-Disposition"]
+    root = ET.fromstring(response.data)
+    assert len(root.findall(f"{{{GPX_NAMESPACE}}}wpt")) == 5
+    assert len(root.findall(f"{{{GPX_NAMESPACE}}}trk/{{{GPX_NAMESPACE}}}trkseg")) == 4
+
+
+def test_api_plans_a_tour(real_app: Flask) -> None:
+    body = {"sites": ["B01", "B05", "R03"], "end": "open", "depart": "11:00", "dwell": 30,
+            "dwell_by_site": {"R03": 10}, "lunch": "12:00-13:00", "lunch_minutes": 40, "budget": 120}
+    response = real_app.test_client().post("/api/tours", json=body)
+    assert response.status_code == 200
+    tour = response.get_json()
+    assert sorted(o["id"] for o in tour["order"]) == ["B01", "B05", "R03"]
+    assert tour["points"][0]["id"] == "温州市人民政府" and tour["points"][-1]["role"] == "stop"
+    assert len(tour["legs"]) == 3 and all(leg["geometry"]["type"] == "LineString" for leg in tour["legs"])
+    dwell = {p["id"]: p["dwell_min"] for p in tour["points"]}
+    assert dwell["R03"] == 10 and dwell["B01"] == 30
+    assert tour["lunch"]["taken"] and tour["totals"]["lunch_min"] == 40
+    assert tour["budget"]["within"] is False and tour["network"]["label"] == "示意路网"
+    link = urllib.parse.urlparse(tour["points"][1]["amap_url"])
+    assert link.netloc == "uri.amap.com" and "coordinate=gaode" in link.query
+
+
+def test_api_query_by_district_and_status(real_app: Flask) -> None:
+    body = {"query": {"district": "瓯江口产业集聚区", "status": "未上报"}, "end": "open"}
+    response = real_app.test_client().post("/api/tours", json=body)
+    assert response.status_code == 200
+    tour = response.get_json()
+    assert tour["totals"]["stops"] + len(tour["unreachable"]) >= 9  # the zone's block, its block task, 8 ring tasks
+
+
+@pytest.mark.parametrize(("body", "parameter", "message"), [
+    ({"sites": ["B01", "B99"]}, "sites", "unknown site id(s): B99"),
+    ({"sites": []}, "sites", "expected at least one site"),
+    ({"sites": [f"E{i}" for i in range(14, 77)]}, "sites", "at most 60 stops per tour, got 63"),
+    ({"sites": ["B01"], "dwell": -5}, "dwell", "expected dwell minutes from 0 to 1440"),
+    ({"sites": ["B01"], "dwell": "long"}, "dwell", "expected a number"),
+    ({"sites": ["B01"], "depart": "25:00"}, "depart", "expected a time of day as HH:MM"),
+    ({"sites": ["B01"], "lunch": "13:00-12:00"}, "lunch", "must end after it starts"),
+    ({"sites": ["B01"], "end": "nowhere"}, "end", "expected a site id"),
+    ({"sites": "B01"}, "sites", "expected a list of site ids"),
+    ({"sites": ["B01"], "colour": "red"}, "colour", "unknown field"),
+    ({"query": {"status": "purple"}}, "query.status", "expected one of"),
+    ([1, 2], "body", "expected a JSON object"),
+])
+def test_api_bad_input_is_a_400_naming_the_field(real_app: Flask, body: object, parameter: str,
+                                                 message: str) -> None:
+    response = real_app.test_client().post("/api/tours", json=body)
+    assert response.status_code == 400
+    error = response.get_json()
+    assert error["error"] == "invalid_parameter" and error["parameter"] == parameter
+    assert message in error["message"] and "Traceback" not in response.get_data(as_text=True)
+
+
+def test_api_rejects_a_body_that_is_not_json(real_app: Flask) -> None:
+    response = real_app.test_client().post("/api/tours", data="sites=B01", content_type="text/plain")
+    assert response.status_code == 400 and response.get_json()["parameter"] == "body"
+
+
+@pytest.fixture(scope="module")
+def chromium_page(live_server: str) -> Iterator[tuple[object, list[str], list[str]]]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        blocked: list[str] = []
+        errors: list[str] = []
+
+        def route(request_route) -> None:
+            if urlparse(request_route.request.url).hostname in {"127.0.0.1", "localhost"}:
+                request_route.continue_()
+            else:
+                blocked.append(request_route.request.url)
+                request_route.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: m.type == "error" and m.location.get("url") not in blocked
+                and errors.append(m.text))
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page, errors, blocked
+        browser.close()
+
+
+@pytest.mark.browser
+def test_tour_page_in_a_browser(chromium_page, live_server: str) -> None:
+    page, errors, blocked = chromium_page
+    page.goto(f"{live_server}/tour?{TOUR_QUERY}")
+    page.wait_for_load_state("networkidle")
+    counts = page.evaluate("Object.fromEntries(Object.entries(window.corridorLayers)"
+                           ".map(([k, l]) => [k, l.getLayers().length]))")
+    assert counts["route"] == 4 and counts["stops"] == 4  # 4 legs; start + 3 stops (the return is the start)
+    labels = page.locator(".stop-number").all_inner_texts()
+    assert sorted(labels) == ["1", "2", "3", "起"]
+    checked = "document.querySelectorAll('#tour-form input[name=site]:checked').length"
+    assert page.evaluate(checked) == 3
+    page.evaluate("window.corridorLayers.blocks.getLayers()"
+                  ".find((l) => l.feature.properties.id === 'B02').fire('click')")
+    assert page.evaluate(checked) == 4 and page.locator("#selected-count").inner_text() == "4"
+    assert errors == []
+    assert {urlparse(url).hostname for url in blocked} <= {"tile.openstreetmap.org"}

@@ -1,0 +1,107 @@
+"""The pages (Flask test client): content in Chinese, counts that agree with the API, offline assets, errors."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from web.views import add_nav_link
+from web_fixtures import real_app, tiny_app  # noqa: F401
+
+MAX_PAGE_BYTES = 1_500_000
+ASSET_URL = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"')
+
+
+def _page(app: Flask, path: str) -> str:
+    response = app.test_client().get(path)
+    assert response.status_code == 200, response.text[:500]
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("path", "title"), [("/", "总览"), ("/access", "可达性"), ("/tasks", "任务清单")])
+def test_pages_load_in_chinese_with_local_assets_only(real_app: Flask, path: str, title: str) -> None:
+    html = _page(real_app, path)
+    assert '<html lang="zh-CN">' in html and f"<title>{title}" in html
+    assets = ASSET_URL.findall(html)
+    assert assets and all(url.startswith(("/static/", "/assets/")) for url in assets), assets
+    for url in assets:  # every referenced asset is really served
+        assert real_app.test_client().get(url).status_code == 200, url
+    assert len(html.encode()) < MAX_PAGE_BYTES
+
+
+def test_overview_side_table_agrees_with_the_api(real_app: Flask) -> None:
+    html = _page(real_app, "/")
+    client = real_app.test_client()
+    rows = re.findall(r'<tr data-district="([^"]+)">.*?data-layer="blocks">(\d+)</td><td data-layer="roads">(\d+)'
+                      r'</td><td data-layer="tasks">(\d+)</td>', html, flags=re.S)
+    assert len(rows) == 7
+    for district, blocks, roads, tasks in rows:
+        for layer, shown in (("blocks", blocks), ("tasks", tasks)):
+            api = client.get(f"/api/{layer}", query_string={"district": district}).get_json()["features"]
+            assert int(shown) == len(api), (district, layer)
+        api_roads = client.get("/api/roads", query_string={"district": district}).get_json()["features"]
+        assert int(roads) == sum(f["properties"]["category"] != "ring" for f in api_roads)
+    assert sum(int(r[1]) for r in rows) == 13 and sum(int(r[3]) for r in rows) == 76
+    assert re.search(r"<td>合计</td><td>13</td><td>17</td><td>76</td>", html)
+
+
+def test_overview_has_controls_legend_and_notice(real_app: Flask) -> None:
+    html = _page(real_app, "/")
+    for element in ('id="search"', 'id="filter-district"', 'id="filter-category"', 'id="filter-status"',
+                    'id="legend"', "L.control.fullscreen", "L.control.scale", "L.control.layers", "corridorMapInit"):
+        assert element in html, element
+    assert "位置均为近似（approximate）" in html
+    assert html.count('<li data-id="') == 13 + 17 + 4 + 76
+
+
+def test_focus_must_name_an_item(real_app: Flask) -> None:
+    assert '"focus": "E14"' in _page(real_app, "/?focus=E14")
+    response = real_app.test_client().get("/?focus=X99")
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "focus" in response.get_data(as_text=True)
+
+
+def test_tasks_table_lists_projects_and_tasks_linking_to_the_map(real_app: Flask) -> None:
+    html = _page(real_app, "/tasks")
+    ids = re.findall(r'<tr data-id="([^"]+)"', html)
+    assert len(ids) == 17 + 76 and "RING-N" not in ids
+    assert 'href="/?focus=E14"' in html and 'href="/?focus=R08"' in html
+    assert 'th data-sort' in html
+
+
+def test_access_page_shows_source_tables_and_controls(real_app: Flask) -> None:
+    html = _page(real_app, "/access?scenario=baseline&congestion=0.6")
+    assert "示意路网（schematic bundled network）" in html
+    assert 'value="baseline" checked' in html and 'name="congestion"' in html and 'value="0.6"' in html
+    assert re.findall(r'<tr data-direction="(\w+)">', html) == ["clockwise", "counterclockwise"]
+    assert len(re.findall(r'<tr data-id="B\d\d">', html)) == 13
+    assert len(re.findall(r'<tr data-id="(?:D\d\d|CORRIDOR)"', html)) == 8
+
+
+@pytest.mark.parametrize("query", ["scenario=compare", "congestion=abc", "congestion=0", "week=1"])
+def test_access_page_bad_parameters_are_400_pages(real_app: Flask, query: str) -> None:
+    response = real_app.test_client().get(f"/access?{query}")
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "请求参数有误" in response.get_data(as_text=True)
+
+
+def test_unknown_page_and_method_are_html_errors(tiny_app: Flask) -> None:
+    client = tiny_app.test_client()
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "找不到" in missing.get_data(as_text=True)
+    assert client.post("/tasks").status_code == 405
+
+
+def test_pages_work_on_other_data(tiny_app: Flask) -> None:
+    html = _page(tiny_app, "/")
+    assert "测试区块" in html and re.search(r"<td>合计</td><td>1</td><td>1</td><td>2</td>", html)
+    assert len(re.findall(r'<tr data-id="', _page(tiny_app, "/tasks"))) == 1 + 2
+
+
+def test_other_pages_can_join_the_navigation(tiny_app: Flask) -> None:
+    tiny_app.add_url_rule("/extra", endpoint="extra", view_func=lambda: "extra")
+    add_nav_link(tiny_app, "巡查路线", "extra")
+    html = _page(tiny_app, "/tasks")
+    assert 'href="/extra">巡查路线</a>' in html

@@ -1,0 +1,50 @@
+"""Fixtures shared by the web tests: apps on the shipped data or on tiny hand-built layers, and a live server.
+
+Import what a test module uses: ``from web_fixtures import real_app, tiny_app  # noqa: F401``.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from web import create_app
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO / "data"
+# Settings pinned so that CORRIDOR_* variables in the caller's environment cannot change what the tests see.
+PINNED = {"TESTING": True, "TILES": "osm", "TIANDITU_KEY": "", "NETWORK": None}
+
+
+def make_app(data_dir: Path, **overrides: object) -> Flask:
+    """An app on ``data_dir`` with the pinned test settings."""
+    return create_app({**PINNED, "DATA_DIR": str(data_dir), **overrides})
+
+
+@pytest.fixture(scope="module")
+def real_app() -> Flask:
+    """An app on the shipped plan data and bundled network, shared by a module (its access cache too)."""
+    return make_app(DATA_DIR)
+
+
+@pytest.fixture
+def tiny_app(write_layers) -> Flask:
+    """An app on the tiny hand-built layers of ``conftest.tiny_layers``."""
+    return make_app(write_layers())
+
+
+@pytest.fixture(scope="module")
+def live_server(real_app: Flask) -> Iterator[str]:
+    """``real_app`` served on a free loopback port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, real_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

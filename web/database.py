@@ -1,0 +1,102 @@
+"""The status database inside the web app: the open store, live status per item and surveyed geometries on maps.
+
+:func:`init_store` opens (and migrates) the database named by the ``DATABASE_URL`` setting, else the SQLite file in
+the instance folder. Status is derived data: :class:`LiveStatus` recomputes every item's status row only when the
+audit log has grown (:func:`geo.snapshot.latest_change_id`) or the day changed, and re-serialises the map layers
+only when a surveyed geometry was stored (:func:`geo.snapshot.geometry_change_id`). Each request reads the change
+id once (:func:`refresh_before_request`); :func:`web.status.item_status` then looks rows up in memory.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from flask import Flask, current_app, g, has_app_context, request
+
+from geo.merged import merge_states, status_rows
+from geo.plan import PlanData
+from geo.snapshot import geometry_change_id, item_states, latest_change_id
+from geo.store import Store, database_url, open_store
+from web.features import ITEM_LAYERS, prepare_layers
+from web.state import corridor_state
+
+logger = logging.getLogger(__name__)
+
+STORE_EXTENSION = "corridor_store"
+LIVE_EXTENSION = "corridor_live_status"
+UNCHECKED_ENDPOINTS = frozenset({"static", "corridor_assets.xstatic"})
+
+
+@dataclass(eq=False)
+class LiveStatus:
+    """Every item's status row (:func:`geo.merged.status_row`) for today, recomputed when the database changed."""
+
+    change_id: int = -1
+    day: date | None = None
+    rows: dict[str, dict] = field(default_factory=dict)
+    geometry_id: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def refresh(self, app: Flask, change_id: int, *, today: date) -> dict[str, dict]:
+        """The rows as of ``today`` with the database at ``change_id``; recomputed (and layers re-prepared when a
+        geometry was stored) only when either moved."""
+        with self._lock:
+            if (change_id, today) == (self.change_id, self.day):
+                return self.rows
+            store = app_store(app)
+            states = item_states(store, as_of=today)
+            plan = corridor_state(app).plan
+            ids = [item_id for layer in ITEM_LAYERS for item_id in getattr(plan, layer)["id"]]
+            self.rows = status_rows(states, ids, as_of=today)
+            geometry_id = geometry_change_id(store)
+            if geometry_id != self.geometry_id:
+                corridor_state(app).layers = prepare_layers(surveyed_plan(plan, states, as_of=today))
+                logger.info("map layers re-prepared with surveyed geometries up to version id %d", geometry_id)
+                self.geometry_id = geometry_id
+            self.change_id, self.day = change_id, today
+            return self.rows
+
+
+def surveyed_plan(plan: PlanData, states, *, as_of: date) -> PlanData:
+    """``plan`` with each item's latest surveyed geometry (``geometry_source`` ``surveyed``), no status columns."""
+    merged = merge_states(plan, states, as_of=as_of)
+    return replace(plan, **{layer: getattr(merged, layer)[list(getattr(plan, layer).columns)]
+                            for layer in ITEM_LAYERS})
+
+
+def init_store(app: Flask) -> Store:
+    """Open the app's status database (migrating it) and install the per-request status refresh."""
+    url = database_url(instance_path=app.instance_path, configured=app.config.get("DATABASE_URL"))
+    store = open_store(url)
+    app.extensions[STORE_EXTENSION] = store
+    app.extensions[LIVE_EXTENSION] = LiveStatus()
+    app.before_request(refresh_before_request)
+    logger.info("status database: %s", store.engine.url.render_as_string(hide_password=True))
+    return store
+
+
+def app_store(app: Flask | None = None) -> Store:
+    """The status database of ``app`` (default: the current app)."""
+    return (app or current_app).extensions[STORE_EXTENSION]
+
+
+def refresh_before_request() -> None:
+    """Bring the live status (and surveyed map layers) up to the database before a view reads them."""
+    if request.endpoint not in UNCHECKED_ENDPOINTS:
+        g.corridor_status_rows = _refreshed_rows()
+
+
+def _refreshed_rows() -> dict[str, dict]:
+    app = current_app._get_current_object()
+    return app.extensions[LIVE_EXTENSION].refresh(app, latest_change_id(app_store(app)), today=date.today())
+
+
+def current_status_rows() -> dict[str, dict]:
+    """The status rows of the current request (``{}`` outside an app with a status database: nothing reported)."""
+    if not has_app_context() or STORE_EXTENSION not in current_app.extensions:
+        return {}
+    if "corridor_status_rows" not in g:
+        g.corridor_status_rows = _refreshed_rows()
+    return g.corridor_status_rows

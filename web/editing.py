@@ -1,0 +1,231 @@
+"""Keeping items current from the app: the write API, the item history and the item page ``/items/<id>``.
+
+==========================================  ======================================================================
+``POST /api/items/<id>/reports``            progress report: ``percent``, ``state``, ``note``, ``reported_on``
+                                            (default today), ``reported_colour``, ``expected_version`` → 201
+``POST /api/items/<id>/close``              check-off (销号): ``note``, ``effective_on`` (default today),
+                                            ``expected_version`` → 201
+``POST /api/items/<id>/reopen``             reopen a closed item: ``note`` (the reason), ``expected_version``
+``PUT /api/items/<id>/geometry``            surveyed geometry: ``geometry`` (GeoJSON), ``expected_version``
+``GET /api/items/<id>/history``             current status, reports, check-off events, geometry versions, audit
+``GET /items/<id>``                         条目详情: status, history, report / close / reopen forms, geometry editor
+==========================================  ======================================================================
+
+Writes need login, the CSRF token and the role's permission (:func:`web.auth.requires`). Bad input is answered
+400 naming the field, an unknown id 404, a stale ``expected_version`` 409; a failed write changes nothing
+(each is one transaction in :mod:`geo.records`). The reporter / actor / author is always the logged-in user.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from geo import records
+from geo.edits import item_layer
+from geo.errors import EditConflict, ValidationError
+from geo.merged import status_row
+from geo.snapshot import audit_entries, check_history, geometry_history, item_state, report_history
+from geo.status import COLOUR_LABELS, COLOURS, STATES
+from geo.validate import Problem
+from web import labels
+from web.auth import current_user, requires
+from web.database import app_store
+from web.errors import problem_list
+from web.features import with_status
+from web.maps import TILE_LAYERS
+from web.state import corridor_state
+
+logger = logging.getLogger(__name__)
+
+editing_blueprint = Blueprint("editing", __name__)
+
+REPORT_FIELDS = ("percent", "state", "note", "reported_on", "reported_colour", "expected_version")
+CHECK_OFF_FIELDS = ("note", "effective_on", "expected_version")
+GEOMETRY_FIELDS = ("geometry", "expected_version")
+GCJ02_TILES = frozenset({"amap"})  # drawing over offset tiles would store offset coordinates
+
+
+def _problem(item_id: str, field: str, message: str) -> ValidationError:
+    return ValidationError([Problem("request", item_id, field, message)])
+
+
+def json_body(item_id: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The request's JSON object, refusing (400) anything else and any member not in ``allowed``; an unknown
+    ``item_id`` first raises :class:`~geo.errors.UnknownItem` (404)."""
+    item_layer(corridor_state().plan, item_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise _problem(item_id, "body", "expected a JSON object (Content-Type: application/json) with "
+                                        f"{', '.join(allowed)}")
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise ValidationError([Problem("request", item_id, name, f"unknown field; expected {', '.join(allowed)}")
+                               for name in unknown])
+    return body
+
+
+def expected_version(item_id: str, value: object) -> int:
+    """The ``expected_version`` of a write: a whole number ≥ 0 (or its digits, from a form)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise _problem(item_id, "expected_version", f"expected the item's version when it was read (a whole number "
+                                                f"≥ 0, 0 for an item never edited), got {value!r}")
+
+
+def _jsonable(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def current_status(item_id: str) -> dict[str, Any]:
+    """The item's status row as of today, read straight from the database."""
+    today = date.today()
+    return status_row(item_id, item_state(app_store(), item_id, as_of=today), as_of=today)
+
+
+def _written(result: records.Written):
+    body = {"item_id": result.item_id, "version": result.version, "record": _jsonable(result.record),
+            "status": current_status(result.item_id)}
+    return jsonify(body), 201
+
+
+# The writes, each taking (item_id, values from a JSON body or a form, user name).
+def write_report(item_id: str, values: Mapping[str, Any], user: str) -> records.Written:
+    """Add a progress report by ``user``."""
+    return records.add_report(
+        app_store(), corridor_state().plan, item_id, percent=values.get("percent"), state=values.get("state"),
+        note=values.get("note", ""), reported_on=values.get("reported_on") or date.today().isoformat(),
+        reported_colour=values.get("reported_colour") or None, reporter=user,
+        expected_version=expected_version(item_id, values.get("expected_version")))
+
+
+def write_close(item_id: str, values: Mapping[str, Any], user: str) -> records.Written:
+    """Close (销号) the item with a note by ``user``."""
+    return records.close_item(app_store(), corridor_state().plan, item_id, note=values.get("note"), actor=user,
+                              effective_on=values.get("effective_on") or None,
+                              expected_version=expected_version(item_id, values.get("expected_version")))
+
+
+def write_reopen(item_id: str, values: Mapping[str, Any], user: str) -> records.Written:
+    """Reopen the closed item, the note giving the reason."""
+    return records.reopen_item(app_store(), corridor_state().plan, item_id, note=values.get("note"), actor=user,
+                               effective_on=values.get("effective_on") or None,
+                               expected_version=expected_version(item_id, values.get("expected_version")))
+
+
+WRITES: dict[str, tuple[str, tuple[str, ...], Callable[..., records.Written]]] = {
+    "reports": ("report", REPORT_FIELDS, write_report),
+    "close": ("close", CHECK_OFF_FIELDS, write_close),
+    "reopen": ("close", CHECK_OFF_FIELDS, write_reopen),
+}
+
+
+@editing_blueprint.post("/api/items/<item_id>/reports")
+@requires("report")
+def api_report(item_id: str):
+    """Add a progress report (JSON)."""
+    return _written(write_report(item_id, json_body(item_id, REPORT_FIELDS), current_user().name))
+
+
+@editing_blueprint.post("/api/items/<item_id>/close")
+@requires("close")
+def api_close(item_id: str):
+    """Close (销号) an item (JSON)."""
+    return _written(write_close(item_id, json_body(item_id, CHECK_OFF_FIELDS), current_user().name))
+
+
+@editing_blueprint.post("/api/items/<item_id>/reopen")
+@requires("close")
+def api_reopen(item_id: str):
+    """Reopen a closed item (JSON)."""
+    return _written(write_reopen(item_id, json_body(item_id, CHECK_OFF_FIELDS), current_user().name))
+
+
+@editing_blueprint.put("/api/items/<item_id>/geometry")
+@requires("edit_geometry")
+def api_geometry(item_id: str):
+    """Replace the item's geometry by a surveyed one (JSON ``geometry``: GeoJSON geometry, Feature or
+    one-feature FeatureCollection, WGS-84)."""
+    body = json_body(item_id, GEOMETRY_FIELDS)
+    version = expected_version(item_id, body.get("expected_version"))
+    result = records.add_geometry_version(app_store(), corridor_state().plan, item_id, body.get("geometry"),
+                                          author=current_user().name, expected_version=version)
+    return _written(result)
+
+
+def item_history(item_id: str) -> dict[str, Any]:
+    """Everything the database holds about one item, newest first."""
+    store = app_store()
+    return {
+        "item_id": item_id,
+        "status": current_status(item_id),
+        "reports": _jsonable(report_history(store, item_id)),
+        "check_events": _jsonable(check_history(store, item_id)),
+        "geometry_versions": _jsonable(geometry_history(store, item_id)),
+        "audit": _jsonable(audit_entries(store, item_id=item_id)),
+    }
+
+
+@editing_blueprint.get("/api/items/<item_id>/history")
+def api_history(item_id: str):
+    """The item's status and full history (readable by anyone who can read the map)."""
+    corridor_state().layers.find(item_id)
+    return jsonify(item_history(item_id))
+
+
+def _editor_options(layer: str, feature: Mapping[str, Any]) -> dict[str, Any]:
+    tiles = current_app.config["TILES"]
+    tile_layers = [] if tiles in GCJ02_TILES else [
+        {**spec, "tiles": spec["tiles"].replace("{key}", current_app.config["TIANDITU_KEY"])}
+        for spec in TILE_LAYERS[tiles]]
+    return {"layer": layer, "feature": feature, "districts": corridor_state().layers.display["districts"],
+            "tiles": tile_layers, "geometryUrl": url_for("editing.api_geometry", item_id=feature["id"]),
+            "version": feature["properties"].get("version", 0)}
+
+
+def item_page(item_id: str, *, problems: list[dict] | None = None, conflict: str | None = None, status: int = 200):
+    """Render the item page, optionally with the problems of a refused form."""
+    layer, feature = corridor_state().layers.find(item_id)
+    feature = with_status(feature)
+    page = render_template(
+        "item.html", layer=layer, item=feature["properties"], history=item_history(item_id),
+        editor=_editor_options(layer, feature), states=STATES, colours={c: COLOUR_LABELS[c] for c in COLOURS},
+        labels=labels, today=date.today().isoformat(), problems=problems or [], conflict=conflict,
+        gcj02=current_app.config["TILES"] in GCJ02_TILES)
+    return page, status
+
+
+@editing_blueprint.get("/items/<item_id>")
+def item_view(item_id: str):
+    """条目详情: the item's state and history, with the forms its user's role allows."""
+    return item_page(item_id)
+
+
+@editing_blueprint.post("/items/<item_id>/<any(reports, close, reopen):action>")
+def item_form(item_id: str, action: str):
+    """The item page's forms: on success back to the page (303), else the page with the problems."""
+    permission, fields, write = WRITES[action]
+
+    @requires(permission)
+    def submit():
+        try:
+            write(item_id, {name: request.form.get(name) for name in fields}, current_user().name)
+        except ValidationError as exc:
+            return item_page(item_id, problems=problem_list(exc), status=400)
+        except EditConflict as exc:
+            return item_page(item_id, conflict=str(exc), status=409)
+        return redirect(url_for("editing.item_view", item_id=item_id, saved=action), code=303)
+
+    return submit()

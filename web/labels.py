@@ -1,0 +1,72 @@
+"""Chinese labels for the UI: property names, coded values, map groups and the approximate-position notice."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from web.status import STATUS_COLORS
+
+FIELD_LABELS: dict[str, str] = {
+    "id": "编号", "name": "名称", "name_en": "英文名称", "district": "地区", "districts": "涉及地区",
+    "tier": "区块等级", "new_in_2021": "2021年新布局", "category": "类别", "kind": "类型", "block_id": "所属区块",
+    "road_name": "道路名称", "target_2021": "2021年任务目标", "lead_unit": "牵头单位",
+    "responsible_unit": "责任单位", "project_id": "建设项目", "components": "组成", "adcode": "行政区划代码",
+    "source": "数据来源", "geometry_source": "几何来源", "status": "状态", "status_color": "状态颜色",
+    "worst_min": "入环时间·最不利（分钟）", "median_min": "入环时间·中位（分钟）", "access_pass": "10分钟入环",
+    "measured_at": "测算位置", "nearest_node_m": "距最近路网节点（米）", "node_id": "路网节点",
+    "band": "时间带", "from_min": "起（分钟）", "to_min": "止（分钟）", "label_zh": "入环时间", "area_km2": "面积（平方公里）",
+    "progress_state": "进展状态", "progress_percent": "完成进度（%）", "expected_percent": "应完成进度（%）",
+    "last_reported_on": "最近上报日期", "reporter": "上报人", "progress_note": "进展说明", "reported_colour": "上报颜色",
+    "colour_mismatch": "上报颜色与计算颜色不一致", "stale": "超一季度未上报", "closed": "已销号", "closed_on": "销号日期",
+    "close_note": "销号说明", "version": "版本",
+}
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "category": {"road_complete_2021": "道路建成（2021年）", "road_continuing": "道路续建", "transit": "公交线路及首末站",
+                 "ring": "环山路环线"},
+    "kind": {"block": "重点区块整治", "ring_road": "重要环线道路整治", "district": "行政区",
+             "functional_zone": "功能区", "corridor": "科创走廊研究范围"},
+    "geometry_source": {"approximate": "近似（approximate）", "provisional": "临时占位（provisional）",
+                        "surveyed": "测绘（surveyed）"},
+    "status_color": {key: label for key, (label, _) in STATUS_COLORS.items()},
+    "reported_colour": {key: label for key, (label, _) in STATUS_COLORS.items()},
+    "measured_at": {"block_nodes": "区块内路网节点", "nearest_node": "区块中心最近的路网节点"},
+}
+# The map's category filter spans layers: each feature belongs to one group.
+GROUP_LABELS: dict[str, str] = {
+    "block": "重点区块", "road_complete_2021": "道路建成（2021年）", "road_continuing": "道路续建",
+    "transit": "公交线路及首末站", "ring": "环山路环线", "task_block": "重点区块环境整治",
+    "task_ring_road": "重要环线道路整治",
+}
+APPROXIMATE_NOTICE: dict[str, str] = {
+    "approximate": "位置为近似（approximate），约1–2公里精度",
+    "provisional": "位置为近似（provisional）：规划未定位，临时占位，待规划人员指定",
+}
+
+
+def group_of(layer: str, properties: Mapping[str, Any]) -> str:
+    """The map group (category filter value) of a feature of ``layer``."""
+    if layer == "blocks":
+        return "block"
+    if layer == "tasks":
+        return f"task_{properties['kind']}"
+    return str(properties["category"])
+
+
+def display_value(field: str, value: object) -> str:
+    """A property value as shown in tables and popups."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) and field.endswith("pass"):
+        return "达标" if value else "未达标"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    return VALUE_LABELS.get(field, {}).get(str(value), str(value))
+
+
+def map_options() -> dict[str, Any]:
+    """Labels the map script needs (popups, groups, notices, status colours)."""
+    return {"fieldLabels": FIELD_LABELS, "valueLabels": VALUE_LABELS, "groupLabels": GROUP_LABELS,
+            "notices": APPROXIMATE_NOTICE,
+            "statusColors": {key: hex_ for key, (_, hex_) in STATUS_COLORS.items()}}

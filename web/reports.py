@@ -1,0 +1,201 @@
+"""Quarterly bulletins (季度通报) in the app: ``/reports`` (the list) and ``/reports/<year>Q<n>``.
+
+The page is printable on A4: counts by colour, a map of the blocks and projects coloured by status drawn as inline
+SVG on the server (Shapely geometries projected to EPSG:32651 → SVG path strings; no tiles, no browser needed),
+the tables by district and by lead unit, the red items, closed items and colour mismatches. ``?format=csv`` or
+``?format=xlsx`` downloads the same tables (:func:`geo.bulletin.bulletin_bytes`). Bulletins are cached per
+quarter until the database changes (:func:`geo.snapshot.latest_change_id`).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import shapely
+from flask import Blueprint, Response, current_app, render_template, request
+from markupsafe import Markup, escape
+
+from geo.bulletin import COLUMN_LABELS, KIND_LABELS, Bulletin, Quarter, build_bulletin, bulletin_bytes, \
+    parse_quarter, table_rows
+from geo.errors import InvalidParameter
+from geo.merged import merge_states
+from geo.plan import PlanData
+from geo.schema import METRIC_CRS
+from geo.snapshot import item_states, latest_change_id
+from geo.status import COLOUR_LABELS, PLAN_YEAR_START
+from web.database import app_store
+from web.maps import AREA_STYLES, RING_COLOR
+from web.state import corridor_state
+from web.status import STATUS_COLORS
+from web.views import add_nav_link
+
+logger = logging.getLogger(__name__)
+
+reports_blueprint = Blueprint("reports", __name__)
+
+CACHE_SIZE = 16
+CACHE_EXTENSION = "corridor_bulletins"
+DOWNLOAD_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+MAP_WIDTH_PX = 680
+MAP_PAD_M = 1500.0
+AREA_SIMPLIFY_M = 40.0
+RED_COLUMNS = ("kind", "id", "name", "district", "lead_unit", "state", "percent", "expected_percent",
+               "last_reported_on")
+CLOSED_COLUMNS = ("kind", "id", "name", "district", "lead_unit", "closed_on", "close_note")
+MISMATCH_COLUMNS = ("kind", "id", "name", "district", "colour", "reported_colour", "percent", "expected_percent")
+
+_cache_lock = threading.Lock()
+
+
+@reports_blueprint.record_once
+def _register_nav(state) -> None:
+    add_nav_link(state.app, "季度通报", "reports.index")
+
+
+@dataclass(frozen=True)
+class BulletinPage:
+    """A bulletin and the merged layers (status columns, surveyed geometries) its map is drawn from."""
+
+    bulletin: Bulletin
+    merged: PlanData
+
+
+def bulletin_page(quarter: Quarter) -> BulletinPage:
+    """The bulletin of ``quarter`` from the database, cached until the next write."""
+    store = app_store()
+    plan = corridor_state().plan
+    key = (quarter, latest_change_id(store))
+    with _cache_lock:
+        cache = current_app.extensions.setdefault(CACHE_EXTENSION, OrderedDict())
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    states = item_states(store, as_of=quarter.end)
+    page = BulletinPage(bulletin=build_bulletin(plan, states, quarter),
+                        merged=merge_states(plan, states, as_of=quarter.end))
+    with _cache_lock:
+        cache[key] = page
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    return page
+
+
+def _path_data(geometry: shapely.Geometry, transform) -> str:
+    """SVG path data of a (multi)polygon or (multi)line in metres, through ``transform`` to pixels."""
+    parts = []
+    for part in getattr(geometry, "geoms", [geometry]):
+        rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
+        for ring in rings:
+            points = [transform(x, y) for x, y in ring.coords]
+            closing = "Z" if part.geom_type == "Polygon" else ""
+            parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in points) + closing)
+    return "".join(parts)
+
+
+def _shape(geometry: shapely.Geometry, transform, *, attributes: str, title: str, radius: float = 4.0) -> str:
+    """One SVG element (circles for points, a path otherwise) with a tooltip ``title``; text is escaped."""
+    tooltip = f"<title>{escape(title)}</title>"
+    if geometry.geom_type in ("Point", "MultiPoint"):
+        return "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" {attributes}>{tooltip}</circle>'
+                       for x, y in (transform(p.x, p.y) for p in getattr(geometry, "geoms", [geometry])))
+    return f'<path d="{_path_data(geometry, transform)}" {attributes}>{tooltip}</path>'
+
+
+def _item_attributes(row, *, fill: bool, width: float) -> str:
+    colour = STATUS_COLORS[row["colour"]][1]
+    paint = (f'fill="{colour}" fill-opacity="0.75" stroke="#212529" stroke-width="0.8"' if fill
+             else f'fill="none" stroke="{colour}" stroke-width="{width}" stroke-linecap="round"')
+    return f'{paint} data-id="{escape(row["id"])}" data-colour="{escape(row["colour"])}"'
+
+
+def _item_title(row) -> str:
+    return f"{row['id']} {row['name']}（{COLOUR_LABELS[row['colour']]}）"
+
+
+def status_map_svg(merged: PlanData, *, width_px: int = MAP_WIDTH_PX) -> Markup:
+    """The corridor as inline SVG: plan areas outlined, ring-road tasks, the ring, road projects and blocks
+    coloured by status (the bulletin's colours, grey = 未上报). Every text is escaped."""
+    areas = merged.districts.to_crs(METRIC_CRS)
+    corridor = areas[areas["kind"] == "corridor"]
+    min_x, min_y, max_x, max_y = (corridor if len(corridor) else areas).total_bounds
+    min_x, min_y, max_x, max_y = min_x - MAP_PAD_M, min_y - MAP_PAD_M, max_x + MAP_PAD_M, max_y + MAP_PAD_M
+    scale = width_px / (max_x - min_x)
+    height_px = (max_y - min_y) * scale
+
+    def transform(x: float, y: float) -> tuple[float, float]:
+        return (x - min_x) * scale, (max_y - y) * scale
+
+    elements: list[str] = []
+    for row, geometry in zip(areas.to_dict("records"), areas.geometry.simplify(AREA_SIMPLIFY_M)):
+        style = AREA_STYLES[row["kind"]]
+        dash = f' stroke-dasharray="{style["dashArray"]}"' if style.get("dashArray") else ""
+        elements.append(_shape(geometry, transform, title=row["name"], attributes=(
+            f'fill="none" stroke="{style["color"]}" stroke-width="{style["weight"]}"{dash} class="area"')))
+    tasks = merged.tasks[merged.tasks["kind"] != "block"].to_crs(METRIC_CRS)
+    roads = merged.roads.to_crs(METRIC_CRS)
+    ring = roads[roads["category"] == "ring"]
+    elements += [_shape(g, transform, title=r["name"], attributes=f'fill="none" stroke="{RING_COLOR}" '
+                                                                     f'stroke-width="6" stroke-opacity="0.5"')
+                 for r, g in zip(ring.to_dict("records"), ring.geometry)]
+    elements += _item_shapes(tasks, transform, fill=False, width=1.5)
+    elements += _item_shapes(roads[roads["category"] != "ring"], transform, fill=False, width=3.5)
+    elements += _item_shapes(merged.blocks.to_crs(METRIC_CRS), transform, fill=True, width=0.8)
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="status-map" role="img" '
+                  f'viewBox="0 0 {width_px} {height_px:.0f}" width="100%" aria-label="环大罗山科创走廊三色状态图">'
+                  + "".join(elements) + "</svg>")
+
+
+def _item_shapes(layer, transform, *, fill: bool, width: float) -> Iterable[str]:
+    for row, geometry in zip(layer.drop(columns="geometry").to_dict("records"), layer.geometry):
+        attributes = _item_attributes(row, fill=fill, width=width)
+        if geometry.geom_type in ("Point", "MultiPoint"):
+            attributes = attributes.replace('fill="none"', f'fill="{STATUS_COLORS[row["colour"]][1]}"')
+        yield _shape(geometry, transform, attributes=attributes, title=_item_title(row))
+
+
+def _table(frame, columns: tuple[str, ...] | None = None) -> list[list[object]]:
+    return table_rows(frame[list(columns)] if columns else frame)
+
+
+def quarters_to_list(today: date) -> list[Quarter]:
+    """The plan year's quarters, then every quarter up to the current one, newest last."""
+    current = Quarter(today.year, (today.month - 1) // 3 + 1)
+    quarters, year, number = [], PLAN_YEAR_START.year, 1
+    while Quarter(year, number) <= current:
+        quarters.append(Quarter(year, number))
+        year, number = (year + 1, 1) if number == 4 else (year, number + 1)
+    return quarters or [current]
+
+
+@reports_blueprint.get("/reports")
+def index():
+    """季度通报: the quarters with a bulletin."""
+    return render_template("reports_index.html", quarters=quarters_to_list(date.today()))
+
+
+@reports_blueprint.get("/reports/<quarter>")
+def bulletin_view(quarter: str):
+    """The quarter's bulletin as a printable page, or as ``?format=csv|xlsx``."""
+    parsed = parse_quarter(quarter)
+    fmt = request.args.get("format", "html")
+    if fmt not in ("html", *DOWNLOAD_TYPES):
+        raise InvalidParameter("format", f"expected html, csv or xlsx, got {fmt!r}")
+    page = bulletin_page(parsed)
+    if fmt != "html":
+        return Response(bulletin_bytes(page.bulletin, fmt=fmt), mimetype=DOWNLOAD_TYPES[fmt], headers={
+            "Content-Disposition": f'attachment; filename="corridor-bulletin-{parsed}.{fmt}"'})
+    b = page.bulletin
+    return render_template(
+        "bulletin.html", quarter=parsed, bulletin=b, map_svg=status_map_svg(page.merged),
+        by_colour=_table(b.by_colour), by_district=_table(b.by_district), by_lead_unit=_table(b.by_lead_unit),
+        red_items=_table(b.red_items, RED_COLUMNS), closed_items=_table(b.closed_items, CLOSED_COLUMNS),
+        mismatches=_table(b.mismatches, MISMATCH_COLUMNS), kind_labels=KIND_LABELS, column_labels=COLUMN_LABELS,
+        generated_on=date.today().isoformat())
+

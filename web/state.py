@@ -1,0 +1,86 @@
+"""Per-app data: the plan (loaded once at start), the road network (loaded on first use), cached access results.
+
+One :class:`CorridorState` lives in ``app.extensions["corridor"]``; views reach it through :func:`corridor_state`.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from geo.plan import PlanData, load_plan
+from web.features import PreparedLayers, prepare_layers
+
+logger = logging.getLogger(__name__)
+
+ACCESS_CACHE_SIZE = 64
+
+
+@dataclass(eq=False)
+class CorridorState:
+    """Everything an app serves, loaded from the configured paths.
+
+    Attributes
+    ----------
+    plan
+        The plan's layers as loaded and validated by :func:`geo.plan.load_plan`.
+    layers
+        The same layers serialised as GeoJSON (full and display precision).
+    network_path
+        The configured road network (``None``: the bundled default).
+    """
+
+    plan: PlanData
+    layers: PreparedLayers
+    network_path: Path | None
+    _network: Any = None
+    _access_cache: OrderedDict = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def network(self) -> Any:
+        """The road network (:class:`geo.network.RoadNetwork`), loaded on first use and kept."""
+        with self._lock:
+            if self._network is None:
+                from geo.network import load_network
+
+                self._network = load_network(self.network_path)
+                logger.info("loaded road network from %s", self._network.source.get("source"))
+            return self._network
+
+    def cached(self, kind: str, scenario: str, congestion: float, compute: Callable[[], Any]) -> Any:
+        """Return ``compute()`` cached per (network, kind, scenario, congestion); least recently used goes first."""
+        network = self.network
+        key = (id(network), kind, scenario, congestion)
+        with self._lock:
+            if key in self._access_cache:
+                self._access_cache.move_to_end(key)
+                return self._access_cache[key]
+        value = compute()
+        with self._lock:
+            self._access_cache[key] = value
+            while len(self._access_cache) > ACCESS_CACHE_SIZE:
+                self._access_cache.popitem(last=False)
+        return value
+
+    @property
+    def cache_size(self) -> int:
+        """How many access results are cached."""
+        return len(self._access_cache)
+
+
+def load_state(*, data_dir: Path, network_path: Path | None) -> CorridorState:
+    """Load and validate the plan from ``data_dir`` and prepare its GeoJSON."""
+    plan = load_plan(data_dir)
+    return CorridorState(plan=plan, layers=prepare_layers(plan), network_path=network_path)
+
+
+def corridor_state(app: Flask | None = None) -> CorridorState:
+    """The :class:`CorridorState` of ``app`` (default: the current app)."""
+    return (app or current_app).extensions["corridor"]

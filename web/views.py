@@ -1,0 +1,169 @@
+"""The pages, in Simplified Chinese: ``/`` 总览, ``/access`` 可达性, ``/tasks`` 任务清单.
+
+Other features add their page to the navigation bar with :func:`add_nav_link` (e.g. from their blueprint's
+``record_once``).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, render_template, request
+
+from geo.errors import InvalidParameter
+from geo.schema import PLAN_DISTRICTS
+from web import labels
+from web.access import access_isochrones, access_parameters, access_report
+from web.features import item_collection, matches
+from web.maps import ACCESS_LAYERS, OVERVIEW_LAYERS, layered_map, render_parts
+from web.state import corridor_state
+from web.status import STATUS_COLORS
+
+logger = logging.getLogger(__name__)
+
+views_blueprint = Blueprint("views", __name__)
+
+NAV_EXTENSION = "corridor_nav"
+CORE_NAV: tuple[tuple[str, str], ...] = (("总览", "views.overview"), ("可达性", "views.access"),
+                                         ("任务清单", "views.tasks"))
+PAGE_SCENARIOS: dict[str, str] = {"baseline": "现状（不含在建道路）", "planned": "规划（全部道路项目建成）"}
+SCHEMATIC_SOURCE = "bundled-schematic"
+COUNTED_LAYERS: tuple[str, ...] = ("blocks", "roads", "tasks")
+
+
+def add_nav_link(app: Flask, label: str, endpoint: str) -> None:
+    """Show a page of another blueprint in the navigation bar, after the core pages."""
+    app.extensions.setdefault(NAV_EXTENSION, []).append((label, endpoint))
+
+
+@views_blueprint.app_context_processor
+def navigation() -> dict[str, Any]:
+    """Template globals: the navigation links, status colours and the label helpers."""
+    return {"nav_links": [*CORE_NAV, *current_app.extensions.get(NAV_EXTENSION, [])],
+            "status_colors": STATUS_COLORS, "labels": labels}
+
+
+def map_collections(*, display: bool = True) -> dict[str, dict[str, Any]]:
+    """The overview's layers: districts, blocks, road items (without the ring), the ring, tasks; status applied."""
+    layers = corridor_state().layers
+    roads = item_collection(layers, "roads", {}, display=display)
+    is_ring = [f["properties"]["category"] == "ring" for f in roads["features"]]
+    return {
+        "districts": layers.display["districts"] if display else layers.full["districts"],
+        "blocks": item_collection(layers, "blocks", {}, display=display),
+        "roads": {"type": "FeatureCollection", "features": [f for f, r in zip(roads["features"], is_ring) if not r]},
+        "ring": {"type": "FeatureCollection", "features": [f for f, r in zip(roads["features"], is_ring) if r]},
+        "tasks": item_collection(layers, "tasks", {}, display=display),
+    }
+
+
+def district_counts(collections: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per plan area, how many blocks, road items (that run through it) and tasks: the map's district filter."""
+    rows = []
+    for district in PLAN_DISTRICTS:
+        row: dict[str, Any] = {"district": district}
+        for layer in COUNTED_LAYERS:
+            row[layer] = sum(matches(layer, f["properties"], {"district": district})
+                             for f in collections[layer]["features"])
+        rows.append(row)
+    return rows
+
+
+def map_bounds() -> tuple[float, float, float, float]:
+    """The corridor study area's bounds (lon/lat min/max)."""
+    return tuple(float(v) for v in corridor_state().plan.corridor.bounds)
+
+
+def _focus_id(collections: Mapping[str, dict[str, Any]]) -> str | None:
+    focus = request.args.get("focus")
+    if focus is None:
+        return None
+    known = {f["id"] for key in ("blocks", "roads", "ring", "tasks") for f in collections[key]["features"]}
+    if focus not in known:
+        raise InvalidParameter("focus", f"expected the id of a block, road or task (e.g. B01, R05, E14); got {focus!r}")
+    return focus
+
+
+@views_blueprint.get("/")
+def overview():
+    """总览: every layer on one map with filters, search, legend and per-district counts."""
+    collections = map_collections()
+    options = {**labels.map_options(), "focus": _focus_id(collections)}
+    m = layered_map(OVERVIEW_LAYERS, collections, tiles=current_app.config["TILES"],
+                    tianditu_key=current_app.config["TIANDITU_KEY"], bounds=map_bounds(), options=options)
+    items = [(key, f["properties"]) for key in ("blocks", "roads", "ring", "tasks")
+             for f in collections[key]["features"]]
+    return render_template("overview.html", map_parts=render_parts(m), counts=district_counts(collections),
+                           totals={k: len(collections[k]["features"]) for k in COUNTED_LAYERS}, items=items,
+                           districts=PLAN_DISTRICTS, groups=labels.GROUP_LABELS)
+
+
+@views_blueprint.get("/tasks")
+def tasks():
+    """任务清单: the 76 tasks and 17 projects as a sortable, filterable table linking to the map."""
+    collections = map_collections()
+    rows = [(key, f["properties"]) for key in ("roads", "tasks") for f in collections[key]["features"]]
+    return render_template("tasks.html", rows=rows, districts=PLAN_DISTRICTS, groups=labels.GROUP_LABELS)
+
+
+def plain_ring() -> dict[str, Any]:
+    """The ring segments as geometry and plan attributes only (no status: the access map is cached)."""
+    roads = corridor_state().layers.display["roads"]["features"]
+    return {"type": "FeatureCollection", "features": [f for f in roads if f["properties"]["category"] == "ring"]}
+
+
+def access_block_collection(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The blocks (display geometry) with their time to the ring from ``report`` as properties."""
+    results = {row["id"]: row for row in report["blocks"]}
+    features = []
+    for feature in corridor_state().layers.display["blocks"]["features"]:
+        row = results.get(feature["id"], {})
+        access = {"worst_min": row.get("worst_min"), "median_min": row.get("median_min"),
+                  "access_pass": row.get("pass"), "measured_at": row.get("measured_at"),
+                  "nearest_node_m": row.get("nearest_node_m")}
+        properties = {key: feature["properties"][key] for key in ("id", "name", "district", "geometry_source")}
+        features.append({**feature, "properties": {**properties, **access}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def ring_entry_collection(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The ring's entry nodes (where other roads join it) as Points."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": f"entry-{entry['node_id']}",
+         "properties": {"name": "入环点", "node_id": entry["node_id"]},
+         "geometry": {"type": "Point", "coordinates": [entry["lon"], entry["lat"]]}}
+        for entry in report["ring"]["entries"]]}
+
+
+def access_map(report: Mapping[str, Any], scenario: str, congestion: float):
+    """The 可达性 map: districts, isochrone bands, the ring and its entries, blocks coloured pass/fail."""
+    collections = {"districts": corridor_state().layers.display["districts"],
+                   "ring": plain_ring(),
+                   "bands": access_isochrones(scenario, congestion), "blocks": access_block_collection(report),
+                   "entries": ring_entry_collection(report)}
+    return layered_map(ACCESS_LAYERS, collections, tiles=current_app.config["TILES"],
+                       tianditu_key=current_app.config["TIANDITU_KEY"], bounds=map_bounds(),
+                       options=labels.map_options())
+
+
+def network_label(network: Mapping[str, Any]) -> str:
+    """How the page names the network: plainly schematic for the bundled one."""
+    if network.get("source") == SCHEMATIC_SOURCE:
+        return "示意路网（schematic bundled network）：据规划近似数据生成，非真实道路"
+    return f"{network.get('source')}：{network.get('description', '')}"
+
+
+@views_blueprint.get("/access")
+def access():
+    """可达性: 「10分钟入环、30分钟通环」 on the map and in tables, baseline or planned, at a congestion factor."""
+    scenario, congestion = access_parameters(request.args)
+    if scenario not in PAGE_SCENARIOS:
+        raise InvalidParameter("scenario", f"the page shows {' or '.join(PAGE_SCENARIOS)}; got {scenario!r} "
+                                           f"(the comparison is at /api/access?scenario=compare)")
+    report = access_report(scenario, congestion)
+    # The access map depends only on (scenario, congestion): render it once per pair, like the report.
+    parts = corridor_state().cached("access_map", scenario, congestion,
+                                    lambda: render_parts(access_map(report, scenario, congestion)))
+    return render_template("access.html", map_parts=parts, report=report, scenario=scenario, congestion=congestion,
+                           scenarios=PAGE_SCENARIOS, network_label=network_label(report["network"]))
