@@ -10,6 +10,13 @@ key                    environment variable        meaning
 ``NETWORK``            ``CORRIDOR_NETWORK``        road network file (default: the bundled schematic)
 ``TILES``              ``CORRIDOR_TILES``          base map: ``osm`` (default), ``amap`` or ``tianditu``
 ``TIANDITU_KEY``       ``CORRIDOR_TIANDITU_KEY``   Tianditu API key (``tk``), required for ``tianditu``
+``DATABASE_URL``       ``CORRIDOR_DATABASE_URL``   status database (default: SQLite in the instance folder)
+``INSTANCE_PATH``      ``CORRIDOR_INSTANCE_PATH``  instance folder (SQLite file, generated ``secret_key``)
+``SECRET_KEY``         ``CORRIDOR_SECRET_KEY``     session signing key (default: generated on first run
+                                                   into the instance folder; never put one in the repo)
+``SECURE_COOKIES``     ``CORRIDOR_SECURE_COOKIES`` ``1`` behind TLS: session cookie sent over HTTPS only
+``LOGIN_MAX_FAILURES``                             failed logins per address / name before 429 (5) ...
+``LOGIN_WINDOW_S``                                 ... within this many seconds (300)
 =====================  ==========================  ===================================================
 """
 from __future__ import annotations
@@ -32,8 +39,15 @@ DEFAULTS: dict[str, Any] = {
     "TILES": "osm",
     "TIANDITU_KEY": "",
     "JSON_SORT_KEYS": False,
+    "DATABASE_URL": None,
+    "INSTANCE_PATH": None,
+    "SECRET_KEY": None,
+    "SECURE_COOKIES": False,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_WINDOW_S": 300,
 }
-ENV_KEYS: tuple[str, ...] = ("DATA_DIR", "NETWORK", "TILES", "TIANDITU_KEY")
+ENV_KEYS: tuple[str, ...] = ("DATA_DIR", "NETWORK", "TILES", "TIANDITU_KEY", "DATABASE_URL", "INSTANCE_PATH",
+                             "SECRET_KEY", "SECURE_COOKIES")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -49,8 +63,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from geo.plan import default_data_dir
     from web.api import api_blueprint
     from web.assets import assets_blueprint
+    from web.auth import auth_blueprint, init_security
+    from web.database import init_store
+    from web.editing import editing_blueprint
     from web.errors import register_error_handlers
     from web.state import load_state
+    from web.reports import reports_blueprint
     from web.tours import tours_blueprint
     from web.views import views_blueprint
 
@@ -62,10 +80,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     _check_config(app.config)
+    if app.config["INSTANCE_PATH"]:
+        app.instance_path = str(Path(app.config["INSTANCE_PATH"]).resolve())
 
     data_dir = Path(app.config["DATA_DIR"]) if app.config["DATA_DIR"] else default_data_dir()
     network = Path(app.config["NETWORK"]) if app.config["NETWORK"] else None
     app.extensions["corridor"] = load_state(data_dir=data_dir, network_path=network)
+    init_store(app)
+    init_security(app)
 
     register_error_handlers(app)
     app.register_blueprint(assets_blueprint)
@@ -73,6 +95,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_blueprint)
     # Feature blueprints plug in here, one line each (e.g. the inspection-tour planner).
     app.register_blueprint(tours_blueprint)
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(editing_blueprint)
+    app.register_blueprint(reports_blueprint)
     return app
 
 
