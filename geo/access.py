@@ -1,0 +1,159 @@
+"""The 「10分钟入环、30分钟通环」 accessibility check: time to the ring road from everywhere, and round it.
+
+Time to the ring for every node is one multi-source Dijkstra pass (SciPy) on the reversed graph. Its sources are
+all nodes of ring edges: the entry nodes (ring nodes where another road joins, :func:`ring_entry_nodes`) plus the
+ring's intermediate nodes. Any path from an off-ring node first touches the ring at an entry node, so off-ring times
+are the same as from the entries alone, while ring nodes get 0 — they are on the ring — instead of the drive along
+the ring to the next junction.
+
+:func:`check_access` runs a scenario (``baseline``: without the edges road projects build, all unfinished at the
+plan date; ``planned``: with them; ``compare``: both, with deltas and each project's own effect) and returns a
+JSON-ready report whose schema is documented in ``docs/access.md``. Nothing is cached here.
+"""
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from geo import access_report as report
+from geo.coverage import MAX_CELL_DISTANCE_M
+from geo.access_eval import Evaluation, Study, evaluate, prepare_study, scenario_edges, travel_graph
+from geo.errors import InvalidParameter, RingNotConnected
+from geo.network import RoadNetwork
+from geo.plan import PlanData
+from geo.ring import RING_TOLERANCE_M, ring_entry_nodes
+
+logger = logging.getLogger(__name__)
+
+SCENARIOS = ("baseline", "planned", "compare")
+BANDS_MIN = (5.0, 10.0, 15.0)
+MAX_CONGESTION = 1.5
+DEFAULT_COVERAGE_TARGET = 0.95
+
+__all__ = ["BANDS_MIN", "SCENARIOS", "check_access", "ring_entry_nodes", "time_to_ring", "travel_graph",
+           "validate_options"]
+
+
+def time_to_ring(network: RoadNetwork, entries: np.ndarray, *, congestion: float = 1.0) -> np.ndarray:
+    """Seconds from every node to the nearest of ``entries`` (node indices), ``inf`` where it cannot be reached.
+
+    Raises
+    ------
+    RingNotConnected
+        When ``entries`` is empty.
+    InvalidParameter
+        When ``congestion`` is out of range or an entry is not a node index.
+    """
+    validate_options(congestion=congestion)
+    entries = np.asarray(entries, dtype=np.int64)
+    if entries.size == 0:
+        raise RingNotConnected("no ring entry nodes were given, so nothing can reach the ring; check that the "
+                               "network covers the ring road (geo.ring.ring_entry_nodes)")
+    if entries.min() < 0 or entries.max() >= network.n_nodes:
+        raise InvalidParameter("entries", f"expected node indices 0–{network.n_nodes - 1}, got values from "
+                                          f"{entries.min()} to {entries.max()}")
+    graph = travel_graph(network, edge_time_s=network.travel_time_s(congestion=congestion))
+    return dijkstra(graph, indices=entries, min_only=True)
+
+
+def validate_options(*, scenario: str = "planned", congestion: float = 1.0, threshold_min: float = 10.0,
+                     loop_threshold_min: float = 30.0, coverage_target: float = DEFAULT_COVERAGE_TARGET,
+                     scenarios: tuple[str, ...] = SCENARIOS) -> None:
+    """Raise :class:`InvalidParameter` naming the first option that is out of range."""
+    if scenario not in scenarios:
+        raise InvalidParameter("scenario", f"expected one of {', '.join(scenarios)}, got {scenario!r}")
+    if not _is_number(congestion) or not 0 < congestion <= MAX_CONGESTION:
+        raise InvalidParameter("congestion", f"expected a factor on free-flow speed above 0 and at most "
+                                             f"{MAX_CONGESTION} (0.6 = peak hour, 1 = free flow), got {congestion!r}")
+    for name, value in (("threshold_min", threshold_min), ("loop_threshold_min", loop_threshold_min)):
+        if not _is_number(value) or value <= 0:
+            raise InvalidParameter(name, f"expected a positive number of minutes, got {value!r}")
+    if not _is_number(coverage_target) or not 0 < coverage_target <= 1:
+        raise InvalidParameter("coverage_target", f"expected a share above 0 and at most 1, got {coverage_target!r}")
+
+
+def _is_number(value: object) -> bool:
+    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def check_access(network: RoadNetwork, plan: PlanData, *, scenario: str = "baseline", congestion: float = 1.0,
+                 threshold_min: float = 10.0, loop_threshold_min: float = 30.0,
+                 coverage_target: float = DEFAULT_COVERAGE_TARGET, tolerance_m: float = RING_TOLERANCE_M) -> dict:
+    """The accessibility report for ``scenario`` on ``network``.
+
+    Parameters
+    ----------
+    network
+        The road network (its ``source`` is repeated in the report).
+    plan
+        The plan data: the ring (``plan.ring``), road projects, blocks, districts and the corridor.
+    scenario
+        ``"baseline"`` (road projects not built), ``"planned"`` (all built) or ``"compare"`` (both, with deltas
+        and each project's own effect).
+    congestion
+        Factor on free-flow speed, above 0 and at most 1.5 (0.6 = peak hour).
+    threshold_min, loop_threshold_min
+        The targets: reach the ring within 10 minutes, drive round it within 30.
+    coverage_target
+        Share of the served corridor area (cells with a road node within 500 m) that must reach the ring within
+        ``threshold_min`` for the coverage to pass; 1.0 is the plan's literal "everywhere".
+    tolerance_m
+        How far (metres) a ring edge may lie from the plan's ring line.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable: ``network``, ``params``, ``ring``, ``coverage``, ``districts``, ``blocks``,
+        ``ring_loop``, ``verdict`` (and ``projects`` for ``compare``); see ``docs/access.md``.
+
+    Raises
+    ------
+    InvalidParameter
+        For an unknown scenario or an out-of-range option (``.field`` names it).
+    RingNotConnected
+        When the ring is empty or no network edge runs along it.
+    """
+    validate_options(scenario=scenario, congestion=congestion, threshold_min=threshold_min,
+                     loop_threshold_min=loop_threshold_min, coverage_target=coverage_target)
+    limits = report.Limits(bands_min=BANDS_MIN, threshold_min=float(threshold_min),
+                           loop_threshold_min=float(loop_threshold_min), coverage_target=float(coverage_target))
+    study = prepare_study(network, plan, tolerance_m=tolerance_m)
+    head = {"network": report.network_info(network),
+            "params": {"scenario": scenario, "congestion": float(congestion), "threshold_min": limits.threshold_min,
+                       "loop_threshold_min": limits.loop_threshold_min, "coverage_target": limits.coverage_target,
+                       "bands_min": list(limits.all_min), "cell_size_m": study.grid.cell_m,
+                       "max_cell_distance_m": MAX_CELL_DISTANCE_M, "ring_tolerance_m": tolerance_m,
+                       "road_projects": sorted(study.projects)}}
+    if scenario != "compare":
+        ev = evaluate(study, scenario_edges(study, scenario), congestion=congestion, limits_min=limits.all_min,
+                      label=f"the {scenario} scenario")
+        return head | report.scenario_sections(study, ev, limits, network=head["network"])
+    return head | _compare(study, congestion=congestion, limits=limits, network=head["network"])
+
+
+def _compare(study: Study, *, congestion: float, limits: report.Limits, network: dict) -> dict:
+    sections = {}
+    baseline_edges = scenario_edges(study, "baseline")
+    for name, active in (("baseline", baseline_edges), ("planned", scenario_edges(study, "planned"))):
+        ev = evaluate(study, active, congestion=congestion, limits_min=limits.all_min, label=f"the {name} scenario")
+        sections[name] = report.scenario_sections(study, ev, limits, network=network)
+    rows = []
+    for project_id, name in study.projects.items():
+        own = study.network.project_id == project_id
+        with_project = None
+        if own.any():
+            ev = evaluate(study, baseline_edges | own, congestion=congestion, limits_min=limits.all_min,
+                          label=f"the baseline with {project_id}")
+            with_project = _corridor_area(study, ev, limits)
+        rows.append(report.project_effect(project_id, name, int(own.sum()), sections["baseline"]["coverage"],
+                                          with_project, limits))
+    return report.compare_sections(sections["baseline"], sections["planned"], report.rank_projects(rows))
+
+
+def _corridor_area(study: Study, ev: Evaluation, limits: report.Limits) -> dict:
+    area = study.grid.areas[0]
+    return report.area_summary(area.id, area.name, ev.areas[0], limits)

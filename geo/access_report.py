@@ -1,0 +1,271 @@
+"""The accessibility report as JSON-ready dicts: minutes rounded to 0.01, shares to 0.0001, ``None`` = unreachable.
+
+Pure formatting of :class:`geo.access_eval.Evaluation` results; the schema is documented in ``docs/access.md``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from geo.access_eval import Evaluation, Study
+from geo.network import RoadNetwork
+from geo.ring_loop import LoopDirection
+
+SCHEMATIC_SOURCE = "bundled-schematic"
+DIRECTION_ZH = {"clockwise": "顺时针", "counterclockwise": "逆时针"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The report's thresholds: coverage bands, the 10-minute target, the 30-minute loop and the share target."""
+
+    bands_min: tuple[float, ...]
+    threshold_min: float
+    loop_threshold_min: float
+    coverage_target: float
+
+    @property
+    def all_min(self) -> tuple[float, ...]:
+        return tuple(sorted({*self.bands_min, self.threshold_min}))
+
+    @property
+    def keys(self) -> list[str]:
+        return [f"{v:g}" for v in self.all_min]
+
+    @property
+    def threshold_key(self) -> str:
+        return f"{self.threshold_min:g}"
+
+
+def minutes(seconds: float) -> float | None:
+    """Seconds as minutes rounded to 0.01, ``None`` when infinite (unreachable)."""
+    return round(float(seconds) / 60.0, 2) if math.isfinite(seconds) else None
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def network_info(network: RoadNetwork) -> dict:
+    """The network's provenance plus its size; ``schematic`` is true for the bundled schematic network."""
+    return {**network.source, "source": network.source.get("source", "unknown"), "nodes": network.n_nodes,
+            "edges": network.n_edges, "schematic": network.source.get("source") == SCHEMATIC_SOURCE}
+
+
+def scenario_sections(study: Study, ev: Evaluation, limits: Limits, *, network: dict) -> dict:
+    """``ring``, ``coverage``, ``districts``, ``blocks``, ``ring_loop`` and ``verdict`` for one scenario."""
+    areas = [area_summary(area.id, area.name, raw, limits) for area, raw in zip(study.grid.areas, ev.areas)]
+    blocks = _blocks(study, ev, limits)
+    loop = _loop(study, ev, limits)
+    return {"ring": _ring(study, ev), "coverage": areas[0], "districts": areas[1:], "blocks": blocks,
+            "ring_loop": loop, "verdict": verdict(areas[0], blocks, loop, limits, network=network)}
+
+
+def area_summary(area_id: str, name: str, raw: dict, limits: Limits) -> dict:
+    """One area's coverage section: road and area shares per limit, pass against the coverage target."""
+    keys = limits.keys
+    served = dict(zip(keys, map(_share, raw["served_within"])))
+    reached = served[limits.threshold_key]
+    return {"id": area_id, "name": name, "road_length_km": round(raw["road_length_m"] / 1000, 3),
+            "road_within": dict(zip(keys, map(_share, raw["road_within"]))),
+            "area_km2": round(raw["area_m2"] / 1e6, 3), "served_area_km2": round(raw["served_area_m2"] / 1e6, 3),
+            "area_within": dict(zip(keys, map(_share, raw["area_within"]))), "served_area_within": served,
+            "pass": None if reached is None else reached >= limits.coverage_target}
+
+
+def _ring(study: Study, ev: Evaluation) -> dict:
+    network = study.network
+    lon, lat = network.x[ev.entries], network.y[ev.entries]
+    ring = study.ring.ring
+    return {"segments": [{"id": i, "name": n} for i, n in zip(ring.segment_ids, ring.segment_names)],
+            "length_km": round(ring.length_m / 1000, 3), "closed": ring.closed,
+            "edges": int((study.ring.mask & ev.active).sum()),
+            "entries": [{"node_id": int(i), "lon": round(float(x), 6), "lat": round(float(y), 6)}
+                        for i, x, y in zip(network.node_id[ev.entries], lon, lat)]}
+
+
+def _blocks(study: Study, ev: Evaluation, limits: Limits) -> list[dict]:
+    rows = []
+    for (fid, name, district), raw in zip(study.blocks, ev.blocks):
+        worst = minutes(raw["worst_s"])
+        rows.append({"id": fid, "name": name, "district": district, "nodes": raw["nodes"],
+                     "measured_at": raw["measured_at"],
+                     "nearest_node_m": None if raw["nearest_node_m"] is None else round(raw["nearest_node_m"], 1),
+                     "worst_min": worst, "median_min": minutes(raw["median_s"]),
+                     "pass": worst is not None and worst <= limits.threshold_min})
+    return rows
+
+
+def _loop(study: Study, ev: Evaluation, limits: Limits) -> dict:
+    directions = {name: _direction(study, ev, d, limits) for name, d in ev.loop.items()}
+    missing = {}
+    for d in ev.loop.values():
+        for gap in d.gaps:
+            missing.update(zip(gap.segment_ids, gap.segment_names))
+    complete = all(d.complete for d in ev.loop.values())
+    return {"threshold_min": limits.loop_threshold_min, "complete": complete,
+            "pass": complete and all(d["pass"] for d in directions.values()),
+            "missing_segments": [{"id": i, "name": n} for i, n in missing.items()], "directions": directions}
+
+
+def _direction(study: Study, ev: Evaluation, loop: LoopDirection, limits: Limits) -> dict:
+    network, ring = study.network, study.ring.ring
+    if not loop.complete:
+        return {"complete": False, "time_min": None, "pass": False, "segments": [], "slowest_segment": None,
+                "edges": [], "gaps": [{"segment_ids": list(g.segment_ids), "segment_names": list(g.segment_names),
+                                       "from_km": round(g.from_m / 1000, 3), "length_km": round(g.length_m / 1000, 3)}
+                                      for g in loop.gaps]}
+    segment = study.ring.segment[loop.edges]
+    segments = []
+    for index in dict.fromkeys(segment.tolist()):
+        on = segment == index
+        time_s, length_m = float(loop.edge_time_s[on].sum()), float(network.length_m[loop.edges[on]].sum())
+        segments.append({"id": ring.segment_ids[index], "name": ring.segment_names[index], "time_min": minutes(time_s),
+                         "length_km": round(length_m / 1000, 3),
+                         "speed_kph": round(length_m / time_s * 3.6, 1) if time_s > 0 else None})
+    slowest = min(segments, key=lambda s: s["speed_kph"] if s["speed_kph"] is not None else math.inf)
+    time_min = minutes(loop.time_s)
+    return {"complete": True, "time_min": time_min, "pass": time_min <= limits.loop_threshold_min,
+            "segments": segments, "slowest_segment": slowest,
+            "edges": [[int(network.node_id[u]), int(network.node_id[v])]
+                      for u, v in zip(network.edge_u[loop.edges], network.edge_v[loop.edges])], "gaps": []}
+
+
+def verdict(coverage: dict, blocks: list[dict], loop: dict, limits: Limits, *, network: dict) -> dict:
+    """Overall pass/fail: corridor coverage, every block within the threshold, and the loop both ways."""
+    t, target = limits.threshold_min, limits.coverage_target
+    reached = coverage["served_area_within"][limits.threshold_key] or 0.0
+    slow = [b["id"] for b in blocks if not b["pass"]]
+    zh, en = [], []
+    zh.append(f"走廊有路网覆盖区域中 {reached:.1%} 可在 {t:g} 分钟内入环（目标 {target:.0%}）")
+    en.append(f"{reached:.1%} of the served corridor area reaches the ring within {t:g} min (target {target:.0%})")
+    zh.append(f"{len(blocks)} 个重点区块中 {len(slow)} 个超过 {t:g} 分钟" + (f"（{'、'.join(slow)}）" if slow else ""))
+    en.append(f"{len(slow)} of {len(blocks)} key blocks take longer than {t:g} min" + (f" ({', '.join(slow)})"
+                                                                                       if slow else ""))
+    if not loop["complete"]:
+        gone = "、".join(f"{s['name']}（{s['id']}）" for s in loop["missing_segments"])
+        zh.append(f"环线不连通，缺：{gone or '环线几何未闭合'}")
+        en.append("the ring cannot be driven all the way round; missing: "
+                  + (", ".join(f"{s['name']} ({s['id']})" for s in loop["missing_segments"]) or "ring not closed"))
+    else:
+        times = {k: d["time_min"] for k, d in loop["directions"].items()}
+        zh.append("环线一圈 " + "、".join(f"{DIRECTION_ZH[k]} {v:.1f} 分钟" for k, v in times.items())
+                  + f"（目标 {limits.loop_threshold_min:g} 分钟）")
+        en.append("one loop of the ring takes " + ", ".join(f"{v:.1f} min {k}" for k, v in times.items())
+                  + f" (target {limits.loop_threshold_min:g} min)")
+    passed = bool(coverage["pass"]) and not slow and loop["pass"]
+    if network.get("schematic"):
+        zh.append("注意：基于示意路网，非实测道路")
+        en.append("note: computed on the schematic bundled network, not surveyed roads")
+    return {"pass": passed, "coverage_pass": bool(coverage["pass"]), "blocks_pass": not slow,
+            "loop_pass": loop["pass"], "zh": ("达标：" if passed else "未达标：") + "；".join(zh) + "。",
+            "en": ("Pass: " if passed else "Fail: ") + "; ".join(en) + "."}
+
+
+def compare_sections(base: dict, planned: dict, projects: list[dict]) -> dict:
+    """Side-by-side sections with per-district and per-block deltas (planned − baseline) and project effects."""
+    return {
+        "ring": {"baseline": base["ring"], "planned": planned["ring"]},
+        "coverage": {"baseline": base["coverage"], "planned": planned["coverage"],
+                     "delta": _share_deltas(base["coverage"], planned["coverage"])},
+        "districts": [{"id": b["id"], "name": b["name"], "baseline": b, "planned": p, "delta": _share_deltas(b, p)}
+                      for b, p in zip(base["districts"], planned["districts"])],
+        "blocks": [{"id": b["id"], "name": b["name"], "district": b["district"], "baseline": b, "planned": p,
+                    "delta_worst_min": _delta(b["worst_min"], p["worst_min"], 2),
+                    "delta_median_min": _delta(b["median_min"], p["median_min"], 2)}
+                   for b, p in zip(base["blocks"], planned["blocks"])],
+        "ring_loop": {"baseline": base["ring_loop"], "planned": planned["ring_loop"]},
+        "projects": projects,
+        "verdict": {"pass": planned["verdict"]["pass"], "baseline": base["verdict"], "planned": planned["verdict"],
+                    "zh": f"现状：{base['verdict']['zh']} 规划：{planned['verdict']['zh']}",
+                    "en": f"Baseline — {base['verdict']['en']} Planned — {planned['verdict']['en']}"},
+    }
+
+
+def _share_deltas(base: dict, planned: dict) -> dict:
+    return {key: {k: _delta(base[key][k], planned[key][k], 4) for k in base[key]}
+            for key in ("road_within", "area_within", "served_area_within")}
+
+
+def _delta(before: float | None, after: float | None, digits: int) -> float | None:
+    return None if before is None or after is None else round(after - before, digits)
+
+
+def project_effect(project_id: str, name: str, n_edges: int, base: dict, with_project: dict | None,
+                   limits: Limits) -> dict:
+    """One road project's own effect: the coverage within the threshold it adds to the baseline alone."""
+    key = limits.threshold_key
+    row = {"id": project_id, "name": name, "edges": n_edges, "in_network": n_edges > 0, "rank": None,
+           "area_within_gain": None, "road_within_gain": None, "served_area_km2_gain": None}
+    if with_project is not None:
+        row.update(area_within_gain=_delta(base["area_within"][key], with_project["area_within"][key], 4),
+                   road_within_gain=_delta(base["road_within"][key], with_project["road_within"][key], 4),
+                   served_area_km2_gain=round(with_project["served_area_km2"] - base["served_area_km2"], 3))
+    return row
+
+
+def rank_projects(rows: list[dict]) -> list[dict]:
+    """Order by area gain then road gain (projects absent from the network last) and number the ranks from 1."""
+    present = sorted((r for r in rows if r["in_network"]),
+                     key=lambda r: (-(r["area_within_gain"] or 0.0), -(r["road_within_gain"] or 0.0), r["id"]))
+    for rank, row in enumerate(present, start=1):
+        row["rank"] = rank
+    return present + [r for r in rows if not r["in_network"]]
+
+
+
+def summary_text(report: dict) -> str:
+    """A readable Chinese/English summary of a report (single scenario or compare) for the command line."""
+    net, params = report["network"], report["params"]
+    lines = [f"路网 Network: {net['source']} — {net['nodes']} nodes, {net['edges']} edges"
+             + ("（示意路网 schematic, not surveyed roads）" if net.get("schematic") else ""),
+             f"情景 Scenario: {params['scenario']}, 拥堵系数 congestion ×{params['congestion']:g}"]
+    if params["scenario"] == "compare":
+        for name in ("baseline", "planned"):
+            lines += [f"\n== {name} ==", *_scenario_lines(_pick(report, name), params)]
+        lines.append("\n道路项目单独贡献 Each road project's own effect (share of corridor area within "
+                     f"{params['threshold_min']:g} min gained):")
+        for p in report["projects"]:
+            gain = "不在路网中 not in the network" if not p["in_network"] else f"{p['area_within_gain']:+.2%}"
+            lines.append(f"  {p['rank'] or '-':>2} {p['id']} {p['name']}: {gain}")
+        lines.append(f"\n结论 Verdict: {report['verdict']['zh']}\n{report['verdict']['en']}")
+        return "\n".join(lines)
+    lines += _scenario_lines(report, params)
+    lines.append(f"\n结论 Verdict: {report['verdict']['zh']}\n{report['verdict']['en']}")
+    return "\n".join(lines)
+
+
+def _pick(report: dict, name: str) -> dict:
+    return {"coverage": report["coverage"][name], "districts": [d[name] for d in report["districts"]],
+            "blocks": [b[name] for b in report["blocks"]], "ring_loop": report["ring_loop"][name]}
+
+
+def _format_shares(within: dict) -> str:
+    return "  ".join(f"≤{k} min {v:.1%}" if v is not None else f"≤{k} min -" for k, v in within.items())
+
+
+def _scenario_lines(report: dict, params: dict) -> list[str]:
+    key = f"{params['threshold_min']:g}"
+    cov = report["coverage"]
+    lines = [f"入环覆盖 Coverage (served area {cov['served_area_km2']:.1f} of {cov['area_km2']:.1f} km²): "
+             f"{_format_shares(cov['served_area_within'])}",
+             f"  道路长度 road length: {_format_shares(cov['road_within'])}",
+             "分区 Districts (served area within " + key + " min):"]
+    for d in report["districts"]:
+        share = d["served_area_within"][key]
+        lines.append(f"  {d['name']}: {'-' if share is None else f'{share:.1%}'}"
+                     f" {'✓' if d['pass'] else '✗' if d['pass'] is not None else ''}")
+    lines.append("重点区块 Blocks (worst / median min):")
+    for b in report["blocks"]:
+        worst = "不可达 unreachable" if b["worst_min"] is None else f"{b['worst_min']:.1f} / {b['median_min']:.1f}"
+        lines.append(f"  {b['id']} {b['name']}: {worst} {'✓' if b['pass'] else '✗'}")
+    loop = report["ring_loop"]
+    if not loop["complete"]:
+        missing = ", ".join(f"{s['name']} ({s['id']})" for s in loop["missing_segments"]) or "ring not closed"
+        lines.append(f"环线 Ring loop: 不连通 broken — missing {missing}")
+    for name, d in loop["directions"].items():
+        if d["complete"]:
+            slow = d["slowest_segment"]
+            lines.append(f"环线 Ring loop {DIRECTION_ZH[name]} {name}: {d['time_min']:.1f} min "
+                         f"{'✓' if d['pass'] else '✗'} (slowest 最慢: {slow['name']} {slow['speed_kph']} km/h)")
+    return lines

@@ -1,0 +1,197 @@
+"""Coverage of the corridor by time to the ring: shares of road length and of area, overall and per district.
+
+The corridor is cut into square cells (~250 m) in EPSG:32651; a cell belongs to an area when its centre does, and
+its time is its nearest road node's time (a cell farther than ``MAX_CELL_DISTANCE_M`` from every node has no road
+and is unreached). Points (nodes, edge midpoints) are assigned to areas through the same cells: a cell the area's
+boundary passes through gets an exact point-in-polygon test, every other cell answers for all its points at once, so
+membership is exact and costs a few array lookups per point.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.spatial import cKDTree
+
+from geo.shapes import to_metric
+
+logger = logging.getLogger(__name__)
+
+CELL_SIZE_M = 250.0
+MAX_CELL_DISTANCE_M = 500.0
+
+
+@dataclass(frozen=True)
+class Area:
+    """A named polygon the coverage is reported for (the corridor or a district)."""
+
+    id: str
+    name: str
+    polygon: shapely.Geometry  # WGS-84
+    metric: shapely.Geometry  # EPSG:32651
+
+
+@dataclass(frozen=True)
+class AreaGrid:
+    """The corridor's cells and which areas each cell and each point belongs to.
+
+    Attributes
+    ----------
+    areas
+        The corridor first, then the districts; district membership is always clipped to the corridor.
+    origin, cell_m, shape
+        Lower-left corner (metres), cell size and ``(rows, cols)`` of the raster over the corridor's bounds.
+    centre_in
+        ``(len(areas), rows * cols)``: the cell centre lies in the area.
+    boundary
+        ``(len(areas), rows * cols)``: the area's boundary may cross the cell, so its points are tested exactly.
+    """
+
+    areas: tuple[Area, ...]
+    origin: tuple[float, float]
+    cell_m: float
+    shape: tuple[int, int]
+    centre_in: np.ndarray
+    boundary: np.ndarray
+
+    @property
+    def corridor_cells(self) -> np.ndarray:
+        """Flat indices of the cells inside the corridor."""
+        return np.flatnonzero(self.centre_in[0])
+
+    def cell_membership(self) -> np.ndarray:
+        """``(len(areas), len(corridor_cells))``: which areas each corridor cell belongs to."""
+        return self.centre_in[:, self.corridor_cells]
+
+    def cell_centres(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        row, col = np.divmod(cells, self.shape[1])
+        return self.origin[0] + (col + 0.5) * self.cell_m, self.origin[1] + (row + 0.5) * self.cell_m
+
+    def bounds(self, *, margin_m: float = 0.0) -> tuple[float, float, float, float]:
+        """The raster's metric bounds, widened by ``margin_m``."""
+        x0, y0 = self.origin
+        return (x0 - margin_m, y0 - margin_m, x0 + self.shape[1] * self.cell_m + margin_m,
+                y0 + self.shape[0] * self.cell_m + margin_m)
+
+    def membership(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``(len(areas), len(x))`` booleans: which areas each metric point lies in (exactly)."""
+        col = np.floor((x - self.origin[0]) / self.cell_m).astype(np.int64)
+        row = np.floor((y - self.origin[1]) / self.cell_m).astype(np.int64)
+        on_grid = (col >= 0) & (row >= 0) & (col < self.shape[1]) & (row < self.shape[0])
+        cell = np.where(on_grid, row * self.shape[1] + col, 0)
+        inside = self.centre_in[:, cell] & on_grid
+        for a, area in enumerate(self.areas):
+            exact = np.flatnonzero(self.boundary[a, cell] & on_grid)
+            inside[a, exact] = shapely.contains_xy(area.metric, x[exact], y[exact])
+        inside[1:] &= inside[0]
+        return inside
+
+
+def area_grid(areas: list[tuple[str, str, shapely.Geometry]], *, cell_m: float = CELL_SIZE_M) -> AreaGrid:
+    """Build the raster for ``areas`` = ``[(id, name, WGS-84 polygon), ...]``, the corridor first."""
+    built = tuple(Area(id=a, name=n, polygon=p, metric=to_metric(p)) for a, n, p in areas)
+    for area in built:
+        shapely.prepare(area.metric)
+    x0, y0, x1, y1 = built[0].metric.bounds
+    origin = (np.floor(x0 / cell_m) * cell_m, np.floor(y0 / cell_m) * cell_m)
+    shape = (int(np.ceil((y1 - origin[1]) / cell_m)), int(np.ceil((x1 - origin[0]) / cell_m)))
+    grid = AreaGrid(areas=built, origin=origin, cell_m=cell_m, shape=shape,
+                    centre_in=np.zeros((len(built), shape[0] * shape[1]), dtype=bool),
+                    boundary=np.zeros((len(built), shape[0] * shape[1]), dtype=bool))
+    cx, cy = grid.cell_centres(np.arange(shape[0] * shape[1]))
+    grid.centre_in[0] = shapely.contains_xy(built[0].metric, cx, cy)
+    grid.boundary[0] = _boundary_cells(built[0].metric, grid)
+    # a district only matters where a point can be in the corridor too
+    relevant = np.flatnonzero(grid.centre_in[0] | grid.boundary[0])
+    for a, area in enumerate(built[1:], start=1):
+        ax0, ay0, ax1, ay1 = area.metric.bounds
+        cells = relevant[(cx[relevant] >= ax0) & (cx[relevant] <= ax1) & (cy[relevant] >= ay0)
+                         & (cy[relevant] <= ay1)]
+        grid.centre_in[a, cells] = shapely.contains_xy(area.metric, cx[cells], cy[cells])
+        grid.boundary[a] = _boundary_cells(area.metric, grid)
+    logger.info("corridor raster: %d x %d cells of %.0f m, %d inside", shape[0], shape[1], cell_m,
+                grid.centre_in[0].sum())
+    return grid
+
+
+def _boundary_cells(polygon: shapely.Geometry, grid: AreaGrid) -> np.ndarray:
+    """Cells within one cell of a boundary vertex, the boundary densified to half a cell: a superset of the cells
+    the boundary crosses (a straight piece shorter than half a cell only reaches neighbouring cells)."""
+    vertices = shapely.get_coordinates(shapely.segmentize(polygon.boundary, grid.cell_m / 2))
+    rows, cols = grid.shape
+    col = np.floor((vertices[:, 0] - grid.origin[0]) / grid.cell_m).astype(np.int64)
+    row = np.floor((vertices[:, 1] - grid.origin[1]) / grid.cell_m).astype(np.int64)
+    marked = np.zeros((rows + 2, cols + 2), dtype=bool)
+    keep = (col >= -1) & (row >= -1) & (col <= cols) & (row <= rows)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            r, c = row[keep] + 1 + dr, col[keep] + 1 + dc
+            ok = (r >= 0) & (c >= 0) & (r < rows + 2) & (c < cols + 2)
+            marked[r[ok], c[ok]] = True
+    return marked[1:-1, 1:-1].ravel()
+
+
+def node_tree(x: np.ndarray, y: np.ndarray) -> cKDTree | None:
+    """A KD-tree over metric node coordinates (``None`` when there are no nodes)."""
+    if x.size == 0:
+        return None
+    return cKDTree(np.column_stack([x, y]), balanced_tree=False, compact_nodes=False, leafsize=32)
+
+
+def cell_times(grid: AreaGrid, tree: cKDTree | None, node_time_s: np.ndarray, *,
+               max_distance_m: float = MAX_CELL_DISTANCE_M) -> tuple[np.ndarray, np.ndarray]:
+    """Time of each corridor cell (its nearest node's) and whether it has a road node within ``max_distance_m``.
+
+    ``tree`` indexes the nodes in use near the corridor; ``node_time_s`` holds their times in the same order.
+    """
+    cells = grid.corridor_cells
+    times = np.full(cells.size, np.inf)
+    if tree is None:
+        return times, np.zeros(cells.size, dtype=bool)
+    distance, nearest = tree.query(np.column_stack(grid.cell_centres(cells)), distance_upper_bound=max_distance_m)
+    served = np.isfinite(distance)
+    times[served] = node_time_s[nearest[served]]
+    return times, served
+
+
+def edge_fraction_within(node_time_s: np.ndarray, edge_v: np.ndarray, edge_time_s: np.ndarray,
+                         limits_s: np.ndarray) -> np.ndarray:
+    """``(len(edges), len(limits))``: share of each directed edge from which the ring is reached within each limit.
+
+    A point a share ``f`` along edge u→v drives on through v, so its time is ``(1 - f) * t_edge + t_v``.
+    """
+    t_v = node_time_s[edge_v][:, None]
+    t_e = edge_time_s[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(t_e > 0, (limits_s[None, :] - t_v) / t_e, np.where(t_v <= limits_s[None, :], 1.0, 0.0))
+    return np.clip(np.nan_to_num(share, nan=0.0, neginf=0.0), 0.0, 1.0)
+
+
+def summarize(member_edges: np.ndarray, edge_length_m: np.ndarray, edge_share: np.ndarray,
+              member_cells: np.ndarray, cell_time_s: np.ndarray, served: np.ndarray, limits_s: np.ndarray,
+              *, cell_m: float) -> list[dict]:
+    """Road and area shares per area (rows of ``member_edges`` / ``member_cells``), unrounded.
+
+    Road length counts each direction of travel (a two-way street twice), each with the time from that
+    carriageway driving on; area shares are of the area's cells, and of its served cells (a road within reach).
+    """
+    road_total = member_edges.astype(np.float64) @ edge_length_m
+    road_within = member_edges.astype(np.float64) @ (edge_share * edge_length_m[:, None])
+    cells_within = (cell_time_s[:, None] <= limits_s[None, :]).astype(np.float64)
+    n_cells = member_cells.sum(axis=1)
+    n_served = (member_cells & served).sum(axis=1)
+    area_within = member_cells.astype(np.float64) @ cells_within
+    out = []
+    for a in range(member_edges.shape[0]):
+        out.append({"road_length_m": float(road_total[a]),
+                    "road_within": _shares(road_within[a], road_total[a]),
+                    "area_m2": float(n_cells[a] * cell_m ** 2), "served_area_m2": float(n_served[a] * cell_m ** 2),
+                    "area_within": _shares(area_within[a], n_cells[a]),
+                    "served_within": _shares(area_within[a], n_served[a])})
+    return out
+
+
+def _shares(part: np.ndarray, whole: float) -> list[float | None]:
+    return [float(p / whole) if whole > 0 else None for p in part]

@@ -1,0 +1,138 @@
+"""Isochrone bands of time to the ring (0–5, 5–10, 10–15, >15 min) as GeoJSON polygons built from the network.
+
+Each directed edge is cut where the interpolated time to the ring crosses a band limit (a point a share ``f`` along
+u→v drives on through v: ``(1 - f) * t_edge + t_v``); the pieces are buffered in EPSG:32651 and unioned band by
+band, cumulatively, so a place belongs to the fastest band that reaches it. Where no reachable road passes within
+the buffer there is a hole — these are not convex hulls. Edges are drawn straight between their nodes. Only edges
+near the corridor and the blocks are drawn, so the cost follows the study area, not the whole network.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import shapely
+
+from geo.access import BANDS_MIN, validate_options
+from geo.access_eval import scenario_mask, time_to_ring_nodes, study_box
+from geo.access_report import network_info
+from geo.network import RoadNetwork
+from geo.plan import PlanData
+from geo.ring import RING_TOLERANCE_M, match_ring_edges, require_ring_edges, ring_line, to_metric_xy
+from geo.shapes import round_coordinates, to_wgs84
+
+logger = logging.getLogger(__name__)
+
+BUFFER_M = 200.0
+SIMPLIFY_M = 20.0
+BAND_LABELS_ZH = ("5分钟以内", "5–10分钟", "10–15分钟", "15分钟以上")
+
+
+def isochrone_bands(network: RoadNetwork, plan: PlanData, *, scenario: str = "planned", congestion: float = 1.0,
+                    buffer_m: float = BUFFER_M, simplify_m: float = SIMPLIFY_M,
+                    tolerance_m: float = RING_TOLERANCE_M) -> dict:
+    """The isochrone bands of time to the ring as a GeoJSON FeatureCollection (WGS-84, simplified for display).
+
+    Parameters
+    ----------
+    network, plan
+        The road network and the plan (its ring, road projects, corridor and blocks).
+    scenario
+        ``"baseline"`` or ``"planned"``.
+    congestion
+        Factor on free-flow speed, above 0 and at most 1.5.
+    buffer_m
+        How far from a reachable road a place counts as served (metres).
+    simplify_m
+        Simplification tolerance for display (metres); bands are simplified before they are cut from each other,
+        so they never overlap or leave slivers.
+
+    Returns
+    -------
+    dict
+        A FeatureCollection of four features with properties ``band`` (``"0-5"`` …), ``from_min``, ``to_min``
+        (``None`` for the last band), ``label_zh``, ``area_km2``; plus ``network`` and ``params`` members.
+
+    Raises
+    ------
+    InvalidParameter
+        For a scenario other than baseline/planned or an out-of-range congestion.
+    RingNotConnected
+        When the ring is empty or no network edge runs along it.
+    """
+    validate_options(scenario=scenario, congestion=congestion, scenarios=("baseline", "planned"))
+    ring = match_ring_edges(network, ring_line(plan.ring, tolerance_m=tolerance_m), tolerance_m=tolerance_m)
+    require_ring_edges(ring, network, tolerance_m=tolerance_m)
+    active = scenario_mask(network, plan, scenario)
+    edge_time = network.travel_time_s(congestion=congestion)
+    node_time = time_to_ring_nodes(network, ring.mask & active, active, edge_time, label=f"the {scenario} scenario")
+    edges = _edges_near(network, plan, active, margin_m=buffer_m + 1000.0)
+    reached = _cumulative_reach(network, edges, node_time, edge_time, buffer_m=buffer_m, simplify_m=simplify_m)
+    features = []
+    covered = shapely.Polygon()
+    for i, (area, lower) in enumerate(zip(reached, (0.0, *BANDS_MIN))):
+        band = shapely.difference(area, covered) if not covered.is_empty else area
+        covered = area
+        upper = BANDS_MIN[i] if i < len(BANDS_MIN) else None
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(
+            round_coordinates(to_wgs84(band), ndigits=6)), "properties": {
+            "band": f"{lower:g}-{upper:g}" if upper is not None else f">{lower:g}", "from_min": lower,
+            "to_min": upper, "label_zh": BAND_LABELS_ZH[i], "area_km2": round(band.area / 1e6, 3)}})
+    return {"type": "FeatureCollection", "features": features, "network": network_info(network),
+            "params": {"scenario": scenario, "congestion": float(congestion), "buffer_m": buffer_m,
+                       "simplify_m": simplify_m, "bands_min": list(BANDS_MIN)}}
+
+
+def _edges_near(network: RoadNetwork, plan: PlanData, active: np.ndarray, *, margin_m: float) -> np.ndarray:
+    """Active edges with both ends in the box around the corridor and the blocks."""
+    lon0, lat0, lon1, lat1 = study_box(plan, margin_m=margin_m)
+    inside = (network.x >= lon0) & (network.x <= lon1) & (network.y >= lat0) & (network.y <= lat1)
+    return np.flatnonzero(active & inside[network.edge_u] & inside[network.edge_v])
+
+
+def _cumulative_reach(network: RoadNetwork, edges: np.ndarray, node_time: np.ndarray, edge_time: np.ndarray, *,
+                      buffer_m: float, simplify_m: float) -> list[shapely.Geometry]:
+    """Metric polygons reached within each band limit and within any time, each containing the one before."""
+    u, v = network.edge_u[edges], network.edge_v[edges]
+    a, b = np.minimum(u, v), np.maximum(u, v)  # each street drawn once, from its lower node index to the higher
+    ax, ay = (np.asarray(c) for c in to_metric_xy(network.x[a], network.y[a]))
+    bx, by = (np.asarray(c) for c in to_metric_xy(network.x[b], network.y[b]))
+    t_v, t_e = node_time[v], edge_time[edges]
+    limits = np.array([*BANDS_MIN, np.inf]) * 60.0
+    reached, previous = [], np.ones(edges.size)
+    area = shapely.Polygon()
+    for limit in limits:
+        # share along u→v from which v, and so the ring, is reached within the limit: the edge's tail from there
+        with np.errstate(divide="ignore", invalid="ignore"):
+            start = np.where(t_e > 0, 1.0 - (limit - t_v) / t_e, np.where(t_v <= limit, 0.0, 1.0))
+        start = np.clip(np.nan_to_num(start, nan=1.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+        new = np.flatnonzero((start < previous) & np.isfinite(t_v))
+        low, high = _street_intervals(u[new] == a[new], start[new], previous[new])
+        low, high, new = _merge_directions(a[new], b[new], low, high, new)
+        previous = np.minimum(previous, start)
+        pieces = shapely.linestrings(np.stack([
+            np.column_stack([ax[new] + low * (bx[new] - ax[new]), ay[new] + low * (by[new] - ay[new])]),
+            np.column_stack([ax[new] + high * (bx[new] - ax[new]), ay[new] + high * (by[new] - ay[new])])], axis=1))
+        grown = shapely.union_all(shapely.buffer(pieces, buffer_m, quad_segs=2)) if new.size else shapely.Polygon()
+        area = shapely.union(area, grown) if not area.is_empty else grown
+        reached.append(shapely.simplify(area, simplify_m, preserve_topology=True))
+    return reached
+
+
+def _street_intervals(forward: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Directed pieces ``[start, end]`` of u→v as intervals along the street from its lower node index."""
+    return np.where(forward, start, 1.0 - end), np.where(forward, end, 1.0 - start)
+
+
+def _merge_directions(a: np.ndarray, b: np.ndarray, low: np.ndarray, high: np.ndarray,
+                      rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the overlapping pieces of the two directions of a street into one (fewer, longer buffers)."""
+    order = np.lexsort((low, b, a))
+    a, b, low, high, rows = a[order], b[order], low[order], high[order], rows[order]
+    joins = np.zeros(a.size, dtype=bool)
+    joins[1:] = (a[1:] == a[:-1]) & (b[1:] == b[:-1]) & (low[1:] <= high[:-1])
+    joins[1:] &= ~joins[:-1]  # pairwise only: a third parallel piece stays separate, which is still correct
+    into = np.flatnonzero(joins) - 1
+    high[into] = np.maximum(high[into], high[into + 1])
+    keep = ~joins
+    return low[keep], high[keep], rows[keep]

@@ -1,0 +1,277 @@
+"""The accessibility check: times against NetworkX on real OSM data, one-way asymmetry, ring, loop, report, errors."""
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+
+from geo.access import check_access, time_to_ring
+from geo.access_eval import travel_graph
+from geo.errors import InvalidParameter, RingNotConnected
+from geo.network import RoadNetwork, haversine_m, load_network
+from geo.plan import PlanData, load_plan
+from geo.ring import match_ring_edges, ring_entry_nodes, ring_line, ring_nodes
+from geo.ring_loop import drive_loop
+
+from conftest import TEST_DATA
+
+HELSINKI = TEST_DATA / "helsinki-highways.osm.bz2"
+STEP = 0.005  # degrees between grid lines of the hand-built network
+
+
+@pytest.fixture(scope="module")
+def helsinki() -> RoadNetwork:
+    return load_network(HELSINKI)
+
+
+def networkx_times(network: RoadNetwork, targets, *, congestion: float = 1.0) -> dict[int, float]:
+    """Reference: NetworkX multi-source Dijkstra to ``targets`` on the reversed multigraph."""
+    graph = nx.MultiDiGraph()
+    graph.add_nodes_from(range(network.n_nodes))
+    times = network.travel_time_s(congestion=congestion)
+    graph.add_weighted_edges_from(zip(network.edge_v.tolist(), network.edge_u.tolist(), times.tolist()))
+    return nx.multi_source_dijkstra_path_length(graph, set(int(t) for t in targets), weight="weight")
+
+
+def assert_same_times(ours: np.ndarray, reference: dict[int, float]) -> None:
+    reached = np.array(sorted(reference))
+    assert ours[reached] == pytest.approx(np.array([reference[i] for i in reached]), abs=1e-6)
+    unreached = np.setdiff1d(np.arange(ours.size), reached)
+    assert np.isinf(ours[unreached]).all()
+
+
+@pytest.mark.parametrize("congestion", [1.0, 0.6])
+def test_every_node_time_equals_networkx_multi_source_dijkstra(helsinki, congestion):
+    targets = np.random.default_rng(7).choice(helsinki.n_nodes, size=6, replace=False)
+    ours = time_to_ring(helsinki, targets, congestion=congestion)
+    assert_same_times(ours, networkx_times(helsinki, targets, congestion=congestion))
+    assert np.isfinite(ours).sum() > helsinki.n_nodes // 2
+
+
+def test_parallel_edges_count_with_their_fastest_one():
+    network = grid_network(cols=3, rows=1)
+    slow = RoadNetwork(**{**_fields(network), "edge_u": np.append(network.edge_u, 0),
+                          "edge_v": np.append(network.edge_v, 1), "length_m": np.append(network.length_m, 5.0),
+                          "speed_kph": np.append(network.speed_kph, 36.0), "highway": np.append(network.highway, "x"),
+                          "name": np.append(network.name, ""), "project_id": np.append(network.project_id, "")})
+    ours = time_to_ring(slow, np.array([1]))
+    assert ours[0] == pytest.approx(0.5)  # the 5 m parallel edge at 10 m/s, not the grid edge nor a sum
+    assert_same_times(ours, networkx_times(slow, [1]))
+
+
+def _fields(network: RoadNetwork) -> dict:
+    return {k: getattr(network, k) for k in ("node_id", "x", "y", "edge_u", "edge_v", "length_m", "speed_kph",
+                                             "highway", "name", "project_id", "source")}
+
+
+def test_one_way_streets_make_times_asymmetric(helsinki):
+    pairs = set(zip(helsinki.edge_u.tolist(), helsinki.edge_v.tolist()))
+    one_way = [i for i, (u, v) in enumerate(zip(helsinki.edge_u, helsinki.edge_v))
+               if helsinki.oneway[i] and (v, u) not in pairs]
+    assert one_way, "the Helsinki extract has one-way streets"
+    edge = one_way[0]
+    u, v = int(helsinki.edge_u[edge]), int(helsinki.edge_v[edge])
+    forward = time_to_ring(helsinki, np.array([v]))[u]
+    backward = time_to_ring(helsinki, np.array([u]))[v]
+    assert forward == pytest.approx(helsinki.travel_time_s()[edge])  # with the flow: the edge itself
+    assert backward > forward + 1.0  # against it: round the block, or not at all
+    assert backward == pytest.approx(networkx_times(helsinki, [u]).get(v, np.inf))
+
+
+def test_travel_graph_reversed_puts_each_edge_in_the_row_of_its_head(helsinki):
+    times = helsinki.travel_time_s()
+    graph = travel_graph(helsinki, edge_time_s=times)
+    assert graph.shape == (helsinki.n_nodes, helsinki.n_nodes)
+    assert graph.nnz == helsinki.n_edges
+    row_of = np.repeat(np.arange(helsinki.n_nodes), np.diff(graph.indptr))
+    assert set(zip(row_of.tolist(), graph.indices.tolist())) == set(zip(helsinki.edge_v.tolist(),
+                                                                        helsinki.edge_u.tolist()))
+
+
+# --- the ring on real data ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def helsinki_ring(helsinki) -> tuple[gpd.GeoDataFrame, list[int]]:
+    """A city-block loop of two-way streets in the Helsinki extract, split into four named ring segments."""
+    pairs = set(zip(helsinki.edge_u.tolist(), helsinki.edge_v.tolist()))
+    two_way = nx.Graph([(u, v) for u, v in pairs if (v, u) in pairs and u != v])
+    cycle = max((c for c in nx.cycle_basis(two_way) if len(c) >= 8), key=len)
+    loop = cycle + [cycle[0]]
+    cuts = np.linspace(0, len(cycle), 5).astype(int)
+    segments = [{"id": f"RING-{side}", "name": f"环山{label}路", "category": "ring", "project_id": None,
+                 "geometry": shapely.LineString([(helsinki.x[n], helsinki.y[n]) for n in loop[a:b + 1]])}
+                for side, label, a, b in zip("NESW", "北东南西", cuts[:-1], cuts[1:])]
+    return gpd.GeoDataFrame(segments, crs="EPSG:4326"), cycle
+
+
+def test_ring_edges_are_found_geometrically_and_entries_are_where_other_roads_join(helsinki, helsinki_ring):
+    ring, cycle = helsinki_ring
+    edges = match_ring_edges(helsinki, ring_line(ring))
+    on_cycle = set(cycle)
+    loop_edges = {(a, b) for a, b in zip(cycle, cycle[1:] + cycle[:1])}
+    matched = set(zip(helsinki.edge_u[edges.mask].tolist(), helsinki.edge_v[edges.mask].tolist()))
+    assert loop_edges | {(b, a) for a, b in loop_edges} <= matched
+    on_ring = set(ring_nodes(helsinki, edges.mask).tolist())
+    assert on_cycle <= on_ring  # plus any short street running within 30 m along the loop
+    entries = ring_entry_nodes(helsinki, ring)
+    joined = {int(v) for u, v in zip(helsinki.edge_u, helsinki.edge_v) if (u, v) not in matched}
+    assert set(entries.tolist()) == on_ring & joined
+    assert on_cycle & joined and on_cycle & joined <= set(entries.tolist())
+
+
+def test_entries_alone_give_the_same_off_ring_times_as_all_ring_nodes(helsinki, helsinki_ring):
+    ring, _ = helsinki_ring
+    edges = match_ring_edges(helsinki, ring_line(ring))
+    on_ring = ring_nodes(helsinki, edges.mask)
+    from_entries = time_to_ring(helsinki, ring_entry_nodes(helsinki, ring))
+    from_ring = time_to_ring(helsinki, on_ring)
+    off = np.setdiff1d(np.arange(helsinki.n_nodes), on_ring)
+    assert from_ring[off] == pytest.approx(from_entries[off], abs=1e-9)
+    assert (from_ring[on_ring] == 0).all()
+
+
+def test_loop_time_is_the_sum_of_its_edges_and_segments(helsinki, helsinki_ring):
+    ring, _ = helsinki_ring
+    edges = match_ring_edges(helsinki, ring_line(ring))
+    times = helsinki.travel_time_s()
+    loops = drive_loop(helsinki, edges, times)
+    assert set(loops) == {"clockwise", "counterclockwise"}
+    for loop in loops.values():
+        assert loop.complete
+        assert loop.time_s == pytest.approx(times[loop.edges].sum(), rel=1e-12)
+        assert (helsinki.edge_v[loop.edges[:-1]] == helsinki.edge_u[loop.edges[1:]]).all()
+        assert helsinki.edge_v[loop.edges[-1]] == helsinki.edge_u[loop.edges[0]]
+        by_segment = [times[loop.edges][edges.segment[loop.edges] == s].sum() for s in range(4)]
+        assert sum(by_segment) == pytest.approx(loop.time_s)
+
+
+# --- the report on a hand-built grid and plan ---------------------------------------------------------------------
+
+def grid_network(*, cols: int = 13, rows: int = 13, lon0: float = 120.10, lat0: float = 27.87) -> RoadNetwork:
+    """Two-way grid streets every 0.005°, 36 km/h (10 m/s); the line lat 27.92 between lon 120.12 and 120.14 is
+    built by project R01; plus a separate two-node street far east that cannot reach anything."""
+    index = np.arange(cols * rows).reshape(rows, cols)
+    a = np.concatenate([index[:, :-1].ravel(), index[:-1, :].ravel()])
+    b = np.concatenate([index[:, 1:].ravel(), index[1:, :].ravel()])
+    x = np.append(lon0 + STEP * (np.arange(cols * rows) % cols), [120.30, 120.305])
+    y = np.append(lat0 + STEP * (np.arange(cols * rows) // cols), [27.90, 27.90])
+    a, b = np.append(a, cols * rows), np.append(b, cols * rows + 1)
+    u, v = np.concatenate([a, b]), np.concatenate([b, a])
+    project = np.where(np.isclose(y[u], 27.92) & np.isclose(y[v], 27.92) & (x[u] > 120.1199) & (x[v] > 120.1199)
+                       & (x[u] < 120.1401) & (x[v] < 120.1401), "R01", "")
+    return RoadNetwork(node_id=np.arange(x.size) + 1, x=x, y=y, edge_u=u, edge_v=v,
+                       length_m=haversine_m(x[u], y[u], x[v], y[v]), speed_kph=np.full(u.size, 36.0),
+                       highway=np.full(u.size, "residential", dtype=object), name=np.full(u.size, "", dtype=object),
+                       project_id=project.astype(object), source={"source": "test-grid"})
+
+
+@pytest.fixture
+def tiny_plan(write_layers) -> PlanData:
+    return load_plan(write_layers())
+
+
+def test_report_has_every_section_and_is_json(tiny_plan):
+    report = check_access(grid_network(), tiny_plan, scenario="planned")
+    assert set(report) >= {"network", "params", "coverage", "districts", "blocks", "ring_loop", "verdict"}
+    json.dumps(report)
+    assert report["network"]["source"] == "test-grid" and report["network"]["nodes"] == 171
+    assert len(report["districts"]) == 7
+    assert report["ring_loop"]["complete"]
+    loop = report["ring_loop"]["directions"]["clockwise"]
+    # the ring is a 0.02° x 0.04° rectangle driven at 10 m/s
+    perimeter = 2 * (haversine_m(120.12, 27.88, 120.14, 27.88) + haversine_m(120.12, 27.88, 120.12, 27.92))
+    assert loop["time_min"] == pytest.approx(perimeter / 10 / 60, abs=0.02)
+    assert sum(s["time_min"] for s in loop["segments"]) == pytest.approx(loop["time_min"], abs=0.03)
+    block = report["blocks"][0]
+    assert block["id"] == "B01" and block["measured_at"] == "block_nodes" and block["pass"]
+
+
+def test_baseline_without_the_ring_project_reports_the_missing_segment(tiny_plan):
+    report = check_access(grid_network(), tiny_plan, scenario="baseline")
+    loop = report["ring_loop"]
+    assert not loop["complete"] and not loop["pass"]
+    assert [s["id"] for s in loop["missing_segments"]] == ["RING-S"]
+    assert all(d["time_min"] is None for d in loop["directions"].values())
+    assert not report["verdict"]["pass"] and "RING-S" in report["verdict"]["zh"]
+
+
+def test_compare_gives_deltas_and_ranks_the_projects(tiny_plan):
+    report = check_access(grid_network(), tiny_plan, scenario="compare")
+    assert report["params"]["scenario"] == "compare"
+    assert report["ring_loop"]["baseline"]["complete"] is False and report["ring_loop"]["planned"]["complete"]
+    project = report["projects"][0]
+    assert project["id"] == "R01" and project["rank"] == 1 and project["edges"] == 8
+    delta = report["coverage"]["delta"]["area_within"]["5"]
+    base = report["coverage"]["baseline"]["area_within"]["5"]
+    assert report["coverage"]["planned"]["area_within"]["5"] == pytest.approx(base + delta, abs=1e-4)
+    json.dumps(report)
+
+
+def test_congestion_slows_every_time_by_its_factor(tiny_plan):
+    free = check_access(grid_network(), tiny_plan, scenario="planned")
+    peak = check_access(grid_network(), tiny_plan, scenario="planned", congestion=0.5)
+    free_loop = free["ring_loop"]["directions"]["clockwise"]["time_min"]
+    assert peak["ring_loop"]["directions"]["clockwise"]["time_min"] == pytest.approx(2 * free_loop, abs=0.02)
+
+
+# --- bad input ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("options", "field"), [
+    ({"scenario": "future"}, "scenario"), ({"congestion": -0.5}, "congestion"), ({"congestion": 0}, "congestion"),
+    ({"congestion": 2.0}, "congestion"), ({"congestion": float("nan")}, "congestion"),
+    ({"threshold_min": 0}, "threshold_min"),
+])
+def test_bad_options_name_the_field(tiny_plan, options, field):
+    with pytest.raises(InvalidParameter, match=f"^{field}: expected") as caught:
+        check_access(grid_network(), tiny_plan, **options)
+    assert caught.value.field == field
+
+
+def test_empty_ring_is_refused(tiny_plan):
+    no_ring = PlanData(blocks=tiny_plan.blocks, roads=tiny_plan.roads[tiny_plan.roads["category"] != "ring"],
+                       tasks=tiny_plan.tasks, districts=tiny_plan.districts)
+    with pytest.raises(RingNotConnected, match="ring is empty"):
+        check_access(grid_network(), no_ring, scenario="planned")
+
+
+def test_ring_away_from_the_network_is_refused(tiny_plan):
+    far = grid_network(lon0=121.0)
+    with pytest.raises(RingNotConnected, match="does not touch the road network"):
+        check_access(far, tiny_plan, scenario="planned")
+    with pytest.raises(RingNotConnected, match="no edge runs within 30 m"):
+        ring_entry_nodes(far, tiny_plan.ring)
+
+
+def test_time_to_ring_refuses_no_entries_and_bad_congestion(helsinki):
+    with pytest.raises(RingNotConnected, match="no ring entry nodes"):
+        time_to_ring(helsinki, np.array([], dtype=np.int64))
+    with pytest.raises(InvalidParameter, match="congestion"):
+        time_to_ring(helsinki, np.array([0]), congestion=-1.0)
+
+
+def test_bundled_network_and_plan_report_the_schematic_source_and_the_broken_baseline_ring():
+    report = check_access(load_network(), load_plan(), scenario="baseline")
+    assert report["network"]["source"] == "bundled-schematic" and report["network"]["schematic"]
+    assert len(report["blocks"]) == 13 and len(report["districts"]) == 7
+    assert "RING-S" in [s["id"] for s in report["ring_loop"]["missing_segments"]]
+    assert "示意路网" in report["verdict"]["zh"]
+
+
+def test_cli_prints_json_or_a_bilingual_summary_and_fails_cleanly_on_bad_congestion():
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["access", "--scenario", "planned", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["params"]["scenario"] == "planned" and report["network"]["schematic"]
+    text = runner.invoke(main, ["access", "--scenario", "compare"])
+    assert text.exit_code == 0 and "结论 Verdict" in text.output and "R12" in text.output
+    bad = runner.invoke(main, ["access", "--congestion", "-1"])
+    assert bad.exit_code == 2 and "congestion: expected" in bad.output

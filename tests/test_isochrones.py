@@ -1,0 +1,84 @@
+"""Isochrone bands: every node lies in its own band or a faster one, never a slower one; unreachable areas are holes."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import shapely
+
+from geo.access_eval import scenario_mask, time_to_ring_nodes
+from geo.errors import InvalidParameter, RingNotConnected
+from geo.isochrones import isochrone_bands
+from geo.network import RoadNetwork
+from geo.plan import PlanData, load_plan
+from geo.ring import match_ring_edges, ring_line
+
+from test_access import grid_network
+
+
+@pytest.fixture
+def tiny_plan(write_layers) -> PlanData:
+    return load_plan(write_layers())
+
+
+def node_times(network: RoadNetwork, plan: PlanData, scenario: str) -> np.ndarray:
+    ring = match_ring_edges(network, ring_line(plan.ring))
+    active = scenario_mask(network, plan, scenario)
+    return time_to_ring_nodes(network, ring.mask & active, active, network.travel_time_s())
+
+
+def slow_grid() -> RoadNetwork:
+    """The test grid at 6 km/h, so its ~560 m blocks spread the times over all four bands."""
+    network = grid_network()
+    network.speed_kph = np.full(network.n_edges, 6.0)
+    return network
+
+
+@pytest.mark.parametrize("scenario", ["planned", "baseline"])
+def test_each_node_lies_in_its_band_or_a_faster_one_and_never_in_a_slower_one(tiny_plan, scenario):
+    network = slow_grid()
+    bands = isochrone_bands(network, tiny_plan, scenario=scenario)
+    json.dumps(bands)
+    assert [f["properties"]["band"] for f in bands["features"]] == ["0-5", "5-10", "10-15", ">15"]
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in bands["features"]]
+    times_min = node_times(network, tiny_plan, scenario) / 60
+    band_of = np.digitize(times_min, [5, 10, 15])
+    reachable = np.flatnonzero(np.isfinite(times_min))
+    assert len(set(band_of[reachable])) == 4, "the fixture spreads nodes over every band"
+    for node in reachable:
+        k = band_of[node]
+        assert any(shapely.intersects_xy(shapes[j], network.x[node], network.y[node]) for j in range(k + 1)), node
+        assert not any(shapely.intersects_xy(shapes[j], network.x[node], network.y[node])
+                       for j in range(k + 1, 4)), node
+
+
+def test_unreachable_roads_leave_holes(tiny_plan):
+    network = slow_grid()
+    bands = isochrone_bands(network, tiny_plan, scenario="planned")
+    covered = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in bands["features"]])
+    times = node_times(network, tiny_plan, "planned")
+    unreachable = np.flatnonzero(~np.isfinite(times))
+    assert unreachable.size == 2  # the separate street far east
+    assert not shapely.intersects_xy(covered, network.x[unreachable], network.y[unreachable]).any()
+    assert not covered.convex_hull.equals(covered)  # bands follow the streets, not a hull
+
+
+def test_bands_do_not_overlap_and_report_their_area(tiny_plan):
+    bands = isochrone_bands(slow_grid(), tiny_plan, scenario="planned")
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in bands["features"]]
+    for i in range(4):
+        for j in range(i + 1, 4):
+            # only slivers from rounding coordinates to 6 decimals (~0.1 m) may overlap
+            assert shapely.intersection(shapes[i], shapes[j]).area < 1e-3 * min(shapes[i].area, shapes[j].area)
+    assert all(f["properties"]["area_km2"] >= 0 for f in bands["features"])
+    assert bands["network"]["source"] == "test-grid"
+
+
+def test_bad_scenario_congestion_and_ring_are_refused(tiny_plan):
+    with pytest.raises(InvalidParameter, match="^scenario: expected one of baseline, planned"):
+        isochrone_bands(grid_network(), tiny_plan, scenario="compare")
+    with pytest.raises(InvalidParameter, match="^congestion"):
+        isochrone_bands(grid_network(), tiny_plan, congestion=-1)
+    with pytest.raises(RingNotConnected, match="does not touch"):
+        isochrone_bands(grid_network(lon0=121.0), tiny_plan)
