@@ -8,7 +8,8 @@ the ring to the next junction.
 
 :func:`check_access` runs a scenario (``baseline``: without the edges road projects build, all unfinished at the
 plan date; ``planned``: with them; ``compare``: both, with deltas and each project's own effect) and returns a
-JSON-ready report whose schema is documented in ``docs/access.md``. Nothing is cached here.
+JSON-ready report whose schema is documented in ``docs/access.md``. Nothing is cached here; the work that depends
+only on the plan can be done once by :func:`prepare_plan` and its result passed as ``plan``.
 """
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo import access_report as report
 from geo.coverage import MAX_CELL_DISTANCE_M
-from geo.access_eval import Evaluation, Study, evaluate, prepare_study, scenario_edges, travel_graph
+from geo.access_eval import Evaluation, Study, evaluate, scenario_edges, study_network
+from geo.access_plan import PlanStudy, prepare_plan
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork
 from geo.plan import PlanData
 from geo.ring import RING_TOLERANCE_M, ring_entry_nodes
+from geo.road_graph import travel_graph
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +36,8 @@ BANDS_MIN = (5.0, 10.0, 15.0)
 MAX_CONGESTION = 1.5
 DEFAULT_COVERAGE_TARGET = 0.95
 
-__all__ = ["BANDS_MIN", "SCENARIOS", "check_access", "ring_entry_nodes", "time_to_ring", "travel_graph",
-           "validate_options"]
+__all__ = ["BANDS_MIN", "SCENARIOS", "PlanStudy", "check_access", "prepare_plan", "ring_entry_nodes", "time_to_ring",
+           "travel_graph", "validate_options"]
 
 
 def time_to_ring(network: RoadNetwork, entries: np.ndarray, *, congestion: float = 1.0) -> np.ndarray:
@@ -80,8 +83,8 @@ def _is_number(value: object) -> bool:
             and math.isfinite(value))
 
 
-def check_access(network: RoadNetwork, plan: PlanData, *, scenario: str = "baseline", congestion: float = 1.0,
-                 threshold_min: float = 10.0, loop_threshold_min: float = 30.0,
+def check_access(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: str = "baseline",
+                 congestion: float = 1.0, threshold_min: float = 10.0, loop_threshold_min: float = 30.0,
                  coverage_target: float = DEFAULT_COVERAGE_TARGET, tolerance_m: float = RING_TOLERANCE_M) -> dict:
     """The accessibility report for ``scenario`` on ``network``.
 
@@ -90,7 +93,9 @@ def check_access(network: RoadNetwork, plan: PlanData, *, scenario: str = "basel
     network
         The road network (its ``source`` is repeated in the report).
     plan
-        The plan data: the ring (``plan.ring``), road projects, blocks, districts and the corridor.
+        The plan data (the ring, road projects, blocks, districts and the corridor), or the same prepared once by
+        :func:`prepare_plan` — callers that check several networks, scenarios or congestions keep that and save
+        rasterising the corridor and chaining the ring every time.
     scenario
         ``"baseline"`` (road projects not built), ``"planned"`` (all built) or ``"compare"`` (both, with deltas
         and each project's own effect).
@@ -102,7 +107,7 @@ def check_access(network: RoadNetwork, plan: PlanData, *, scenario: str = "basel
         Share of the served corridor area (cells with a road node within 500 m) that must reach the ring within
         ``threshold_min`` for the coverage to pass; 1.0 is the plan's literal "everywhere".
     tolerance_m
-        How far (metres) a ring edge may lie from the plan's ring line.
+        How far (metres) a ring edge may lie from the plan's ring line (a prepared plan keeps its own).
 
     Returns
     -------
@@ -121,13 +126,14 @@ def check_access(network: RoadNetwork, plan: PlanData, *, scenario: str = "basel
                      loop_threshold_min=loop_threshold_min, coverage_target=coverage_target)
     limits = report.Limits(bands_min=BANDS_MIN, threshold_min=float(threshold_min),
                            loop_threshold_min=float(loop_threshold_min), coverage_target=float(coverage_target))
-    study = prepare_study(network, plan, tolerance_m=tolerance_m)
+    prepared = plan if isinstance(plan, PlanStudy) else prepare_plan(plan, tolerance_m=tolerance_m)
+    study = study_network(network, prepared)
     head = {"network": report.network_info(network),
             "params": {"scenario": scenario, "congestion": float(congestion), "threshold_min": limits.threshold_min,
                        "loop_threshold_min": limits.loop_threshold_min, "coverage_target": limits.coverage_target,
-                       "bands_min": list(limits.all_min), "cell_size_m": study.grid.cell_m,
-                       "max_cell_distance_m": MAX_CELL_DISTANCE_M, "ring_tolerance_m": tolerance_m,
-                       "road_projects": sorted(study.projects)}}
+                       "bands_min": list(limits.all_min), "cell_size_m": prepared.grid.cell_m,
+                       "max_cell_distance_m": MAX_CELL_DISTANCE_M, "ring_tolerance_m": prepared.tolerance_m,
+                       "road_projects": sorted(prepared.projects)}}
     if scenario != "compare":
         ev = evaluate(study, scenario_edges(study, scenario), congestion=congestion, limits_min=limits.all_min,
                       label=f"the {scenario} scenario")
@@ -141,19 +147,23 @@ def _compare(study: Study, *, congestion: float, limits: report.Limits, network:
     for name, active in (("baseline", baseline_edges), ("planned", scenario_edges(study, "planned"))):
         ev = evaluate(study, active, congestion=congestion, limits_min=limits.all_min, label=f"the {name} scenario")
         sections[name] = report.scenario_sections(study, ev, limits, network=network)
+    project_edges = np.flatnonzero(study.project_edges)
+    project_of = study.network.project_id[project_edges]
     rows = []
-    for project_id, name in study.projects.items():
-        own = study.network.project_id == project_id
+    for project_id, name in study.plan.projects.items():
+        own = project_edges[project_of == project_id]
         with_project = None
-        if own.any():
-            ev = evaluate(study, baseline_edges | own, congestion=congestion, limits_min=limits.all_min,
+        if own.size:
+            active = baseline_edges.copy()
+            active[own] = True
+            ev = evaluate(study, active, congestion=congestion, limits_min=limits.all_min,
                           label=f"the baseline with {project_id}")
             with_project = _corridor_area(study, ev, limits)
-        rows.append(report.project_effect(project_id, name, int(own.sum()), sections["baseline"]["coverage"],
+        rows.append(report.project_effect(project_id, name, int(own.size), sections["baseline"]["coverage"],
                                           with_project, limits))
     return report.compare_sections(sections["baseline"], sections["planned"], report.rank_projects(rows))
 
 
 def _corridor_area(study: Study, ev: Evaluation, limits: report.Limits) -> dict:
-    area = study.grid.areas[0]
+    area = study.plan.grid.areas[0]
     return report.area_summary(area.id, area.name, ev.areas[0], limits)

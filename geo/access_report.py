@@ -54,7 +54,7 @@ def network_info(network: RoadNetwork) -> dict:
 
 def scenario_sections(study: Study, ev: Evaluation, limits: Limits, *, network: dict) -> dict:
     """``ring``, ``coverage``, ``districts``, ``blocks``, ``ring_loop`` and ``verdict`` for one scenario."""
-    areas = [area_summary(area.id, area.name, raw, limits) for area, raw in zip(study.grid.areas, ev.areas)]
+    areas = [area_summary(area.id, area.name, raw, limits) for area, raw in zip(study.plan.grid.areas, ev.areas)]
     blocks = _blocks(study, ev, limits)
     loop = _loop(study, ev, limits)
     return {"ring": _ring(study, ev), "coverage": areas[0], "districts": areas[1:], "blocks": blocks,
@@ -79,14 +79,14 @@ def _ring(study: Study, ev: Evaluation) -> dict:
     ring = study.ring.ring
     return {"segments": [{"id": i, "name": n} for i, n in zip(ring.segment_ids, ring.segment_names)],
             "length_km": round(ring.length_m / 1000, 3), "closed": ring.closed,
-            "edges": int((study.ring.mask & ev.active).sum()),
+            "edges": int(ev.active[study.ring.index].sum()),
             "entries": [{"node_id": int(i), "lon": round(float(x), 6), "lat": round(float(y), 6)}
                         for i, x, y in zip(network.node_id[ev.entries], lon, lat)]}
 
 
 def _blocks(study: Study, ev: Evaluation, limits: Limits) -> list[dict]:
     rows = []
-    for (fid, name, district), raw in zip(study.blocks, ev.blocks):
+    for (fid, name, district), raw in zip(study.plan.blocks, ev.blocks):
         worst = minutes(raw["worst_s"])
         rows.append({"id": fid, "name": name, "district": district, "nodes": raw["nodes"],
                      "measured_at": raw["measured_at"],
@@ -115,7 +115,7 @@ def _direction(study: Study, ev: Evaluation, loop: LoopDirection, limits: Limits
                 "edges": [], "gaps": [{"segment_ids": list(g.segment_ids), "segment_names": list(g.segment_names),
                                        "from_km": round(g.from_m / 1000, 3), "length_km": round(g.length_m / 1000, 3)}
                                       for g in loop.gaps]}
-    segment = study.ring.segment[loop.edges]
+    segment = study.ring.segment_of(loop.edges)
     segments = []
     for index in dict.fromkeys(segment.tolist()):
         on = segment == index

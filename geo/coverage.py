@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -56,11 +57,17 @@ class AreaGrid:
     centre_in: np.ndarray
     boundary: np.ndarray
 
-    @property
+    @cached_property
     def corridor_cells(self) -> np.ndarray:
         """Flat indices of the cells inside the corridor."""
         return np.flatnonzero(self.centre_in[0])
 
+    @cached_property
+    def corridor_centres(self) -> np.ndarray:
+        """``(len(corridor_cells), 2)``: the corridor cells' metric centres."""
+        return np.column_stack(self.cell_centres(self.corridor_cells))
+
+    @cached_property
     def cell_membership(self) -> np.ndarray:
         """``(len(areas), len(corridor_cells))``: which areas each corridor cell belongs to."""
         return self.centre_in[:, self.corridor_cells]
@@ -81,11 +88,17 @@ class AreaGrid:
         row = np.floor((y - self.origin[1]) / self.cell_m).astype(np.int64)
         on_grid = (col >= 0) & (row >= 0) & (col < self.shape[1]) & (row < self.shape[0])
         cell = np.where(on_grid, row * self.shape[1] + col, 0)
-        inside = self.centre_in[:, cell] & on_grid
-        for a, area in enumerate(self.areas):
-            exact = np.flatnonzero(self.boundary[a, cell] & on_grid)
-            inside[a, exact] = shapely.contains_xy(area.metric, x[exact], y[exact])
-        inside[1:] &= inside[0]
+        inside = np.zeros((len(self.areas), x.size), dtype=bool)
+        in_corridor = self.centre_in[0, cell] & on_grid
+        exact = np.flatnonzero(self.boundary[0, cell] & on_grid)
+        in_corridor[exact] = shapely.contains_xy(self.areas[0].metric, x[exact], y[exact])
+        inside[0] = in_corridor
+        points = np.flatnonzero(in_corridor)  # districts count only inside the corridor
+        cell, x, y = cell[points], x[points], y[points]
+        for a, area in enumerate(self.areas[1:], start=1):
+            inside[a, points] = self.centre_in[a, cell]
+            exact = np.flatnonzero(self.boundary[a, cell])
+            inside[a, points[exact]] = shapely.contains_xy(area.metric, x[exact], y[exact])
         return inside
 
 
@@ -111,14 +124,31 @@ def area_grid(areas: list[tuple[str, str, shapely.Geometry]], *, cell_m: float =
                          & (cy[relevant] <= ay1)]
         grid.centre_in[a, cells] = shapely.contains_xy(area.metric, cx[cells], cy[cells])
         grid.boundary[a] = _boundary_cells(area.metric, grid)
-    logger.info("corridor raster: %d x %d cells of %.0f m, %d inside", shape[0], shape[1], cell_m,
-                grid.centre_in[0].sum())
+    logger.info("corridor raster: %d x %d cells of %.0f m, %d inside, %d on the corridor's boundary", shape[0],
+                shape[1], cell_m, grid.corridor_cells.size, int(grid.boundary[0].sum()))
+    grid.corridor_centres  # noqa: B018 — computed here, once per plan, not in the first check
+    grid.cell_membership  # noqa: B018
     return grid
 
 
 def _boundary_cells(polygon: shapely.Geometry, grid: AreaGrid) -> np.ndarray:
-    """Cells within one cell of a boundary vertex, the boundary densified to half a cell: a superset of the cells
-    the boundary crosses (a straight piece shorter than half a cell only reaches neighbouring cells)."""
+    """The cells the polygon's boundary touches (their points need an exact test; elsewhere the centre answers).
+
+    Candidates are the cells within one cell of a boundary vertex, the boundary densified to half a cell (a
+    superset: a straight piece shorter than half a cell only reaches neighbouring cells); each candidate's square,
+    grown by a millimetre against rounding, is then tested against the boundary itself.
+    """
+    candidate = np.flatnonzero(_cells_near_vertices(polygon, grid))
+    x, y = grid.cell_centres(candidate)
+    half = grid.cell_m / 2 + 1e-3
+    boundary = polygon.boundary
+    shapely.prepare(boundary)
+    touched = np.zeros(grid.shape[0] * grid.shape[1], dtype=bool)
+    touched[candidate] = shapely.intersects(boundary, shapely.box(x - half, y - half, x + half, y + half))
+    return touched
+
+
+def _cells_near_vertices(polygon: shapely.Geometry, grid: AreaGrid) -> np.ndarray:
     vertices = shapely.get_coordinates(shapely.segmentize(polygon.boundary, grid.cell_m / 2))
     rows, cols = grid.shape
     col = np.floor((vertices[:, 0] - grid.origin[0]) / grid.cell_m).astype(np.int64)
@@ -137,7 +167,7 @@ def node_tree(x: np.ndarray, y: np.ndarray) -> cKDTree | None:
     """A KD-tree over metric node coordinates (``None`` when there are no nodes)."""
     if x.size == 0:
         return None
-    return cKDTree(np.column_stack([x, y]), balanced_tree=False, compact_nodes=False, leafsize=32)
+    return cKDTree(np.column_stack([x, y]), balanced_tree=False, compact_nodes=False, leafsize=16)
 
 
 def cell_times(grid: AreaGrid, tree: cKDTree | None, node_time_s: np.ndarray, *,
@@ -150,7 +180,7 @@ def cell_times(grid: AreaGrid, tree: cKDTree | None, node_time_s: np.ndarray, *,
     times = np.full(cells.size, np.inf)
     if tree is None:
         return times, np.zeros(cells.size, dtype=bool)
-    distance, nearest = tree.query(np.column_stack(grid.cell_centres(cells)), distance_upper_bound=max_distance_m)
+    distance, nearest = tree.query(grid.corridor_centres, distance_upper_bound=max_distance_m)
     served = np.isfinite(distance)
     times[served] = node_time_s[nearest[served]]
     return times, served
@@ -177,8 +207,9 @@ def summarize(member_edges: np.ndarray, edge_length_m: np.ndarray, edge_share: n
     Road length counts each direction of travel (a two-way street twice), each with the time from that
     carriageway driving on; area shares are of the area's cells, and of its served cells (a road within reach).
     """
-    road_total = member_edges.astype(np.float64) @ edge_length_m
-    road_within = member_edges.astype(np.float64) @ (edge_share * edge_length_m[:, None])
+    member = member_edges.astype(np.float64)
+    road_total = member @ edge_length_m
+    road_within = member @ (edge_share * edge_length_m[:, None])
     cells_within = (cell_time_s[:, None] <= limits_s[None, :]).astype(np.float64)
     n_cells = member_cells.sum(axis=1)
     n_served = (member_cells & served).sum(axis=1)

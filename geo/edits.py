@@ -68,7 +68,7 @@ def parse_percent(value: object, field: str, problems: Problems) -> float | None
     """``value`` as a percentage in 0..100 (a number or numeric text)."""
     number = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
+        number = float(value) if abs(value) < 1e300 else math.inf  # float() of a huge int overflows
     elif isinstance(value, str):
         try:
             number = float(value.strip())

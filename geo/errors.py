@@ -92,3 +92,11 @@ class EditConflict(RuntimeError, CorridorError):
         now = f"it is now at version {actual}" if actual is not None else "it changed meanwhile"
         super().__init__(f"{item_id} was changed by someone else: the edit was based on version {expected}, {now}; "
                          "reload the item and apply the edit again")
+
+
+class BackupFormatError(ValueError, CorridorError):
+    """A file given to ``corridor restore`` is not a backup this version can restore."""
+
+
+class DatabaseUnavailable(ConnectionError, CorridorError):
+    """The status database cannot be reached or opened."""

@@ -1,34 +1,43 @@
 """Isochrone bands of time to the ring (0–5, 5–10, 10–15, >15 min) as GeoJSON polygons built from the network.
 
 Each directed edge is cut where the interpolated time to the ring crosses a band limit (a point a share ``f`` along
-u→v drives on through v: ``(1 - f) * t_edge + t_v``); the pieces are buffered in EPSG:32651 and unioned band by
-band, cumulatively, so a place belongs to the fastest band that reaches it. Where no reachable road passes within
-the buffer there is a hole — these are not convex hulls. Edges are drawn straight between their nodes. Only edges
-near the corridor and the blocks are drawn, so the cost follows the study area, not the whole network.
+u→v drives on through v: ``(1 - f) * t_edge + t_v``); the pieces are drawn, band by band and cumulatively, into a
+raster of 50 m cells in EPSG:32651, and the cells whose centre lies within the buffer distance of a drawn cell
+(a Euclidean distance transform) become the band's polygon, so a place belongs to the fastest band that reaches it.
+Where no reachable road passes within the buffer there is a hole — these are not convex hulls. The raster makes
+the outlines stepped at 50 m and the buffer exact to about ±35 m, several times faster than buffering and
+unioning thousands of street pieces. Edges are drawn straight between their nodes. Only edges near the corridor
+and the blocks are drawn, so the cost follows the study area, not the whole network.
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from scipy import ndimage
 
 from geo.access import BANDS_MIN, validate_options
-from geo.access_eval import scenario_mask, time_to_ring_nodes, study_box
+from geo.access_eval import scenario_mask, time_to_ring_nodes
+from geo.access_plan import PlanStudy, prepare_plan, study_box
 from geo.access_report import network_info
 from geo.network import RoadNetwork
 from geo.plan import PlanData
-from geo.ring import RING_TOLERANCE_M, match_ring_edges, require_ring_edges, ring_line, to_metric_xy
+from geo.ring import RING_TOLERANCE_M, match_ring_edges, require_ring_edges, to_metric_xy
+from geo.road_graph import ReverseGraph
 from geo.shapes import round_coordinates, to_wgs84
 
 logger = logging.getLogger(__name__)
 
 BUFFER_M = 200.0
 SIMPLIFY_M = 20.0
+RASTER_M = 50.0  # cell size of the reach raster: places within buffer_m ± 35 m of a reachable road
 BAND_LABELS_ZH = ("5分钟以内", "5–10分钟", "10–15分钟", "15分钟以上")
 
 
-def isochrone_bands(network: RoadNetwork, plan: PlanData, *, scenario: str = "planned", congestion: float = 1.0,
+def isochrone_bands(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: str = "planned",
+                    congestion: float = 1.0,
                     buffer_m: float = BUFFER_M, simplify_m: float = SIMPLIFY_M,
                     tolerance_m: float = RING_TOLERANCE_M) -> dict:
     """The isochrone bands of time to the ring as a GeoJSON FeatureCollection (WGS-84, simplified for display).
@@ -36,13 +45,15 @@ def isochrone_bands(network: RoadNetwork, plan: PlanData, *, scenario: str = "pl
     Parameters
     ----------
     network, plan
-        The road network and the plan (its ring, road projects, corridor and blocks).
+        The road network and the plan (its ring, road projects, corridor and blocks), or the plan prepared by
+        :func:`geo.access_plan.prepare_plan`.
     scenario
         ``"baseline"`` or ``"planned"``.
     congestion
         Factor on free-flow speed, above 0 and at most 1.5.
     buffer_m
-        How far from a reachable road a place counts as served (metres).
+        How far from a reachable road a place counts as served (metres, to about ±35 m: the raster's cells are
+        50 m).
     simplify_m
         Simplification tolerance for display (metres); bands are simplified before they are cut from each other,
         so they never overlap or leave slivers.
@@ -61,12 +72,16 @@ def isochrone_bands(network: RoadNetwork, plan: PlanData, *, scenario: str = "pl
         When the ring is empty or no network edge runs along it.
     """
     validate_options(scenario=scenario, congestion=congestion, scenarios=("baseline", "planned"))
-    ring = match_ring_edges(network, ring_line(plan.ring, tolerance_m=tolerance_m), tolerance_m=tolerance_m)
-    require_ring_edges(ring, network, tolerance_m=tolerance_m)
-    active = scenario_mask(network, plan, scenario)
+    prepared = plan if isinstance(plan, PlanStudy) else prepare_plan(plan, tolerance_m=tolerance_m)
+    graph = ReverseGraph.build(network)
+    ring = match_ring_edges(network, prepared.ring, tolerance_m=prepared.tolerance_m, zone=prepared.ring_zone,
+                            graph=graph)
+    require_ring_edges(ring, network, tolerance_m=prepared.tolerance_m)
+    active = scenario_mask(network, prepared, scenario)
     edge_time = network.travel_time_s(congestion=congestion)
-    node_time = time_to_ring_nodes(network, ring.mask & active, active, edge_time, label=f"the {scenario} scenario")
-    edges = _edges_near(network, plan, active, margin_m=buffer_m + 1000.0)
+    node_time = time_to_ring_nodes(network, ring.index[active[ring.index]], active, edge_time,
+                                   label=f"the {scenario} scenario", graph=graph)
+    edges = _edges_near(network, prepared.plan, active, margin_m=buffer_m + 1000.0)
     reached = _cumulative_reach(network, edges, node_time, edge_time, buffer_m=buffer_m, simplify_m=simplify_m)
     features = []
     covered = shapely.Polygon()
@@ -80,7 +95,7 @@ def isochrone_bands(network: RoadNetwork, plan: PlanData, *, scenario: str = "pl
             "to_min": upper, "label_zh": BAND_LABELS_ZH[i], "area_km2": round(band.area / 1e6, 3)}})
     return {"type": "FeatureCollection", "features": features, "network": network_info(network),
             "params": {"scenario": scenario, "congestion": float(congestion), "buffer_m": buffer_m,
-                       "simplify_m": simplify_m, "bands_min": list(BANDS_MIN)}}
+                       "simplify_m": simplify_m, "raster_m": RASTER_M, "bands_min": list(BANDS_MIN)}}
 
 
 def _edges_near(network: RoadNetwork, plan: PlanData, active: np.ndarray, *, margin_m: float) -> np.ndarray:
@@ -97,11 +112,10 @@ def _cumulative_reach(network: RoadNetwork, edges: np.ndarray, node_time: np.nda
     a, b = np.minimum(u, v), np.maximum(u, v)  # each street drawn once, from its lower node index to the higher
     ax, ay = (np.asarray(c) for c in to_metric_xy(network.x[a], network.y[a]))
     bx, by = (np.asarray(c) for c in to_metric_xy(network.x[b], network.y[b]))
+    raster = _Raster.around(np.concatenate([ax, bx]), np.concatenate([ay, by]), margin_m=buffer_m + RASTER_M)
     t_v, t_e = node_time[v], edge_time[edges]
-    limits = np.array([*BANDS_MIN, np.inf]) * 60.0
     reached, previous = [], np.ones(edges.size)
-    area = shapely.Polygon()
-    for limit in limits:
+    for limit in np.array([*BANDS_MIN, np.inf]) * 60.0:
         # share along u→v from which v, and so the ring, is reached within the limit: the edge's tail from there
         with np.errstate(divide="ignore", invalid="ignore"):
             start = np.where(t_e > 0, 1.0 - (limit - t_v) / t_e, np.where(t_v <= limit, 0.0, 1.0))
@@ -110,13 +124,56 @@ def _cumulative_reach(network: RoadNetwork, edges: np.ndarray, node_time: np.nda
         low, high = _street_intervals(u[new] == a[new], start[new], previous[new])
         low, high, new = _merge_directions(a[new], b[new], low, high, new)
         previous = np.minimum(previous, start)
-        pieces = shapely.linestrings(np.stack([
+        raster.mark(shapely.linestrings(np.stack([
             np.column_stack([ax[new] + low * (bx[new] - ax[new]), ay[new] + low * (by[new] - ay[new])]),
-            np.column_stack([ax[new] + high * (bx[new] - ax[new]), ay[new] + high * (by[new] - ay[new])])], axis=1))
-        grown = shapely.union_all(shapely.buffer(pieces, buffer_m, quad_segs=2)) if new.size else shapely.Polygon()
-        area = shapely.union(area, grown) if not area.is_empty else grown
-        reached.append(shapely.simplify(area, simplify_m, preserve_topology=True))
+            np.column_stack([ax[new] + high * (bx[new] - ax[new]), ay[new] + high * (by[new] - ay[new])])], axis=1)))
+        reached.append(shapely.simplify(raster.polygon_within(buffer_m), simplify_m, preserve_topology=True))
     return reached
+
+
+@dataclass
+class _Raster:
+    """Cells of :data:`RASTER_M` in EPSG:32651 marking where reachable road pieces run (cumulatively)."""
+
+    origin: tuple[float, float]
+    road: np.ndarray
+
+    @classmethod
+    def around(cls, x: np.ndarray, y: np.ndarray, *, margin_m: float) -> _Raster:
+        x0, y0 = float(x.min()) - margin_m, float(y.min()) - margin_m
+        shape = (int(np.ceil((y.max() + margin_m - y0) / RASTER_M)), int(np.ceil((x.max() + margin_m - x0) / RASTER_M)))
+        return cls(origin=(x0, y0), road=np.zeros(shape, dtype=bool))
+
+    def mark(self, pieces: np.ndarray) -> None:
+        """Mark the cells the line ``pieces`` pass through (sampled every half cell)."""
+        points = shapely.get_coordinates(shapely.segmentize(pieces, RASTER_M / 2))
+        cols = ((points[:, 0] - self.origin[0]) // RASTER_M).astype(np.int64)
+        rows = ((points[:, 1] - self.origin[1]) // RASTER_M).astype(np.int64)
+        self.road[rows, cols] = True
+
+    def polygon_within(self, distance_m: float) -> shapely.Geometry:
+        """The cells whose centre lies within ``distance_m`` of a marked cell's centre, as one polygon with holes:
+        each row's runs of such cells become rectangles, then one union."""
+        if not self.road.any():
+            return shapely.Polygon()
+        near = ndimage.distance_transform_edt(~self.road) * RASTER_M <= distance_m
+        padded = np.zeros((near.shape[0], near.shape[1] + 2), dtype=np.int8)
+        padded[:, 1:-1] = near
+        step = np.diff(padded, axis=1)
+        row, first = np.nonzero(step == 1)
+        _, end = np.nonzero(step == -1)
+        # runs repeated in the next row extend the rectangle upwards: fewer, taller rectangles to union
+        order = np.lexsort((row, end, first))
+        row, first, end = row[order], first[order], end[order]
+        opens = np.ones(row.size, dtype=bool)
+        opens[1:] = (first[1:] != first[:-1]) | (end[1:] != end[:-1]) | (row[1:] != row[:-1] + 1)
+        group = np.cumsum(opens) - 1
+        top = np.zeros(int(opens.sum()), dtype=np.int64)
+        np.maximum.at(top, group, row + 1)
+        x0, y0 = self.origin
+        starts = np.flatnonzero(opens)
+        return shapely.union_all(shapely.box(x0 + first[starts] * RASTER_M, y0 + row[starts] * RASTER_M,
+                                             x0 + end[starts] * RASTER_M, y0 + top * RASTER_M))
 
 
 def _street_intervals(forward: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

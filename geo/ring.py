@@ -3,8 +3,10 @@
 Ring edges are found geometrically, so the same code works on the bundled schematic network and on real OSM data:
 a directed edge is a ring edge when both its ends and its midpoint lie within ``tolerance_m`` of the plan's ring
 line (in EPSG:32651) and it runs along that line (its ends' positions along the ring are at least half its length
-apart, which rules out short roads crossing the ring). Everything is vectorised over nodes and edges; only the
-ring's own few hundred edges are walked one by one when the loop is put in driving order.
+apart, which rules out short roads crossing the ring). Nodes are prefiltered by a coarse raster around the line
+(:class:`LineZone`, built once per ring) before exact distances, and only the edges arriving at nodes near the
+ring are examined (through the network's :class:`geo.road_graph.ReverseGraph`), so matching costs follow the ring,
+not the network.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +23,7 @@ import shapely
 
 from geo.errors import InvalidGeometry, RingNotConnected
 from geo.network import RoadNetwork
+from geo.road_graph import ReverseGraph
 from geo.schema import METRIC_CRS, WGS84
 
 logger = logging.getLogger(__name__)
@@ -177,6 +180,103 @@ def _chain_order(metric: list[np.ndarray], ids: list[str], *,
 
 
 @dataclass(frozen=True)
+class LineZone:
+    """The cells of a coarse raster near a metric line, for finding points within ``tolerance_m`` of it quickly.
+
+    Cells are twice the tolerance wide and marked around the line's vertices (densified to one tolerance apart)
+    with their neighbours, so every point within the tolerance falls in a marked cell; exact distances are then
+    measured only for points in marked cells. Built once per ring line and reused for every network.
+    """
+
+    line: shapely.LineString
+    tolerance_m: float
+    origin: np.ndarray
+    cell_m: float
+    marked: np.ndarray
+
+    @classmethod
+    def around(cls, line: shapely.LineString, *, tolerance_m: float) -> LineZone:
+        cell = 2 * tolerance_m
+        vertices = shapely.get_coordinates(shapely.segmentize(line, tolerance_m))
+        origin = vertices.min(axis=0) - 2 * cell
+        shape = (np.ceil((vertices.max(axis=0) - origin) / cell).astype(int) + 3)[::-1]
+        marked = np.zeros(shape, dtype=bool)
+        col, row = np.floor((vertices - origin) / cell).astype(int).T
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                marked[row + dr, col + dc] = True
+        exact = shapely.LineString(line)
+        shapely.prepare(exact)
+        return cls(line=exact, tolerance_m=tolerance_m, origin=origin, cell_m=cell, marked=marked)
+
+    @cached_property
+    def segments(self) -> tuple[np.ndarray, ...]:
+        """Per segment of the line: start x, y, extent dx, dy, squared length, length, position of its start."""
+        coords = shapely.get_coordinates(self.line)
+        dx, dy = np.diff(coords[:, 0]), np.diff(coords[:, 1])
+        length2 = dx * dx + dy * dy
+        length = np.sqrt(length2)
+        start = np.concatenate(([0.0], np.cumsum(length)[:-1]))
+        return coords[:-1, 0], coords[:-1, 1], dx, dy, length2, length, start
+
+    def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Position along the line of the nearest point to each metric point (GEOS ``project``'s arithmetic).
+
+        The same formulas as GEOS's length-indexed projection (first nearest segment, projection factor clamped
+        to it), vectorised over points × segments in chunks: GEOS projects one point at a time, far slower.
+        """
+        ax, ay, dx, dy, length2, length, start = self.segments
+        out = np.empty(x.size)
+        chunk = max(1, 2 ** 20 // max(1, ax.size))
+        for lo in range(0, x.size, chunk):
+            px, py = x[lo:lo + chunk, None], y[lo:lo + chunk, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = ((px - ax) * dx + (py - ay) * dy) / length2
+            factor = np.where(length2 > 0, factor, 0.0)
+            nearest_x = np.where(factor <= 0, ax, np.where(factor >= 1, ax + dx, ax + factor * dx))
+            nearest_y = np.where(factor <= 0, ay, np.where(factor >= 1, ay + dy, ay + factor * dy))
+            best = np.argmin((px - nearest_x) ** 2 + (py - nearest_y) ** 2, axis=1)
+            f = np.clip(factor[np.arange(best.size), best], 0.0, 1.0)
+            out[lo:lo + chunk] = start[best] + np.where(f >= 1, length[best], f * length[best])
+        return out
+
+    def near(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Indices of the metric points within the tolerance of the line."""
+        pc = np.floor((x - self.origin[0]) / self.cell_m).astype(np.int64)
+        pr = np.floor((y - self.origin[1]) / self.cell_m).astype(np.int64)
+        rows, cols = self.marked.shape
+        candidate = np.flatnonzero((pc >= 0) & (pr >= 0) & (pc < cols) & (pr < rows))
+        candidate = candidate[self.marked[pr[candidate], pc[candidate]]]
+        exact = shapely.dwithin(self.line, shapely.points(x[candidate], y[candidate]), self.tolerance_m)
+        return candidate[exact]
+
+
+@dataclass(frozen=True)
+class MetricNodes:
+    """Some nodes of a network (indices) with their EPSG:32651 coordinates."""
+
+    index: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def in_box(cls, network: RoadNetwork, box_wgs84: tuple[float, float, float, float]) -> MetricNodes:
+        """The nodes inside a lon/lat box, projected."""
+        lon0, lat0, lon1, lat1 = box_wgs84
+        index = np.flatnonzero((network.x >= lon0) & (network.x <= lon1) & (network.y >= lat0) & (network.y <= lat1))
+        x, y = to_metric_xy(network.x[index], network.y[index])
+        return cls(index=index, x=np.asarray(x), y=np.asarray(y))
+
+
+def ring_box_wgs84(ring: RingLine, *, tolerance_m: float) -> tuple[float, float, float, float]:
+    """The ring's lon/lat bounds widened by at least twice ``tolerance_m``: every node near the ring is inside."""
+    lon0, lat0, lon1, lat1 = ring.bounds_wgs84
+    margin_lat = 2 * tolerance_m / _METRES_PER_DEGREE_LAT
+    margin_lon = margin_lat / math.cos(math.radians(max(abs(lat0), abs(lat1))))
+    return lon0 - margin_lon, lat0 - margin_lat, lon1 + margin_lon, lat1 + margin_lat
+
+
+@dataclass(frozen=True)
 class RingEdges:
     """The network's ring edges.
 
@@ -184,88 +284,68 @@ class RingEdges:
     ----------
     ring
         The ring line they were matched to.
-    mask
-        Per edge: is it a ring edge.
+    index
+        The ring edges' indices in the network, ascending; the other arrays hold one value per ring edge.
     forward
-        Per edge: does it run along ``ring.line``'s orientation (meaningful where ``mask``).
+        Does the edge run along ``ring.line``'s orientation.
     start_m, along_m
-        Per edge: position of its start along the ring and how far it advances (NaN off the ring).
+        Position of its start along the ring and how far it advances.
     segment
-        Per edge: index of its ring segment, -1 off the ring.
+        Index of its ring segment.
+    n_edges
+        Number of edges of the network.
     """
 
     ring: RingLine
-    mask: np.ndarray
+    index: np.ndarray
     forward: np.ndarray
     start_m: np.ndarray
     along_m: np.ndarray
     segment: np.ndarray
+    n_edges: int
+
+    @cached_property
+    def mask(self) -> np.ndarray:
+        """Per network edge: is it a ring edge."""
+        mask = np.zeros(self.n_edges, dtype=bool)
+        mask[self.index] = True
+        return mask
+
+    def segment_of(self, edges: np.ndarray) -> np.ndarray:
+        """Ring segment index of each of ``edges`` (ring edge indices in the network)."""
+        return self.segment[np.searchsorted(self.index, edges)]
 
 
-def match_ring_edges(network: RoadNetwork, ring: RingLine, *, tolerance_m: float = RING_TOLERANCE_M) -> RingEdges:
-    """Find the edges of ``network`` that run along ``ring`` within ``tolerance_m`` (none is an error-free result)."""
-    position = _node_positions(network, ring, tolerance_m=tolerance_m)
-    pu, pv = position[network.edge_u], position[network.edge_v]
-    candidate = np.flatnonzero(np.isfinite(pu) & np.isfinite(pv))
-    delta = pv[candidate] - pu[candidate]
+def match_ring_edges(network: RoadNetwork, ring: RingLine, *, tolerance_m: float = RING_TOLERANCE_M,
+                     zone: LineZone | None = None, nodes: MetricNodes | None = None,
+                     graph: ReverseGraph | None = None) -> RingEdges:
+    """Find the edges of ``network`` that run along ``ring`` within ``tolerance_m`` (none is an error-free result).
+
+    ``zone`` (of ``ring.line`` and ``tolerance_m``), ``nodes`` (projected nodes including every node inside
+    :func:`ring_box_wgs84`) and ``graph`` (the network's reverse graph) are built when not given; callers that
+    already have them pass them in. Only edges arriving at a node near the ring are examined.
+    """
+    zone = zone or LineZone.around(ring.line, tolerance_m=tolerance_m)
+    nodes = nodes or MetricNodes.in_box(network, ring_box_wgs84(ring, tolerance_m=tolerance_m))
+    graph = graph or ReverseGraph.build(network)
+    near = zone.near(nodes.x, nodes.y)
+    position = np.full(network.n_nodes, np.nan)
+    position[nodes.index[near]] = zone.locate(nodes.x[near], nodes.y[near])
+    arriving = graph.positions_into(nodes.index[near])
+    candidate = np.sort(graph.edge[arriving[np.isfinite(position[graph.tail[arriving]])]]).astype(np.int64)
+    pu, pv = position[network.edge_u[candidate]], position[network.edge_v[candidate]]
+    delta = pv - pu
     if ring.closed:  # the shorter way round
         delta = (delta + ring.length_m / 2) % ring.length_m - ring.length_m / 2
     along = np.abs(delta)
     runs_along = along >= MIN_ALONG_SHARE * network.length_m[candidate]
-    midpoint = _edge_midpoints(network, candidate)
-    runs_along &= shapely.dwithin(ring.line, midpoint, tolerance_m)
-    hit = candidate[runs_along]
-    m = network.n_edges
-    start = np.full(m, np.nan)
-    along_m = np.full(m, np.nan)
-    forward = np.zeros(m, dtype=bool)
-    start[hit], along_m[hit], forward[hit] = pu[hit], along[runs_along], delta[runs_along] > 0
-    segment = np.full(m, -1, dtype=np.int64)
-    middle = np.where(forward[hit], start[hit] + along_m[hit] / 2, start[hit] - along_m[hit] / 2)
-    segment[hit] = ring.segment_at(middle % ring.length_m if ring.closed else middle)
-    mask = np.zeros(m, dtype=bool)
-    mask[hit] = True
-    logger.info("matched %d ring edges within %.0f m", hit.size, tolerance_m)
-    return RingEdges(ring=ring, mask=mask, forward=forward, start_m=start, along_m=along_m, segment=segment)
-
-
-def _node_positions(network: RoadNetwork, ring: RingLine, *, tolerance_m: float) -> np.ndarray:
-    """Position along the ring of every node within ``tolerance_m`` of it, NaN for the others."""
-    lon0, lat0, lon1, lat1 = ring.bounds_wgs84
-    margin_lat = 2 * tolerance_m / _METRES_PER_DEGREE_LAT
-    margin_lon = margin_lat / math.cos(math.radians(max(abs(lat0), abs(lat1))))
-    in_box = np.flatnonzero((network.x >= lon0 - margin_lon) & (network.x <= lon1 + margin_lon)
-                            & (network.y >= lat0 - margin_lat) & (network.y <= lat1 + margin_lat))
-    mx, my = to_metric_xy(network.x[in_box], network.y[in_box])
-    near = _near_line(np.asarray(mx), np.asarray(my), ring.line, tolerance_m=tolerance_m)
-    points = shapely.points(mx[near], my[near])
-    position = np.full(network.n_nodes, np.nan)
-    position[in_box[near]] = shapely.line_locate_point(ring.line, points)
-    return position
-
-
-def _near_line(x: np.ndarray, y: np.ndarray, line: shapely.LineString, *, tolerance_m: float) -> np.ndarray:
-    """Indices of the points within ``tolerance_m`` of ``line``.
-
-    A coarse raster first: cells of twice the tolerance around vertices spaced at most one tolerance apart, so any
-    point within the tolerance of the line falls in a marked cell or a neighbour; exact distances only for those.
-    """
-    cell = 2 * tolerance_m
-    vertices = shapely.get_coordinates(shapely.segmentize(line, tolerance_m))
-    origin = vertices.min(axis=0) - 2 * cell
-    shape = (np.ceil((vertices.max(axis=0) - origin) / cell).astype(int) + 3)[::-1]
-    marked = np.zeros(shape, dtype=bool)
-    col, row = np.floor((vertices - origin) / cell).astype(int).T
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            marked[row + dr, col + dc] = True
-    pc = np.floor((x - origin[0]) / cell).astype(np.int64)
-    pr = np.floor((y - origin[1]) / cell).astype(np.int64)
-    inside = (pc >= 0) & (pr >= 0) & (pc < shape[1]) & (pr < shape[0])
-    candidate = np.flatnonzero(inside)
-    candidate = candidate[marked[pr[candidate], pc[candidate]]]
-    exact = shapely.dwithin(line, shapely.points(x[candidate], y[candidate]), tolerance_m)
-    return candidate[exact]
+    runs_along &= shapely.dwithin(ring.line, _edge_midpoints(network, candidate), tolerance_m)
+    start, along, forward = pu[runs_along], along[runs_along], delta[runs_along] > 0
+    middle = np.where(forward, start + along / 2, start - along / 2)
+    segment = ring.segment_at(middle % ring.length_m if ring.closed else middle)
+    logger.info("matched %d ring edges within %.0f m", int(runs_along.sum()), tolerance_m)
+    return RingEdges(ring=ring, index=candidate[runs_along], forward=forward, start_m=start, along_m=along,
+                     segment=segment, n_edges=network.n_edges)
 
 
 def _edge_midpoints(network: RoadNetwork, edges: np.ndarray) -> np.ndarray:
@@ -283,22 +363,28 @@ def _edge_midpoints(network: RoadNetwork, edges: np.ndarray) -> np.ndarray:
     return midpoints
 
 
-def ring_nodes(network: RoadNetwork, ring_mask: np.ndarray) -> np.ndarray:
-    """Indices of the nodes on ring edges."""
-    on_ring = np.zeros(network.n_nodes, dtype=bool)
-    on_ring[network.edge_u[ring_mask]] = True
-    on_ring[network.edge_v[ring_mask]] = True
-    return np.flatnonzero(on_ring)
+def ring_nodes(network: RoadNetwork, ring_edges: np.ndarray) -> np.ndarray:
+    """Indices of the nodes on ring edges, given as a boolean mask over the edges or as edge indices."""
+    edges = np.flatnonzero(ring_edges) if ring_edges.dtype == bool else ring_edges
+    return np.unique(np.concatenate([network.edge_u[edges], network.edge_v[edges]]))
 
 
-def entry_nodes(network: RoadNetwork, ring_mask: np.ndarray, *, active: np.ndarray | None = None) -> np.ndarray:
-    """Ring nodes where a non-ring edge joins the ring (traffic can drive onto it there)."""
-    active = np.ones(network.n_edges, dtype=bool) if active is None else active
-    on_ring = np.zeros(network.n_nodes, dtype=bool)
-    on_ring[ring_nodes(network, ring_mask & active)] = True
-    joined = np.zeros(network.n_nodes, dtype=bool)
-    joined[network.edge_v[active & ~ring_mask]] = True
-    return np.flatnonzero(on_ring & joined)
+def entry_nodes(network: RoadNetwork, ring_edges: RingEdges, *, active: np.ndarray | None = None,
+                graph: ReverseGraph | None = None) -> np.ndarray:
+    """Ring nodes where a non-ring edge arrives (traffic can drive onto the ring there), over ``active`` edges.
+
+    Only the edges arriving at ring nodes are looked at (through ``graph``, built when not given).
+    """
+    graph = graph or ReverseGraph.build(network)
+    in_use = ring_edges.index if active is None else ring_edges.index[active[ring_edges.index]]
+    on_ring = ring_nodes(network, in_use)
+    arriving = graph.positions_into(on_ring)
+    edge = graph.edge[arriving]
+    joins = ~np.isin(edge, ring_edges.index, assume_unique=False)
+    if active is not None:
+        joins &= active[edge]
+    head = np.repeat(on_ring, graph.indptr[on_ring + 1] - graph.indptr[on_ring])
+    return np.unique(head[joins])
 
 
 def ring_entry_nodes(network: RoadNetwork, ring_lines: gpd.GeoDataFrame | gpd.GeoSeries | Sequence,
@@ -321,12 +407,12 @@ def ring_entry_nodes(network: RoadNetwork, ring_lines: gpd.GeoDataFrame | gpd.Ge
     """
     edges = match_ring_edges(network, ring_line(ring_lines, tolerance_m=tolerance_m), tolerance_m=tolerance_m)
     require_ring_edges(edges, network, tolerance_m=tolerance_m)
-    return entry_nodes(network, edges.mask)
+    return entry_nodes(network, edges)
 
 
 def require_ring_edges(edges: RingEdges, network: RoadNetwork, *, tolerance_m: float, what: str = "") -> None:
     """Raise :class:`RingNotConnected` unless ``edges`` holds at least one ring edge."""
-    if not edges.mask.any():
+    if edges.index.size == 0:
         lon0, lat0, lon1, lat1 = (round(v, 4) for v in edges.ring.bounds_wgs84)
         raise RingNotConnected(
             f"the ring road (lon {lon0}–{lon1}, lat {lat0}–{lat1}) does not touch the road network "

@@ -79,12 +79,12 @@ def drive_loop(network: RoadNetwork, ring_edges: RingEdges, edge_time_s: np.ndar
         Uncovered stretches shorter than this (junction offsets) are not gaps.
     """
     ring = ring_edges.ring
-    active = np.ones(network.n_edges, dtype=bool) if active is None else active
+    in_use = np.ones(ring_edges.index.size, dtype=bool) if active is None else active[ring_edges.index]
     names = {True: ring.forward_direction,
              False: "clockwise" if ring.forward_direction == "counterclockwise" else "counterclockwise"}
     result = {}
     for forward in (True, False):
-        use = np.flatnonzero(ring_edges.mask & active & (ring_edges.forward == forward))
+        use = np.flatnonzero(in_use & (ring_edges.forward == forward))
         result[names[forward]] = _one_direction(network, ring_edges, edge_time_s, use, names[forward],
                                                 min_gap_m=min_gap_m)
     return result
@@ -92,6 +92,7 @@ def drive_loop(network: RoadNetwork, ring_edges: RingEdges, edge_time_s: np.ndar
 
 def _one_direction(network: RoadNetwork, ring_edges: RingEdges, edge_time_s: np.ndarray, use: np.ndarray,
                    direction: str, *, min_gap_m: float) -> LoopDirection:
+    """One direction over the ring edges at positions ``use`` (into ``ring_edges``' per-edge arrays)."""
     ring = ring_edges.ring
     if not ring.closed:
         return _broken(direction, ())
@@ -99,7 +100,8 @@ def _one_direction(network: RoadNetwork, ring_edges: RingEdges, edge_time_s: np.
     gaps = _gaps(low % ring.length_m, ring_edges.along_m[use], ring_edges, min_gap_m=min_gap_m)
     if gaps:
         return _broken(direction, gaps)
-    order = _cycle(network, use, edge_time_s, start_edge=use[int(np.argmin(low % ring.length_m))])
+    edges = ring_edges.index[use]
+    order = _cycle(network, edges, edge_time_s, start_edge=edges[int(np.argmin(low % ring.length_m))])
     if order is None:
         where = float(low.min() % ring.length_m) if use.size else 0.0
         return _broken(direction, (_gap(where, where, ring_edges),))
@@ -151,26 +153,28 @@ def _cycle(network: RoadNetwork, use: np.ndarray, edge_time_s: np.ndarray, *, st
     start = int(np.searchsorted(nodes, network.edge_u[start_edge]))
     home = nodes.size  # a copy of the start node: the loop ends there
     v[v == start] = home
-    graph = _keep_fastest(u, v, edge_time_s[use], size=home + 1)
+    size = home + 1
+    pair, fastest = _fastest_per_pair(u, v, edge_time_s[use], size=size)
+    indptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pair // size, minlength=size), out=indptr[1:])
+    graph = sp.csr_matrix((edge_time_s[use][fastest], pair % size, indptr), shape=(size, size))
     dist, predecessor = dijkstra(graph, indices=start, return_predecessors=True)
     if not np.isfinite(dist[home]):
         return None
-    fastest = {}
-    for index, a, b in zip(use, u, v):
-        best = fastest.get((a, b))
-        if best is None or edge_time_s[index] < edge_time_s[best]:
-            fastest[(a, b)] = index
     path = [home]
     while path[-1] != start:
         path.append(int(predecessor[path[-1]]))
     path.reverse()
-    return np.array([fastest[(a, b)] for a, b in zip(path[:-1], path[1:])], dtype=np.int64)
+    steps = np.asarray(path[:-1], dtype=np.int64) * size + np.asarray(path[1:], dtype=np.int64)
+    return use[fastest[np.searchsorted(pair, steps)]]
 
 
-def _keep_fastest(u: np.ndarray, v: np.ndarray, time_s: np.ndarray, *, size: int) -> sp.csr_matrix:
-    """A CSR matrix holding, for each (u, v) pair, only its fastest edge (SciPy would sum duplicates)."""
-    order = np.lexsort((time_s, v, u))
-    u, v, time_s = u[order], v[order], time_s[order]
-    first = np.ones(u.size, dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    return sp.csr_matrix((time_s[first], (u[first], v[first])), shape=(size, size))
+def _fastest_per_pair(u: np.ndarray, v: np.ndarray, time_s: np.ndarray, *,
+                      size: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each (u, v) pair, ascending by pair code ``u * size + v``: the code and the position of its fastest edge
+    (SciPy would sum duplicate entries, so parallel edges must be reduced to one first)."""
+    code = u.astype(np.int64) * size + v
+    order = np.lexsort((time_s, code))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = code[order][1:] != code[order][:-1]
+    return code[order][first], order[first]

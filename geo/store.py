@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from geo.errors import EditConflict, InvalidParameter
+from geo.errors import DatabaseUnavailable, EditConflict, InvalidParameter
 from geo.models import AuditEntry, Item
 
 logger = logging.getLogger(__name__)
@@ -154,8 +154,23 @@ class Store:
 
 
 def open_store(url: str, *, upgrade: bool = True) -> Store:
-    """Open the status database at ``url``, first migrating it to the latest schema unless ``upgrade`` is false."""
-    engine = create_db_engine(url)
+    """Open the status database at ``url``, first migrating it to the latest schema unless ``upgrade`` is false.
+
+    Raises
+    ------
+    DatabaseUnavailable
+        When the database cannot be reached or opened (the message names it, without its password).
+    """
+    try:
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except (sa.exc.DBAPIError, sa.exc.ArgumentError) as exc:
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True) if "://" in url else url
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseUnavailable(f"cannot open the status database {shown}: {reason}; check "
+                                  f"CORRIDOR_DATABASE_URL (or --database-url) and that the server or folder "
+                                  f"exists and is reachable") from exc
     if upgrade:
         upgrade_database(engine)
     return Store(engine)

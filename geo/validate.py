@@ -127,7 +127,7 @@ def _parse_geometry(geojson: object, spec: LayerSpec, fid: str):
         with warnings.catch_warnings():  # NaN coordinates are reported below, not warned about
             warnings.simplefilter("ignore", RuntimeWarning)
             geometry = shape(geojson)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, shapely.errors.ShapelyError) as exc:
         return problem(f"could not parse the geometry: {exc}")
     if geometry.is_empty:
         return problem("empty geometry")

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from geo.access import check_access, time_to_ring
-from geo.access_eval import travel_graph
+from geo.road_graph import travel_graph
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork, haversine_m, load_network
 from geo.plan import PlanData, load_plan
@@ -145,7 +145,7 @@ def test_loop_time_is_the_sum_of_its_edges_and_segments(helsinki, helsinki_ring)
         assert loop.time_s == pytest.approx(times[loop.edges].sum(), rel=1e-12)
         assert (helsinki.edge_v[loop.edges[:-1]] == helsinki.edge_u[loop.edges[1:]]).all()
         assert helsinki.edge_v[loop.edges[-1]] == helsinki.edge_u[loop.edges[0]]
-        by_segment = [times[loop.edges][edges.segment[loop.edges] == s].sum() for s in range(4)]
+        by_segment = [times[loop.edges][edges.segment_of(loop.edges) == s].sum() for s in range(4)]
         assert sum(by_segment) == pytest.approx(loop.time_s)
 
 

@@ -4,6 +4,7 @@ Import what a test module uses: ``from web_fixtures import real_app, tiny_app  #
 """
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +18,15 @@ from web import create_app
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / "data"
 # Settings pinned so that CORRIDOR_* variables in the caller's environment cannot change what the tests see.
-PINNED = {"TESTING": True, "TILES": "osm", "TIANDITU_KEY": "", "NETWORK": None}
+PINNED = {"TESTING": True, "TILES": "osm", "TIANDITU_KEY": "", "NETWORK": None, "DATABASE_URL": None,
+          "SECRET_KEY": None, "SECURE_COOKIES": False}
 
 
 def make_app(data_dir: Path, **overrides: object) -> Flask:
-    """An app on ``data_dir`` with the pinned test settings."""
-    return create_app({**PINNED, "DATA_DIR": str(data_dir), **overrides})
+    """An app on ``data_dir`` with the pinned test settings and a fresh instance folder (so an empty status
+    database and its own secret key), never the repository's ``instance/``."""
+    instance = tempfile.mkdtemp(prefix="corridor-test-instance-")
+    return create_app({**PINNED, "DATA_DIR": str(data_dir), "INSTANCE_PATH": instance, **overrides})
 
 
 @pytest.fixture(scope="module")

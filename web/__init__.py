@@ -69,6 +69,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.errors import register_error_handlers
     from web.state import load_state
     from web.reports import reports_blueprint
+    from web.observability import init_observability
+    from web.openapi import openapi_blueprint
+    from web.security import init_security_headers
     from web.tours import tours_blueprint
     from web.views import views_blueprint
 
@@ -88,6 +91,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["corridor"] = load_state(data_dir=data_dir, network_path=network)
     init_store(app)
     init_security(app)
+    init_security_headers(app)
+    init_observability(app)
 
     register_error_handlers(app)
     app.register_blueprint(assets_blueprint)
@@ -98,6 +103,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(editing_blueprint)
     app.register_blueprint(reports_blueprint)
+    app.register_blueprint(openapi_blueprint)
     return app
 
 

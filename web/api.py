@@ -1,7 +1,9 @@
 """The JSON/GeoJSON API (RFC 7946 FeatureCollections, WGS-84 lon/lat).
 
 =====================================  ===========================================================================
-``GET /api/health``                    ``{"status": "ok", ...}`` with the counts of loaded items
+``GET /api/health``                    ``{"status": "ok", ...}``: item counts, database and network checks
+                                       (503 and ``"status": "failing"`` when a check fails)
+``GET /api/openapi.json``              the OpenAPI 3.1 description of every ``/api`` endpoint (web/openapi.py)
 ``GET /api/blocks|roads|tasks``        FeatureCollection, filters ``district``, ``category``, ``status``
 ``GET /api/blocks|roads|tasks/<id>``   one Feature (404 for an unknown id)
 ``GET /api/districts``                 the plan areas and the corridor study area
@@ -36,10 +38,16 @@ def _geojson(document: dict[str, Any]):
 
 @api_blueprint.get("/health")
 def health():
-    """Liveness and what is loaded."""
+    """Liveness, what is loaded, and checks of the status database and the road network (503 if one fails)."""
+    from web.database import app_store
+    from web.observability import database_check, network_check
+
     state = corridor_state()
     counts = {layer: len(state.layers.full[layer]["features"]) for layer in (*ITEM_LAYERS, "districts")}
-    return jsonify({"status": "ok", "counts": counts, "access_cache_entries": state.cache_size})
+    checks = {"database": database_check(app_store()), "network": network_check(state)}
+    healthy = all(check["ok"] for check in checks.values())
+    return jsonify({"status": "ok" if healthy else "failing", "counts": counts, "checks": checks,
+                    "access_cache_entries": state.cache_size}), 200 if healthy else 503
 
 
 @api_blueprint.get("/<any(blocks, roads, tasks):layer>")

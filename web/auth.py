@@ -14,6 +14,7 @@ import hmac
 import logging
 import os
 import secrets
+import tempfile
 import threading
 import time
 from collections import defaultdict, deque
@@ -22,11 +23,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for,
+    Blueprint, Flask, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for,
 )
 
 from geo.errors import ValidationError
-from geo.users import UserRecord, add_user, authenticate, get_user, list_users, set_role
+from geo.validate import Problem
+from geo.users import PERMISSIONS, UserRecord, add_user, authenticate, get_user, list_users, set_role
 from web.database import app_store
 from web.errors import API_PREFIX, error_response
 
@@ -106,16 +108,24 @@ def _truthy(value: object) -> bool:
 
 
 def instance_secret_key(folder: Path) -> str:
-    """The secret key in ``folder/secret_key``, created (readable by the owner only) on first use."""
+    """The secret key in ``folder/secret_key``, created (readable by the owner only) on first use.
+
+    The key is written to a private temporary file first and then hard-linked into place, so processes starting
+    together all end up with the one complete key.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / SECRET_KEY_FILE
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_hex(32))
-    logger.info("generated a new secret key in %s", path)
+    if not path.exists():
+        descriptor, draft = tempfile.mkstemp(dir=folder, prefix=".secret_key.")  # mode 600
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+            os.link(draft, path)
+            logger.info("generated a new secret key in %s", path)
+        except FileExistsError:
+            pass  # another process linked its key first: use that one
+        finally:
+            os.unlink(draft)
     return path.read_text(encoding="ascii").strip()
 
 
@@ -155,7 +165,7 @@ def requires(permission: str) -> Callable:
                 if _is_api():
                     return error_response(401, "unauthorized", "login required: POST /login first, then send "
                                                                "the session cookie and the X-CSRF-Token header")
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                return redirect(url_for("auth.login", next=_return_path()))
             if request.method in WRITE_METHODS and not csrf_valid():
                 return error_response(400, "csrf", "missing or wrong CSRF token: send the csrf_token form field "
                                                    "or the X-CSRF-Token header of the current session")
@@ -165,6 +175,16 @@ def requires(permission: str) -> Callable:
             return view(*args, **kwargs)
         return guarded
     return decorate
+
+
+def _return_path() -> str | None:
+    """Where to go after logging in: this page, or for a refused form the page that held it (if on this site)."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
 
 
 def _safe_next(target: str | None) -> str:
@@ -209,6 +229,16 @@ def login():
     return redirect(target)
 
 
+@auth_blueprint.get("/api/session")
+def session_info():
+    """The logged-in user (or ``null``), their permissions and the session's CSRF token, for API clients (the
+    token is readable by same-origin scripts only: the app sends no CORS headers)."""
+    user = current_user()
+    permissions = sorted(PERMISSIONS.get(user.role, ())) if user else []
+    return jsonify({"user": user.name if user else None, "role": user.role if user else None,
+                    "permissions": permissions, "csrf_token": csrf_token()})
+
+
 @auth_blueprint.post("/logout")
 def logout():
     """退出登录 (a POST with the CSRF token, so another site cannot log a user out)."""
@@ -247,9 +277,13 @@ def add_user_view():
 @auth_blueprint.post("/admin/users/<name>/role")
 @requires("manage_users")
 def change_role(name: str):
-    """Give a user another role."""
+    """Give a user another role (admins cannot take the admin role from themselves: someone must keep it)."""
+    role = request.form.get("role", "")
     try:
-        set_role(app_store(), name, role=request.form.get("role", ""), actor=current_user().name)
+        if name == current_user().name and role != "admin":
+            raise ValidationError([Problem("user", name, "role", "you cannot remove your own admin role; ask "
+                                                                 "another administrator")])
+        set_role(app_store(), name, role=role, actor=current_user().name)
     except ValidationError as exc:
         return _users_page(error=exc, status=400)
     return redirect(url_for("auth.users"), code=303)

@@ -114,7 +114,10 @@ def _open_status_store(database_url: str | None):
 
     from geo.store import database_url as resolve_url, open_store
 
-    instance_path = Flask("web").instance_path  # the folder create_app's Flask(__name__) uses
+    import os
+
+    # The folder create_app uses: $CORRIDOR_INSTANCE_PATH, else Flask's default for the web package.
+    instance_path = os.environ.get("CORRIDOR_INSTANCE_PATH") or Flask("web").instance_path
     return open_store(resolve_url(instance_path=instance_path, configured=database_url))
 
 
@@ -210,13 +213,17 @@ def serve_command(host: str, port: int, threads: int) -> None:
     import waitress
 
     from web import create_app
+    from web.observability import configure_logging
 
+    configure_logging(level=logging.getLogger().level)  # JSON lines on stderr, one access line per request
     try:
         app = create_app()
-    except CorridorError as exc:
+    except (CorridorError, OSError) as exc:
         _fail(f"cannot start the map application: {exc}")
     click.echo(f"serving the corridor map on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads)
+    # The app answers bodies over MAX_CONTENT_LENGTH with a JSON 413; far larger ones waitress refuses unread.
+    waitress.serve(app, host=host, port=port, threads=threads,
+                   max_request_body_size=4 * app.config["MAX_CONTENT_LENGTH"])
 
 
 @main.command("access")
@@ -242,3 +249,44 @@ def access_command(network_path: Path | None, scenario: str, congestion: float, 
     except CorridorError as exc:
         _fail(str(exc))
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else summary_text(report))
+
+
+@main.command("backup")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup file to write (replaced atomically).")
+@click.option("--format", "backup_format", type=click.Choice(["sqlite", "json"]), default=None,
+              help="sqlite: a consistent copy of a SQLite database (its default); json: a logical dump of the "
+                   "tables (the default for PostgreSQL, restorable into either).")
+@_DATABASE_URL_OPTION
+def backup_command(out_path: Path, backup_format: str | None, database_url: str | None) -> None:
+    """Back up the status database while the app keeps running."""
+    from geo.backup import backup
+
+    try:
+        store = _open_status_store(database_url)
+        try:
+            summary = backup(store, out_path, format=backup_format)
+        finally:
+            store.close()
+    except (CorridorError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(f"backed up {summary.total_rows} rows (schema {summary.revision}) to {out_path} as {summary.format}")
+
+
+@main.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite a database that already holds data.")
+@_DATABASE_URL_OPTION
+def restore_command(backup_file: Path, replace: bool, database_url: str | None) -> None:
+    """Restore the status database from BACKUP_FILE in one transaction (all or nothing)."""
+    from geo.backup import restore
+
+    try:
+        store = _open_status_store(database_url)
+        try:
+            summary = restore(store, backup_file, replace=replace)
+        finally:
+            store.close()
+    except (CorridorError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(f"restored {summary.total_rows} rows (schema {summary.revision}) from {backup_file}")

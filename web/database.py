@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 STORE_EXTENSION = "corridor_store"
 LIVE_EXTENSION = "corridor_live_status"
-UNCHECKED_ENDPOINTS = frozenset({"static", "corridor_assets.xstatic"})
+UNCHECKED_ENDPOINTS = frozenset({"static", "corridor_assets.xstatic", "api.health", "openapi.openapi_json"})
 
 
 @dataclass(eq=False)

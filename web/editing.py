@@ -39,6 +39,7 @@ from web.errors import problem_list
 from web.features import with_status
 from web.maps import TILE_LAYERS
 from web.state import corridor_state
+from web.status import DETAIL_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ editing_blueprint = Blueprint("editing", __name__)
 REPORT_FIELDS = ("percent", "state", "note", "reported_on", "reported_colour", "expected_version")
 CHECK_OFF_FIELDS = ("note", "effective_on", "expected_version")
 GEOMETRY_FIELDS = ("geometry", "expected_version")
+MAX_VERSION = 2**31 - 1  # the database's integer column
 GCJ02_TILES = frozenset({"amap"})  # drawing over offset tiles would store offset coordinates
 
 
@@ -71,9 +73,9 @@ def json_body(item_id: str, allowed: tuple[str, ...]) -> dict[str, Any]:
 
 def expected_version(item_id: str, value: object) -> int:
     """The ``expected_version`` of a write: a whole number ≥ 0 (or its digits, from a form)."""
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= len(str(MAX_VERSION)):
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_VERSION:
         return value
     raise _problem(item_id, "expected_version", f"expected the item's version when it was read (a whole number "
                                                 f"≥ 0, 0 for an item never edited), got {value!r}")
@@ -203,6 +205,7 @@ def item_page(item_id: str, *, problems: list[dict] | None = None, conflict: str
         "item.html", layer=layer, item=feature["properties"], history=item_history(item_id),
         editor=_editor_options(layer, feature), states=STATES, colours={c: COLOUR_LABELS[c] for c in COLOURS},
         labels=labels, today=date.today().isoformat(), problems=problems or [], conflict=conflict,
+        editor_detail_keys=set(DETAIL_FIELDS.values()),
         gcj02=current_app.config["TILES"] in GCJ02_TILES)
     return page, status
 

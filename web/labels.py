@@ -68,5 +68,5 @@ def display_value(field: str, value: object) -> str:
 def map_options() -> dict[str, Any]:
     """Labels the map script needs (popups, groups, notices, status colours)."""
     return {"fieldLabels": FIELD_LABELS, "valueLabels": VALUE_LABELS, "groupLabels": GROUP_LABELS,
-            "notices": APPROXIMATE_NOTICE,
+            "notices": APPROXIMATE_NOTICE, "itemPath": "/items/",
             "statusColors": {key: hex_ for key, (_, hex_) in STATUS_COLORS.items()}}

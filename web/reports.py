@@ -61,10 +61,10 @@ def _register_nav(state) -> None:
 
 @dataclass(frozen=True)
 class BulletinPage:
-    """A bulletin and the merged layers (status columns, surveyed geometries) its map is drawn from."""
+    """A bulletin and its map (drawn from the merged layers: status columns, surveyed geometries)."""
 
     bulletin: Bulletin
-    merged: PlanData
+    map_svg: Markup
 
 
 def bulletin_page(quarter: Quarter) -> BulletinPage:
@@ -79,7 +79,7 @@ def bulletin_page(quarter: Quarter) -> BulletinPage:
             return cache[key]
     states = item_states(store, as_of=quarter.end)
     page = BulletinPage(bulletin=build_bulletin(plan, states, quarter),
-                        merged=merge_states(plan, states, as_of=quarter.end))
+                        map_svg=status_map_svg(merge_states(plan, states, as_of=quarter.end)))
     with _cache_lock:
         cache[key] = page
         while len(cache) > CACHE_SIZE:
@@ -193,7 +193,7 @@ def bulletin_view(quarter: str):
             "Content-Disposition": f'attachment; filename="corridor-bulletin-{parsed}.{fmt}"'})
     b = page.bulletin
     return render_template(
-        "bulletin.html", quarter=parsed, bulletin=b, map_svg=status_map_svg(page.merged),
+        "bulletin.html", quarter=parsed, bulletin=b, map_svg=page.map_svg,
         by_colour=_table(b.by_colour), by_district=_table(b.by_district), by_lead_unit=_table(b.by_lead_unit),
         red_items=_table(b.red_items, RED_COLUMNS), closed_items=_table(b.closed_items, CLOSED_COLUMNS),
         mismatches=_table(b.mismatches, MISMATCH_COLUMNS), kind_labels=KIND_LABELS, column_labels=COLUMN_LABELS,

@@ -70,6 +70,11 @@ class CorridorState:
         return value
 
     @property
+    def loaded_network(self) -> Any:
+        """The road network if it has been loaded, else ``None`` (never loads it)."""
+        return self._network
+
+    @property
     def cache_size(self) -> int:
         """How many access results are cached."""
         return len(self._access_cache)

@@ -161,6 +161,12 @@ def _api_query(query: object) -> dict[str, Any] | None:
     if not isinstance(query, dict) or any(key not in QUERY_FIELDS for key in query):
         raise InvalidParameter("query", f"expected an object with any of {', '.join(QUERY_FIELDS)}, got {query!r}")
     query = {key: value for key, value in query.items() if value not in (None, "")}
+    for key, value in query.items():
+        expected_text = key != "layers"
+        if not (isinstance(value, str) if expected_text else
+                isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise InvalidParameter(f"query.{key}", f"expected {'text' if expected_text else 'a list of layer names'}"
+                                                   f", got {value!r}")
     if "status" in query:
         query["status"] = _status_key(query["status"], "query.status")
     return query or None

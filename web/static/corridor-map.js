@@ -35,7 +35,13 @@
     return '<div class="corridor-popup" data-id="' + escapeHtml(props.id || "") + '">' +
       '<div class="popup-title">' + escapeHtml(props.name || props.id || "") + "</div>" +
       (notice ? '<div class="approx-notice">' + escapeHtml(notice) + "</div>" : "") +
-      "<table>" + rows.join("") + "</table></div>";
+      "<table>" + rows.join("") + "</table>" + itemLink(options, props) + "</div>";
+  }
+
+  function itemLink(options, props) {
+    if (!options.itemPath || !props.id || !props.status_color) return "";  // only plan items have a page
+    return '<div class="popup-link"><a href="' + escapeHtml(options.itemPath + encodeURIComponent(props.id)) +
+      '">详情 · 上报进展</a></div>';
   }
 
   function groupOf(key, props) {

@@ -1,0 +1,168 @@
+"""Backup and restore of the status database (geo/backup.py, `corridor backup` / `corridor restore`)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime
+
+import pytest
+from click.testing import CliRunner
+
+from db_fixtures import database_url, plan, store  # noqa: F401
+from geo import records
+from geo.backup import BACKUP_FORMAT, backup, project_tables, read_backup, restore
+from geo.errors import BackupFormatError, InvalidParameter
+from geo.snapshot import report_history
+from geo.store import as_utc, open_store
+from geo.users import add_user, authenticate
+from web.cli import main
+
+TODAY = date(2021, 7, 1)
+
+
+def _fill(store, plan) -> None:  # noqa: F811
+    add_user(store, "王五", role="editor", password="pw-123456", actor="test")
+    written = records.add_report(store, plan, "B01", percent=40, state="进行中", reported_on="2021-06-30",
+                                 reporter="王五", note="按计划推进 <b>", expected_version=0, today=TODAY)
+    records.add_report(store, plan, "B01", percent=55, state="进行中", reported_on="2021-07-01", reporter="王五",
+                       note="第二次", expected_version=written.version, today=TODAY)
+    records.close_item(store, plan, "E02", note="已完成整治", actor="王五", effective_on="2021-06-30",
+                       expected_version=0, today=TODAY)
+
+
+def _content(store) -> dict[str, list[tuple]]:  # noqa: F811
+    """Every row as text; times in UTC (SQLite hands back naive UTC, PostgreSQL aware)."""
+    with store.read() as session:
+        return {table.name: sorted(tuple(str(as_utc(v) if isinstance(v, datetime) else v) for v in row)
+                                   for row in session.execute(table.select()))
+                for table in project_tables()}
+
+
+@pytest.mark.parametrize("backup_format", ["default", "json"])
+def test_round_trip_into_an_empty_database(store, plan, tmp_path, database_url, backup_format) -> None:  # noqa: F811
+    _fill(store, plan)
+    out = tmp_path / "status.backup"
+    summary = backup(store, out, format=None if backup_format == "default" else backup_format)
+    assert summary.format == ("sqlite" if store.dialect == "sqlite" and backup_format == "default" else "json")
+    assert summary.rows["progress_reports"] == 2 and summary.rows["users"] == 1 and summary.revision
+    original = _content(store)
+    target = open_store(f"sqlite:///{tmp_path / 'restored.sqlite3'}")
+    try:
+        restored = restore(target, out)
+        assert restored.total_rows == summary.total_rows
+        assert _content(target) == original
+        assert authenticate(target, "王五", "pw-123456").role == "editor"
+        # the restored database keeps working: ids and versions continue after the restored ones
+        later = records.add_report(target, plan, "B01", percent=60, state="进行中", reported_on="2021-07-01",
+                                   reporter="王五", expected_version=2, today=TODAY)
+        assert later.version == 3 and len(report_history(target, "B01")) == 3
+    finally:
+        target.close()
+
+
+def test_json_backup_restores_into_the_same_kind_of_database_and_replaces(store, plan, tmp_path) -> None:  # noqa: F811
+    _fill(store, plan)
+    out = tmp_path / "status.json"
+    backup(store, out, format="json")
+    original = _content(store)
+    records.add_report(store, plan, "R01", percent=10, state="进行中", reported_on="2021-06-01", reporter="王五",
+                       expected_version=0, today=TODAY)
+    with pytest.raises(InvalidParameter, match="--replace"):
+        restore(store, out)
+    restore(store, out, replace=True)
+    assert _content(store) == original
+    if store.dialect == "postgresql":  # sequences moved past the restored ids
+        records.add_report(store, plan, "R01", percent=10, state="进行中", reported_on="2021-06-01",
+                           reporter="王五", expected_version=0, today=TODAY)
+
+
+def test_sqlite_backup_is_one_self_contained_consistent_file(store, plan, tmp_path) -> None:  # noqa: F811
+    if store.dialect != "sqlite":
+        pytest.skip("the sqlite format copies a SQLite database")
+    _fill(store, plan)
+    out = tmp_path / "copy.sqlite3"
+    backup(store, out)
+    assert not (tmp_path / "copy.sqlite3-wal").exists()
+    with sqlite3.connect(out) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert copy.execute("SELECT count(*) FROM progress_reports").fetchone() == (2,)
+    assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_a_postgresql_database_cannot_be_copied_as_sqlite(store, tmp_path) -> None:  # noqa: F811
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with pytest.raises(BackupFormatError, match="--format json"):
+        backup(store, tmp_path / "x", format="sqlite")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"hello, not a backup", "neither a SQLite file nor JSON"),
+    (json.dumps({"format": "something-else"}).encode(), "format"),
+    (json.dumps({"format": BACKUP_FORMAT, "format_version": 99}).encode(), "format version 99"),
+    (json.dumps({"format": BACKUP_FORMAT, "format_version": 1, "tables": {}}).encode(), "table .* missing"),
+])
+def test_a_file_of_the_wrong_format_is_refused_clearly(store, tmp_path, content: bytes,  # noqa: F811
+                                                        message: str) -> None:
+    path = tmp_path / "wrong.backup"
+    path.write_bytes(content)
+    before = _content(store)
+    with pytest.raises(BackupFormatError, match=message):
+        restore(store, path)
+    assert _content(store) == before
+
+
+def test_a_sqlite_file_that_is_not_the_status_database_is_refused(tmp_path) -> None:
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE t (x)")
+    with pytest.raises(BackupFormatError, match="without the tables"):
+        read_backup(other)
+
+
+def test_a_backup_of_another_schema_revision_is_refused(store, plan, tmp_path) -> None:  # noqa: F811
+    out = tmp_path / "status.json"
+    backup(store, out, format="json")
+    document = json.loads(out.read_text(encoding="utf-8"))
+    out.write_text(json.dumps({**document, "revision": "9999"}), encoding="utf-8")
+    with pytest.raises(BackupFormatError, match="revision 9999"):
+        restore(store, out)
+
+
+def test_a_failed_restore_changes_nothing(store, plan, tmp_path) -> None:  # noqa: F811
+    _fill(store, plan)
+    out = tmp_path / "status.json"
+    backup(store, out, format="json")
+    document = json.loads(out.read_text(encoding="utf-8"))
+    reports = document["tables"]["progress_reports"]
+    reports["rows"].append(list(reports["rows"][0]))  # a duplicate primary key fails the insert half-way
+    out.write_text(json.dumps(document), encoding="utf-8")
+    before = _content(store)
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        restore(store, out, replace=True)
+    assert _content(store) == before
+
+
+def test_cli_backup_and_restore(plan, tmp_path) -> None:  # noqa: F811
+    source_url = f"sqlite:///{tmp_path / 'source.sqlite3'}"
+    source = open_store(source_url)
+    _fill(source, plan)
+    expected = _content(source)
+    source.close()
+    runner = CliRunner()
+    out = tmp_path / "cli.backup"
+    made = runner.invoke(main, ["backup", "--out", str(out), "--database-url", source_url])
+    assert made.exit_code == 0, made.output
+    assert "backed up" in made.output and "as sqlite" in made.output
+    target_url = f"sqlite:///{tmp_path / 'target.sqlite3'}"
+    done = runner.invoke(main, ["restore", str(out), "--database-url", target_url])
+    assert done.exit_code == 0, done.output
+    target = open_store(target_url)
+    assert _content(target) == expected
+    target.close()
+    again = runner.invoke(main, ["restore", str(out), "--database-url", target_url])
+    assert again.exit_code == 2 and "--replace" in again.output
+    wrong = tmp_path / "notes.txt"
+    wrong.write_text("not a backup", encoding="utf-8")
+    refused = runner.invoke(main, ["restore", str(wrong), "--database-url", target_url])
+    assert refused.exit_code == 2 and "is not a status-database backup" in refused.output

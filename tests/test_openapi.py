@@ -1,0 +1,302 @@
+"""The OpenAPI description (web/openapi.py), a property-based fuzz run of every /api endpoint, and hostile input.
+
+The fuzz run draws, for every operation of ``/api/openapi.json``, path and query parameters and JSON bodies both
+from the described schemas (:func:`from_schema`, enough JSON Schema for this document) and from arbitrary text /
+JSON, sends them as a logged-in editor
+with the CSRF token, and requires every answer to be a documented status below 500 with a JSON error body for
+4xx. Derandomized, so a run is repeatable; bounded by ``max_examples`` per operation.
+"""
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from geo.users import add_user
+from web.access import ACCESS_PARAMETERS
+from web.database import app_store
+from web.editing import CHECK_OFF_FIELDS, GEOMETRY_FIELDS, REPORT_FIELDS
+from web.openapi import openapi_document
+from web.tours import API_FIELDS as TOUR_FIELDS
+from web_fixtures import DATA_DIR, make_app
+
+PASSWORD = "fuzz-editor-pass-1"
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+SLOW_OPERATIONS = {"/api/access/isochrones", "/api/access", "/api/tours"}
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                           lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory):
+    """The app on the shipped data over an empty database, with an editor account."""
+    app = make_app(DATA_DIR, INSTANCE_PATH=str(tmp_path_factory.mktemp("fuzz-instance")))
+    add_user(app_store(app), "editor", role="editor", password=PASSWORD, actor="test")
+    yield app
+    app_store(app).close()
+
+
+@pytest.fixture(scope="module")
+def editor(fuzz_app):
+    """A logged-in editor's test client and the session's CSRF token."""
+    client = fuzz_app.test_client()
+    token = CSRF_INPUT.search(client.get("/login").get_data(as_text=True)).group(1)
+    assert client.post("/login", data={"name": "editor", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    return client, CSRF_INPUT.search(client.get("/login").get_data(as_text=True)).group(1)
+
+
+@pytest.fixture(scope="module")
+def spec(fuzz_app):
+    return fuzz_app.test_client().get("/api/openapi.json").get_json()
+
+
+def _rule_as_openapi(rule: str) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
+
+
+def test_served_document_is_openapi_3_1_and_describes_every_api_rule(fuzz_app, spec) -> None:
+    assert spec["openapi"] == "3.1.0" and spec["info"]["title"]
+    described = {(path, method.upper()) for path, item in spec["paths"].items() for method in item}
+    routed = {(_rule_as_openapi(rule.rule), method) for rule in fuzz_app.url_map.iter_rules()
+              if rule.rule.startswith("/api/") for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routed == described
+
+
+def test_every_reference_resolves_and_bodies_match_the_views(spec) -> None:
+    text = json.dumps(spec)
+    for name in set(re.findall(r'"#/components/schemas/([^"]+)"', text)):
+        assert name in spec["components"]["schemas"], name
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["ProgressReport"]["properties"]) == set(REPORT_FIELDS)
+    assert set(schemas["CheckOff"]["properties"]) == set(CHECK_OFF_FIELDS)
+    assert set(schemas["GeometryEdit"]["properties"]) == set(GEOMETRY_FIELDS)
+    assert set(schemas["TourRequest"]["properties"]) == set(TOUR_FIELDS)
+    access = spec["paths"]["/api/access"]["get"]["parameters"]
+    assert tuple(p["name"] for p in access) == ACCESS_PARAMETERS
+
+
+def test_write_operations_require_the_session_and_csrf(spec) -> None:
+    for path, item in spec["paths"].items():
+        if path.startswith("/api/items/") and not path.endswith("/history"):
+            [operation] = item.values()
+            assert operation["security"] == [{"session": [], "csrf": []}]
+            assert {"400", "401", "403", "404", "409", "413"} <= set(operation["responses"])
+
+
+def test_served_document_is_the_built_one(spec) -> None:
+    assert openapi_document() == spec
+
+
+SIMPLE_TYPES = {"null": st.none(), "boolean": st.booleans(), "string": st.text(max_size=30),
+                "array": st.lists(JSON_VALUES, max_size=4), "object": st.dictionaries(st.text(max_size=8), JSON_VALUES,
+                                                                                    max_size=4)}
+
+
+def from_schema(schema: dict, spec: dict) -> st.SearchStrategy:
+    """Values the JSON Schema ``schema`` (with ``$ref`` into ``spec``'s components) describes — most of them valid,
+    as a fuzzer wants: enums, consts, bounded numbers, dates, objects with their required members."""
+    if "$ref" in schema:
+        return st.deferred(lambda: from_schema(spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]],
+                                               spec))
+    if "enum" in schema or "const" in schema:
+        return st.sampled_from(schema.get("enum", [schema.get("const")]))
+    if "oneOf" in schema:
+        return st.one_of([from_schema(option, spec) for option in schema["oneOf"]])
+    types = schema.get("type", "object")
+    if isinstance(types, list):
+        return st.one_of([from_schema({**schema, "type": t}, spec) for t in types])
+    if types in ("number", "integer"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum"))
+        numbers = (st.integers(min_value=low, max_value=schema.get("maximum")) if types == "integer" else
+                   st.floats(min_value=low, max_value=schema.get("maximum"), allow_nan=False,
+                             exclude_min="exclusiveMinimum" in schema))
+        return numbers
+    if types == "string" and schema.get("format") == "date":
+        return st.dates().map(str)
+    if types == "string" and "pattern" in schema:
+        return st.from_regex(schema["pattern"], fullmatch=True).filter(lambda v: len(v) <= 32)
+    if types == "object" and "properties" in schema:
+        required = {name: from_schema(schema["properties"][name], spec) for name in schema.get("required", [])}
+        optional = {name: from_schema(sub, spec) for name, sub in schema["properties"].items() if name not in required}
+        return st.fixed_dictionaries(required, optional=optional)
+    if types == "array" and "items" in schema:
+        return st.lists(from_schema(schema["items"], spec), max_size=4)
+    return SIMPLE_TYPES[types]
+
+
+def _parameter_value(parameter: dict, spec: dict) -> st.SearchStrategy[str]:
+    described = from_schema(parameter["schema"], spec).map(lambda v: v if isinstance(v, str) else json.dumps(v))
+    return described | st.text(max_size=40)
+
+
+def _request_strategy(path: str, method: str, operation: dict, spec: dict) -> st.SearchStrategy[dict]:
+    parameters = operation.get("parameters", [])
+    path_values = {p["name"]: _parameter_value(p, spec) for p in parameters if p["in"] == "path"}
+    query_values = {p["name"]: _parameter_value(p, spec) for p in parameters if p["in"] == "query"}
+    body = st.none()
+    if "requestBody" in operation:
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        body = from_schema(schema, spec) | JSON_VALUES
+    return st.fixed_dictionaries({
+        "path": st.fixed_dictionaries(path_values),
+        "query": st.fixed_dictionaries({}, optional=query_values),
+        "extra": st.none() | st.tuples(st.text(min_size=1, max_size=8), st.text(max_size=8)),
+        "body": body,
+    })
+
+
+@pytest.mark.parametrize(("path", "method"), [(path, method) for path, item in openapi_document()["paths"].items()
+                                              for method in item])
+def test_fuzz_every_operation_answers_a_documented_status_below_500(editor, spec, path: str, method: str) -> None:
+    client, token = editor
+    operation = spec["paths"][path][method]
+
+    @settings(max_examples=12 if path in SLOW_OPERATIONS else 40, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(_request_strategy(path, method, operation, spec))
+    def check(drawn: dict) -> None:
+        url = path
+        for name, value in drawn["path"].items():
+            url = url.replace(f"{{{name}}}", urllib.parse.quote(value, safe="") or "%20")
+        query = dict(drawn["query"])
+        if drawn["extra"]:
+            query.setdefault(*drawn["extra"])
+        kwargs = {"query_string": query, "headers": {"X-CSRF-Token": token}}
+        if "requestBody" in operation:
+            kwargs["data"] = json.dumps(drawn["body"], ensure_ascii=False)
+            kwargs["content_type"] = "application/json"
+        response = client.open(url, method=method.upper(), **kwargs)
+        assert response.status_code < 500, (url, query, drawn["body"], response.get_data(as_text=True)[:300])
+        # 404 is always possible: drawn path values may name no route or no item
+        assert str(response.status_code) in operation["responses"] or response.status_code == 404, (
+            url, response.status_code, response.get_data(as_text=True)[:300])
+        if response.status_code >= 400:
+            error = response.get_json()
+            assert error["error"] and error["message"], response.get_data(as_text=True)[:300]
+
+    check()
+
+
+def _square(lon: float, lat: float, half: float) -> list[list[float]]:
+    return [[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half], [lon - half, lat + half],
+            [lon - half, lat - half]]
+
+
+def _b05_centre(fuzz_app) -> tuple[float, float]:
+    from web.state import corridor_state
+
+    point = corridor_state(fuzz_app).plan.blocks.set_index("id").geometry["B05"].representative_point()
+    return point.x, point.y
+
+
+HOSTILE_GEOMETRIES = {
+    "not GeoJSON": "not json at all",
+    "no type": {"coordinates": [1, 2]},
+    "unknown type": {"type": "Circle", "coordinates": [120.7, 27.9], "radius": 5},
+    "ring of two points": {"type": "Polygon", "coordinates": [[[120.70, 27.90], [120.71, 27.90], [120.70, 27.90]]]},
+    "coordinates not numbers": {"type": "Polygon", "coordinates": [[["a", "b"], ["c", "d"], ["e", "f"], ["a", "b"]]]},
+    "bow-tie (self-intersecting)": "BOWTIE",
+    "web mercator metres (wrong CRS)": {"type": "Polygon", "coordinates": [_square(13_440_000, 3_240_000, 500)]},
+    "named CRS member": "CRS",
+    "latitude beyond 90": {"type": "Polygon", "coordinates": [_square(120.7, 95.0, 0.01)]},
+    "wrong geometry type for a block": {"type": "Point", "coordinates": [120.7, 27.9]},
+    "far outside the district": {"type": "Polygon", "coordinates": [_square(116.4, 39.9, 0.01)]},
+    "20,000 vertices": "HUGE",
+}
+
+
+def _hostile_geometry(kind: str, centre: tuple[float, float]) -> object:
+    lon, lat = centre
+    kind = HOSTILE_GEOMETRIES[kind] if HOSTILE_GEOMETRIES[kind] in ("BOWTIE", "CRS", "HUGE") else kind
+    if kind == "BOWTIE":
+        return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + 0.01, lat + 0.01], [lon + 0.01, lat],
+                                                    [lon, lat + 0.01], [lon, lat]]]}
+    if kind == "CRS":
+        return {"type": "Polygon", "crs": {"type": "name", "properties": {"name": "EPSG:3857"}},
+                "coordinates": [_square(lon, lat, 0.002)]}
+    if kind == "HUGE":
+        ring = [[lon + 0.001 * (i % 7) / 7, lat + 0.001 * i / 20_000] for i in range(20_000)]
+        return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    return HOSTILE_GEOMETRIES[kind]
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE_GEOMETRIES))
+def test_hostile_geometries_get_a_clear_400_naming_the_field(fuzz_app, editor, kind: str) -> None:
+    client, token = editor
+    geometry = _hostile_geometry(kind, _b05_centre(fuzz_app))
+    response = client.put("/api/items/B05/geometry", json={"geometry": geometry, "expected_version": 0},
+                          headers={"X-CSRF-Token": token})
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    body = response.get_json()
+    assert body["field"] and body["message"]
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_nan_and_infinite_coordinates_are_refused(fuzz_app, editor, literal: str) -> None:
+    client, token = editor
+    lon, lat = _b05_centre(fuzz_app)
+    ring = json.dumps(_square(lon, lat, 0.002)).replace(str(lon - 0.002), literal, 1)
+    body = f'{{"geometry": {{"type": "Polygon", "coordinates": [{ring}]}}, "expected_version": 0}}'
+    response = client.put("/api/items/B05/geometry", data=body, content_type="application/json",
+                          headers={"X-CSRF-Token": token})
+    assert response.status_code == 400 and response.get_json()["message"]
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "1e400"])
+def test_nan_percent_is_refused(editor, value: str) -> None:
+    client, token = editor
+    body = f'{{"percent": {value}, "state": "进行中", "expected_version": 0}}'
+    response = client.post("/api/items/B01/reports", data=body, content_type="application/json",
+                           headers={"X-CSRF-Token": token})
+    assert response.status_code == 400 and response.get_json()["field"] == "percent"
+
+
+def test_a_huge_body_is_refused_with_413(editor) -> None:
+    client, token = editor
+    ring = [[120.7 + i * 1e-7, 27.9] for i in range(200_000)]
+    response = client.put("/api/items/B05/geometry", json={"geometry": {"type": "Polygon", "coordinates": [ring]},
+                                                           "expected_version": 0}, headers={"X-CSRF-Token": token})
+    assert response.status_code == 413 and response.get_json()["error"] == "request_entity_too_large"
+
+
+@pytest.mark.parametrize(("note", "accepted"), [
+    ("正常说明：已完成 80%，👍", True),
+    ("right-to-left \u202e override and zero width \u200b", True),
+    ("line one\nline two\ttabbed", True),
+    ("nul \x00 byte", False),
+    ("escape \x1b[31m red", False),
+    ("bell \x07", False),
+    ("x" * 2001, False),
+])
+def test_unicode_and_control_characters_in_notes(editor, note: str, accepted: bool) -> None:
+    client, token = editor
+    version = client.get("/api/items/E14/history").get_json()["status"]["version"]
+    response = client.post("/api/items/E14/reports", json={"percent": 30, "state": "进行中", "note": note,
+                                                           "expected_version": version},
+                           headers={"X-CSRF-Token": token})
+    if accepted:
+        assert response.status_code == 201
+        assert client.get("/api/items/E14/history").get_json()["reports"][0]["note"] == note
+    else:
+        assert response.status_code == 400 and response.get_json()["field"] == "note"
+
+
+@pytest.mark.parametrize("name", ["nul\x00name", "esc\x1bname", "", "x" * 65])
+def test_control_characters_in_user_names_are_refused(fuzz_app, name: str) -> None:
+    from geo.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="name"):
+        add_user(app_store(fuzz_app), name, role="viewer", password="pw-123456789", actor="test")
+
+
+@pytest.mark.parametrize("item_id", ["B01\x00", "../../etc/passwd", "<script>", "B" * 500, "区块", "%00"])
+def test_odd_ids_are_a_json_404(editor, item_id: str) -> None:
+    client, token = editor
+    quoted = urllib.parse.quote(item_id, safe="")
+    for response in (client.get(f"/api/blocks/{quoted}"), client.get(f"/api/items/{quoted}/history"),
+                     client.post(f"/api/items/{quoted}/reports", json={}, headers={"X-CSRF-Token": token})):
+        assert response.status_code == 404 and response.get_json()["error"] == "not_found"

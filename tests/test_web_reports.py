@@ -1,0 +1,150 @@
+"""The quarterly bulletin pages and downloads (web/reports.py): numbers equal the database's, text is escaped."""
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+from openpyxl import load_workbook
+
+from geo.bulletin import TABLE_TITLES, bulletin_bytes, parse_quarter, quarterly_bulletin, table_rows
+from status_web_fixtures import login, report_body, status_app  # noqa: F401
+from web.database import app_store
+from web.reports import quarters_to_list
+from web.state import corridor_state
+
+pytest_plugins = ("db_fixtures",)  # database_url
+
+SCRIPT_NOTE = '<script>window.__xss = 1</script>验收通过'
+
+
+class TableReader(HTMLParser):
+    """Collects the text of every cell of the table with a given id."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__()
+        self.table_id, self.inside, self.rows, self.cell = table_id, False, [], None
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag == "table" and dict(attrs).get("id") == self.table_id:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "table":
+            self.inside = False
+        elif self.inside and tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(self.cell)
+            self.cell = None
+
+    def handle_data(self, data) -> None:
+        if self.cell is not None:
+            self.cell += data
+
+
+def read_table(html: str, table_id: str) -> list[list[str]]:
+    reader = TableReader(table_id)
+    reader.feed(html)
+    assert reader.rows, f"no table {table_id}"
+    return reader.rows
+
+
+@pytest.fixture
+def reported(status_app):
+    """B01 seriously behind, R01 on schedule, E02 closed (with a note holding markup), E01 never reported."""
+    client = status_app.test_client()
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = login(client, "editor")
+    assert client.post("/api/items/B01/reports", json=report_body(percent=10)).status_code == 201
+    assert client.post("/api/items/R01/reports", json=report_body(percent=50)).status_code == 201
+    closed = client.post("/api/items/E02/close", json={"note": SCRIPT_NOTE, "effective_on": "2021-06-20",
+                                                        "expected_version": 0})
+    assert closed.status_code == 201
+    return client
+
+
+def _expected(app, quarter: str):
+    return quarterly_bulletin(app_store(app), corridor_state(app).plan, parse_quarter(quarter))
+
+
+def test_bulletin_numbers_equal_the_database(status_app, reported) -> None:
+    page = reported.get("/reports/2021Q2").get_data(as_text=True)
+    by_colour = read_table(page, "by-colour")
+    assert by_colour[0] == ["类别", "绿", "黄（含未上报）", "红", "其中未上报", "已销号", "合计"]
+    assert by_colour[-1] == ["合计", "2", "1", "1", "1", "1", "4"]  # green R01+E02, yellow E01, red B01
+    bulletin = _expected(status_app, "2021Q2")
+    for table_id, frame in (("by-colour", bulletin.by_colour), ("by-district", bulletin.by_district),
+                            ("by-lead-unit", bulletin.by_lead_unit)):
+        assert read_table(page, table_id) == [[str(c) for c in row] for row in table_rows(frame)], table_id
+    red = read_table(page, "red-items")
+    assert [row[1] for row in red[1:]] == ["B01"] == list(bulletin.red_items["id"])
+
+
+def test_earlier_quarter_ignores_later_reports(status_app, reported) -> None:
+    page = reported.get("/reports/2021Q1").get_data(as_text=True)
+    assert read_table(page, "by-colour")[-1] == ["合计", "0", "4", "0", "4", "0", "4"]
+    assert 'id="red-items"' in page and "本季度无红色事项" in page
+
+
+def test_bulletin_follows_new_writes(status_app, reported) -> None:
+    reported.get("/reports/2021Q2")
+    assert reported.post("/api/items/E01/reports", json=report_body(percent=45)).status_code == 201
+    page = reported.get("/reports/2021Q2").get_data(as_text=True)
+    assert read_table(page, "by-colour")[-1] == ["合计", "3", "0", "1", "0", "1", "4"]
+
+
+def test_map_is_inline_svg_coloured_like_the_bulletin(status_app, reported) -> None:
+    page = reported.get("/reports/2021Q2").get_data(as_text=True)
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    colours = dict(re.findall(r'data-id="([^"]+)" data-colour="([^"]+)"', svg))
+    assert colours == {"B01": "red", "R01": "green", "E02": "green"}  # block tasks are drawn as their block
+    assert "<script" not in svg and "<title>B01 测试区块（严重滞后）</title>" in svg
+    assert re.search(r'<path d="M[\d.]+,[\d.]+L', svg)
+
+
+def test_notes_are_escaped_in_the_printable_bulletin(status_app, reported) -> None:
+    page = reported.get("/reports/2021Q2").get_data(as_text=True)
+    assert SCRIPT_NOTE not in page and "&lt;script&gt;window.__xss = 1&lt;/script&gt;验收通过" in page
+    assert read_table(page, "closed-items")[1][-1] == SCRIPT_NOTE
+
+
+def test_print_styles_and_downloads_are_linked(reported) -> None:
+    page = reported.get("/reports/2021Q2").get_data(as_text=True)
+    assert "/static/status.css" in page and 'href="/reports/2021Q2?format=xlsx"' in page
+    css = reported.get("/static/status.css").get_data(as_text=True)
+    assert "size: A4" in css and "@media print" in css
+
+
+def test_csv_and_xlsx_downloads_equal_the_database(status_app, reported) -> None:
+    csv_response = reported.get("/reports/2021Q2?format=csv")
+    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    assert 'filename="corridor-bulletin-2021Q2.csv"' in csv_response.headers["Content-Disposition"]
+    assert csv_response.data == bulletin_bytes(_expected(status_app, "2021Q2"), fmt="csv")
+    xlsx = load_workbook(io.BytesIO(reported.get("/reports/2021Q2?format=xlsx").data))
+    assert xlsx.sheetnames == list(TABLE_TITLES.values())
+    totals = [[c.value for c in row] for row in xlsx[TABLE_TITLES["by_colour"]].iter_rows(min_row=3)][-1]
+    assert totals == ["合计", 2, 1, 1, 1, 1, 4]
+
+
+@pytest.mark.parametrize("path", ["/reports/2021Q5", "/reports/21Q1", "/reports/2021Q2?format=pdf"])
+def test_bad_quarter_or_format_is_400(status_app, path) -> None:
+    response = status_app.test_client().get(path)
+    assert response.status_code == 400 and ("quarter" in response.get_data(as_text=True)
+                                            or "format" in response.get_data(as_text=True))
+
+
+def test_index_lists_quarters_and_nav_links_the_bulletins(status_app) -> None:
+    client = status_app.test_client()
+    page = client.get("/reports").get_data(as_text=True)
+    assert 'href="/reports/2021Q1"' in page and 'href="/reports/2021Q4"' in page
+    assert 'href="/reports">季度通报</a>' in client.get("/").get_data(as_text=True)
+
+
+def test_quarters_to_list_runs_from_the_plan_year_to_today() -> None:
+    from datetime import date
+
+    quarters = quarters_to_list(date(2022, 5, 1))
+    assert [str(q) for q in quarters] == ["2021Q1", "2021Q2", "2021Q3", "2021Q4", "2022Q1", "2022Q2"]

@@ -1,0 +1,186 @@
+"""The OpenAPI 3.1 description of every ``/api`` endpoint, served at ``GET /api/openapi.json``.
+
+Built from the same constants the views check against (layers, districts, categories, states, colours, request
+fields, size limits), so the description cannot drift from what the API accepts; ``tests/test_openapi.py`` checks
+that every ``/api`` rule of the app is described and fuzzes each one against it.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+
+from geo.edits import MAX_NOTE_CHARS, MAX_VERTICES
+from geo.schema import PLAN_DISTRICTS
+from geo.status import COLOURS, STATES
+from web.features import CATEGORY_CHOICES, ITEM_LAYERS
+from web.status import status_filter_values
+from web.tours import QUERY_FIELDS as TOUR_QUERY_FIELDS
+
+logger = logging.getLogger(__name__)
+
+openapi_blueprint = Blueprint("openapi", __name__, url_prefix="/api")
+
+OPENAPI_VERSION = "3.1.0"
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+ITEM_ID_PATTERN = r"^[A-Z]+[0-9]*(-[A-Z0-9]+)*$"
+DATE = {"type": "string", "format": "date", "description": "ISO 8601 date, e.g. 2021-06-30"}
+VERSION = {"type": "integer", "minimum": 0, "description": "the item's version when it was read (0: never edited)"}
+NOTE = {"type": "string", "maxLength": MAX_NOTE_CHARS}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _response(description: str, schema: dict[str, Any] | None = None, *, media: str = JSON) -> dict[str, Any]:
+    return {"description": description, **({"content": {media: {"schema": schema}}} if schema else {})}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    meaning = {400: "bad input, naming the field", 401: "login required", 403: "the role may not do this",
+               404: "unknown id", 409: "stale expected_version", 413: "request body too large",
+               429: "too many requests", 503: "a health check failed"}
+    return {str(code): _response(meaning[code], _ref("Error")) for code in codes}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _path_id(description: str = "a block, road or task id, e.g. B01, R05, E14") -> dict[str, Any]:
+    return {"name": "item_id", "in": "path", "required": True,
+            "schema": {"type": "string", "pattern": ITEM_ID_PATTERN, "maxLength": 32}, "description": description}
+
+
+def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {JSON: {"schema": schema}}}
+
+
+def _object(properties: dict[str, Any], *, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
+
+
+def component_schemas() -> dict[str, Any]:
+    """Error, GeoJSON and write-body schemas."""
+    geometry = {"type": "object", "required": ["type"], "properties": {
+        "type": {"enum": ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]},
+        "coordinates": {"type": "array"}}, "description": f"WGS-84 lon/lat (RFC 7946), at most {MAX_VERTICES} "
+                                                        f"vertices, valid, inside the item's district"}
+    return {
+        "Error": {"type": "object", "required": ["error", "message"], "properties": {
+            "error": {"type": "string"}, "message": {"type": "string"},
+            "parameter": {"type": ["string", "null"]}, "field": {"type": ["string", "null"]},
+            "problems": {"type": "array", "items": {"type": "object"}}}},
+        "Geometry": geometry,
+        "Feature": {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
+            "type": {"const": "Feature"}, "id": {"type": "string"}, "geometry": {"type": ["object", "null"]},
+            "properties": {"type": "object"}}},
+        "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
+            "type": {"const": "FeatureCollection"}, "features": {"type": "array", "items": _ref("Feature")}}},
+        "ProgressReport": _object({
+            "percent": {"type": "number", "minimum": 0, "maximum": 100}, "state": {"enum": list(STATES)},
+            "note": NOTE, "reported_on": DATE, "reported_colour": {"enum": [*COLOURS, None]},
+            "expected_version": VERSION}, required=("percent", "state", "expected_version")),
+        "CheckOff": _object({"note": {**NOTE, "minLength": 1}, "effective_on": DATE, "expected_version": VERSION},
+                            required=("note", "expected_version")),
+        "GeometryEdit": _object({"geometry": {"oneOf": [geometry, _ref("Feature"), _ref("FeatureCollection")]},
+                                 "expected_version": VERSION}, required=("geometry", "expected_version")),
+        "Written": {"type": "object", "required": ["item_id", "version", "record", "status"], "properties": {
+            "item_id": {"type": "string"}, "version": {"type": "integer"}, "record": {"type": ["object", "array"]},
+            "status": {"type": "object"}}},
+        "TourRequest": _object({
+            "sites": {"type": "array", "items": {"type": "string"}},
+            "query": {"type": ["object", "null"], "additionalProperties": False,
+                      "properties": {name: {"type": ["string", "array", "null"]} for name in TOUR_QUERY_FIELDS}},
+            **{name: {"type": ["string", "null"]} for name in ("start", "end", "depart", "lunch")},
+            **{name: {"type": ["number", "null"]} for name in ("dwell", "lunch_minutes", "budget", "congestion")},
+            "dwell_by_site": {"type": "object", "additionalProperties": {"type": "number"}}}),
+    }
+
+
+def _read_paths() -> dict[str, Any]:
+    layers = {"type": "string", "enum": list(ITEM_LAYERS)}
+    categories = sorted({c for layer in ITEM_LAYERS for c in CATEGORY_CHOICES[layer]})
+    access_params = [_query("scenario", {"enum": ["baseline", "planned", "compare"]}, "road projects built or not"),
+                     _query("congestion", {"type": "number", "exclusiveMinimum": 0, "maximum": 1.5},
+                            "factor on free-flow speed (0.6 = peak hour)")]
+    return {
+        "/api/health": {"get": {"summary": "liveness, item counts, database and network checks", "responses": {
+            "200": _response("healthy", {"type": "object"}), **_errors(503)}}},
+        "/api/{layer}": {"get": {
+            "summary": "a layer as a FeatureCollection", "parameters": [
+                {"name": "layer", "in": "path", "required": True, "schema": layers},
+                _query("district", {"enum": list(PLAN_DISTRICTS)}, "plan area"),
+                _query("category", {"enum": categories}, "tier / category / kind (per layer)"),
+                _query("status", {"enum": list(status_filter_values())}, "status colour")],
+            "responses": {"200": _response("the features", _ref("FeatureCollection"), media=GEOJSON),
+                          **_errors(400)}}},
+        "/api/{layer}/{item_id}": {"get": {
+            "summary": "one block, road or task", "parameters": [
+                {"name": "layer", "in": "path", "required": True, "schema": layers}, _path_id()],
+            "responses": {"200": _response("the feature", _ref("Feature"), media=GEOJSON), **_errors(404)}}},
+        "/api/districts": {"get": {"summary": "plan areas and the corridor", "responses": {
+            "200": _response("the areas", _ref("FeatureCollection"), media=GEOJSON), **_errors(400)}}},
+        "/api/access": {"get": {"summary": "the 10/30-minute accessibility check", "parameters": access_params,
+                                "responses": {"200": _response("the report", {"type": "object"}),
+                                              **_errors(400)}}},
+        "/api/access/isochrones": {"get": {"summary": "isochrone bands", "parameters": access_params, "responses": {
+            "200": _response("the bands", _ref("FeatureCollection"), media=GEOJSON), **_errors(400)}}},
+        "/api/items/{item_id}/history": {"get": {"summary": "status and full history of one item",
+                                                 "parameters": [_path_id()], "responses": {
+            "200": _response("the history", {"type": "object"}), **_errors(404)}}},
+        "/api/session": {"get": {"summary": "the logged-in user (or null), permissions and the CSRF token",
+                                 "responses": {"200": _response("the session", {"type": "object", "properties": {
+                                     "user": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]},
+                                     "permissions": {"type": "array", "items": {"type": "string"}},
+                                     "csrf_token": {"type": "string"}}})}}},
+        "/api/openapi.json": {"get": {"summary": "this description", "responses": {
+            "200": _response("OpenAPI 3.1", {"type": "object"})}}},
+    }
+
+
+def _write(summary: str, body: str) -> dict[str, Any]:
+    return {"summary": summary, "security": [{"session": [], "csrf": []}], "parameters": [_path_id()],
+            "requestBody": _json_body(_ref(body)),
+            "responses": {"201": _response("written", _ref("Written")),
+                          **_errors(400, 401, 403, 404, 409, 413)}}
+
+
+def _write_paths() -> dict[str, Any]:
+    return {
+        "/api/items/{item_id}/reports": {"post": _write("add a progress report", "ProgressReport")},
+        "/api/items/{item_id}/close": {"post": _write("close (销号) an item with a note", "CheckOff")},
+        "/api/items/{item_id}/reopen": {"post": _write("reopen a closed item, the note giving the reason",
+                                                       "CheckOff")},
+        "/api/items/{item_id}/geometry": {"put": _write("replace the geometry by a surveyed one",
+                                                        "GeometryEdit")},
+        "/api/tours": {"post": {"summary": "plan an inspection tour", "requestBody": _json_body(_ref("TourRequest")),
+                                "responses": {"200": _response("the tour", {"type": "object"}),
+                                              **_errors(400, 413)}}},
+    }
+
+
+def openapi_document(*, server_url: str = "/", session_cookie: str = "session") -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document (``session_cookie``: the name of the app's session cookie)."""
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": "环大罗山科创走廊 API", "version": "1",
+                 "description": "Plan layers as GeoJSON (WGS-84), accessibility, inspection tours, and the status "
+                                "write API (login at POST /login, then send the session cookie and X-CSRF-Token)."},
+        "servers": [{"url": server_url}],
+        "paths": {**_read_paths(), **_write_paths()},
+        "components": {"schemas": component_schemas(), "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": session_cookie,
+                        "description": "set by POST /login"},
+            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
+                     "description": "the csrf_token of the session (hidden field on any page's forms)"}}},
+    }
+
+
+@openapi_blueprint.get("/openapi.json")
+def openapi_json():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document(session_cookie=current_app.config["SESSION_COOKIE_NAME"]))

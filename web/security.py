@@ -1,0 +1,130 @@
+"""Security headers on every response and the request-size limit.
+
+The Content-Security-Policy lets pages load scripts, styles, fonts and data only from the app itself, and images
+only from the app, ``data:`` URIs (Bootstrap's and Leaflet's CSS icons) and the hosts of the configured base map
+(``TILES``: OpenStreetMap, AMap or Tianditu, read from :data:`web.maps.TILE_LAYERS`). Scripts:
+
+* inline ``<script>`` blocks run only with the per-response nonce; templates write ``nonce="{{ csp_nonce() }}"``
+  on their own blocks and pass Folium's rendered head through the ``csp_nonced`` filter. Folium needs inline script
+  (its map is one generated script), but a nonce, unlike ``'unsafe-inline'``, is never on markup that user text
+  could smuggle in, so a ``<script>`` in a note or name cannot run even if some output forgot to escape it;
+* inline event handlers (``onchange="this.form.submit()"``) are allowed one by one by their hash under
+  ``'unsafe-hashes'``: the hashes are computed at start-up from the handlers written in the app's templates.
+
+Styles keep ``'unsafe-inline'``: the templates' ``style=""`` attributes and the markup Leaflet and Folium build at run
+time carry inline styles, and CSS cannot run script. ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``
+forbid framing (clickjacking); ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: same-origin``.
+
+Request bodies above ``MAX_CONTENT_LENGTH`` bytes (default :data:`DEFAULT_MAX_BODY_BYTES`) are refused with 413
+before any view runs (JSON under ``/api``, by :mod:`web.errors`).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import re
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, g, request
+from markupsafe import Markup
+
+from web.maps import TILE_LAYERS
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024  # a 10,000-vertex geometry (the edit limit) is about 0.5 MB of JSON
+CSP_EXTENSION = "corridor_csp"
+INLINE_HANDLER = re.compile(r"""\son[a-z]+="([^"{}]*)\"""")
+BARE_SCRIPT_TAG = "<script>"
+STATIC_HEADERS: dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def tile_hosts(tiles: str) -> list[str]:
+    """The ``https://host`` origins the base map ``tiles`` loads its images from (``{s}`` expanded)."""
+    origins: list[str] = []
+    for spec in TILE_LAYERS[tiles]:
+        subdomains = spec["subdomains"] if "{s}" in spec["tiles"] else " "
+        for subdomain in subdomains:
+            parts = urlsplit(spec["tiles"].replace("{s}", subdomain.strip()))
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if origin not in origins:
+                origins.append(origin)
+    return origins
+
+
+def handler_hashes(template_folder: Path) -> list[str]:
+    """CSP ``'sha256-…'`` sources of every static inline event handler written in the templates under the folder."""
+    handlers = sorted({match.group(1) for path in template_folder.rglob("*.html")
+                       for match in INLINE_HANDLER.finditer(path.read_text(encoding="utf-8"))})
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(h.encode()).digest()).decode()}'" for h in handlers]
+
+
+def content_security_policy(*, tiles: str, nonce: str | None, handler_sources: list[str]) -> str:
+    """The policy for a response (``nonce``: the one its inline scripts carry, if any)."""
+    scripts = ["'self'", *([f"'nonce-{nonce}'"] if nonce else []),
+               *(["'unsafe-hashes'", *handler_sources] if handler_sources else [])]
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": scripts,
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *tile_hosts(tiles)],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+def csp_nonce() -> str:
+    """This response's script nonce (created on first use; templates call it)."""
+    if "corridor_csp_nonce" not in g:
+        g.corridor_csp_nonce = secrets.token_urlsafe(18)
+    return g.corridor_csp_nonce
+
+
+def csp_nonced(markup: Markup | str) -> Markup:
+    """Folium's rendered head with this response's nonce on its inline ``<script>`` blocks (it holds no user text:
+    only asset links, map CSS and Leaflet's globals)."""
+    return Markup(str(markup).replace(BARE_SCRIPT_TAG, f'<script nonce="{csp_nonce()}">'))
+
+
+def refuse_oversized_body() -> None:
+    """413 for a declared body above the limit, before login or parsing (streamed bodies are cut by Werkzeug)."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        abort(413, description=f"the request body has {request.content_length} bytes; at most {limit} are "
+                               f"accepted (send a smaller geometry or fewer vertices)")
+
+
+def add_security_headers(response: Response) -> Response:
+    """Set the policy and the other security headers on ``response``."""
+    nonce = g.get("corridor_csp_nonce")
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        tiles=current_app.config["TILES"], nonce=nonce, handler_sources=current_app.extensions[CSP_EXTENSION])
+    for name, value in STATIC_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def init_security_headers(app: Flask) -> None:
+    """Install the body limit, the headers and the template helpers on ``app``."""
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_BODY_BYTES
+    app.extensions[CSP_EXTENSION] = handler_hashes(Path(app.root_path) / (app.template_folder or "templates"))
+    app.before_request(refuse_oversized_body)
+    app.after_request(add_security_headers)
+    app.add_template_global(csp_nonce)
+    app.add_template_filter(csp_nonced)
+    logger.debug("CSP allows %d inline handlers and images from %s", len(app.extensions[CSP_EXTENSION]),
+                 ", ".join(tile_hosts(app.config["TILES"])))
