@@ -21,7 +21,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo import access_report as report
 from geo.coverage import MAX_CELL_DISTANCE_M
-from geo.access_eval import Evaluation, Study, evaluate, scenario_edges, study_network
+from geo.access_eval import MAX_SNAP_DISTANCE_M, Evaluation, Study, evaluate, scenario_edges, study_network
 from geo.access_plan import PlanStudy, prepare_plan
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork
@@ -64,6 +64,7 @@ def time_to_ring(network: RoadNetwork, entries: np.ndarray, *, congestion: float
 
 def validate_options(*, scenario: str = "planned", congestion: float = 1.0, threshold_min: float = 10.0,
                      loop_threshold_min: float = 30.0, coverage_target: float = DEFAULT_COVERAGE_TARGET,
+                     max_snap_distance_m: float = MAX_SNAP_DISTANCE_M,
                      scenarios: tuple[str, ...] = SCENARIOS) -> None:
     """Raise :class:`InvalidParameter` naming the first option that is out of range."""
     if scenario not in scenarios:
@@ -76,6 +77,9 @@ def validate_options(*, scenario: str = "planned", congestion: float = 1.0, thre
             raise InvalidParameter(name, f"expected a positive number of minutes, got {value!r}")
     if not _is_number(coverage_target) or not 0 < coverage_target <= 1:
         raise InvalidParameter("coverage_target", f"expected a share above 0 and at most 1, got {coverage_target!r}")
+    if not _is_number(max_snap_distance_m) or max_snap_distance_m < 0:
+        raise InvalidParameter("max_snap_distance_m", f"expected a distance in metres, 0 or more, got "
+                                                      f"{max_snap_distance_m!r}")
 
 
 def _is_number(value: object) -> bool:
@@ -85,7 +89,8 @@ def _is_number(value: object) -> bool:
 
 def check_access(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: str = "baseline",
                  congestion: float = 1.0, threshold_min: float = 10.0, loop_threshold_min: float = 30.0,
-                 coverage_target: float = DEFAULT_COVERAGE_TARGET, tolerance_m: float = RING_TOLERANCE_M) -> dict:
+                 coverage_target: float = DEFAULT_COVERAGE_TARGET, tolerance_m: float = RING_TOLERANCE_M,
+                 max_snap_distance_m: float = MAX_SNAP_DISTANCE_M) -> dict:
     """The accessibility report for ``scenario`` on ``network``.
 
     Parameters
@@ -108,6 +113,10 @@ def check_access(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: 
         ``threshold_min`` for the coverage to pass; 1.0 is the plan's literal "everywhere".
     tolerance_m
         How far (metres) a ring edge may lie from the plan's ring line (a prepared plan keeps its own).
+    max_snap_distance_m
+        A block without access nodes of its own is measured at its centroid's nearest access node only when that
+        lies within this distance (metres); beyond it the block is reported as outside the network's coverage
+        (``status: "outside_network"``, no times, not passing).
 
     Returns
     -------
@@ -123,20 +132,23 @@ def check_access(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: 
         When the ring is empty or no network edge runs along it.
     """
     validate_options(scenario=scenario, congestion=congestion, threshold_min=threshold_min,
-                     loop_threshold_min=loop_threshold_min, coverage_target=coverage_target)
+                     loop_threshold_min=loop_threshold_min, coverage_target=coverage_target,
+                     max_snap_distance_m=max_snap_distance_m)
     limits = report.Limits(bands_min=BANDS_MIN, threshold_min=float(threshold_min),
-                           loop_threshold_min=float(loop_threshold_min), coverage_target=float(coverage_target))
+                           loop_threshold_min=float(loop_threshold_min), coverage_target=float(coverage_target),
+                           max_snap_distance_m=float(max_snap_distance_m))
     prepared = plan if isinstance(plan, PlanStudy) else prepare_plan(plan, tolerance_m=tolerance_m)
     study = study_network(network, prepared)
     head = {"network": report.network_info(network),
             "params": {"scenario": scenario, "congestion": float(congestion), "threshold_min": limits.threshold_min,
                        "loop_threshold_min": limits.loop_threshold_min, "coverage_target": limits.coverage_target,
                        "bands_min": list(limits.all_min), "cell_size_m": prepared.grid.cell_m,
-                       "max_cell_distance_m": MAX_CELL_DISTANCE_M, "ring_tolerance_m": prepared.tolerance_m,
+                       "max_cell_distance_m": MAX_CELL_DISTANCE_M,
+                       "max_snap_distance_m": limits.max_snap_distance_m, "ring_tolerance_m": prepared.tolerance_m,
                        "road_projects": sorted(prepared.projects)}}
     if scenario != "compare":
         ev = evaluate(study, scenario_edges(study, scenario), congestion=congestion, limits_min=limits.all_min,
-                      label=f"the {scenario} scenario")
+                      label=f"the {scenario} scenario", max_snap_distance_m=limits.max_snap_distance_m)
         return head | report.scenario_sections(study, ev, limits, network=head["network"])
     return head | _compare(study, congestion=congestion, limits=limits, network=head["network"])
 
@@ -145,7 +157,8 @@ def _compare(study: Study, *, congestion: float, limits: report.Limits, network:
     sections = {}
     baseline_edges = scenario_edges(study, "baseline")
     for name, active in (("baseline", baseline_edges), ("planned", scenario_edges(study, "planned"))):
-        ev = evaluate(study, active, congestion=congestion, limits_min=limits.all_min, label=f"the {name} scenario")
+        ev = evaluate(study, active, congestion=congestion, limits_min=limits.all_min, label=f"the {name} scenario",
+                      max_snap_distance_m=limits.max_snap_distance_m)
         sections[name] = report.scenario_sections(study, ev, limits, network=network)
     project_edges = np.flatnonzero(study.project_edges)
     project_of = study.network.project_id[project_edges]
@@ -157,7 +170,7 @@ def _compare(study: Study, *, congestion: float, limits: report.Limits, network:
             active = baseline_edges.copy()
             active[own] = True
             ev = evaluate(study, active, congestion=congestion, limits_min=limits.all_min,
-                          label=f"the baseline with {project_id}")
+                          label=f"the baseline with {project_id}", max_snap_distance_m=limits.max_snap_distance_m)
             with_project = _corridor_area(study, ev, limits)
         rows.append(report.project_effect(project_id, name, int(own.size), sections["baseline"]["coverage"],
                                           with_project, limits))

@@ -28,6 +28,8 @@ from geo.road_graph import ReverseGraph
 logger = logging.getLogger(__name__)
 
 EXPRESSWAY_CLASSES = ("motorway", "trunk")  # grade-separated: no access from the roadside
+MAX_SNAP_DISTANCE_M = 1000.0  # a block farther than this from every access node lies beyond the network
+MEASURED, OUTSIDE_NETWORK = "measured", "outside_network"
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,8 @@ class Evaluation:
     areas
         Per area of the study grid (corridor first), :func:`geo.coverage.summarize`'s dicts.
     blocks
-        Per block: ``nodes``, ``measured_at``, ``nearest_node_m``, ``worst_s``, ``median_s``.
+        Per block: ``nodes``, ``measured_at``, ``nearest_node_m``, ``status`` (:data:`MEASURED` or
+        :data:`OUTSIDE_NETWORK`), ``worst_s``, ``median_s``.
     """
 
     active: np.ndarray
@@ -185,7 +188,7 @@ class Evaluation:
 
 
 def evaluate(study: Study, active: np.ndarray, *, congestion: float, limits_min: tuple[float, ...],
-             label: str = "") -> Evaluation:
+             label: str = "", max_snap_distance_m: float = MAX_SNAP_DISTANCE_M) -> Evaluation:
     """Time to the ring for every node, coverage per area, per block and the loop, with edges ``active`` in use.
 
     Nodes only on expressways are left out of the nearest-node searches (cells, block centroids) and of the
@@ -213,14 +216,17 @@ def evaluate(study: Study, active: np.ndarray, *, congestion: float, limits_min:
                                cell_time, served, limits_s, cell_m=grid.cell_m)
     return Evaluation(active=active, node_time_s=node_time, edge_time_s=edge_time,
                       entries=entry_nodes(network, study.ring, active=active, graph=study.graph), areas=areas,
-                      blocks=_blocks(study, node_time, used, tree, tree_nodes),
+                      blocks=_blocks(study, node_time, used, tree, tree_nodes,
+                                     max_snap_distance_m=max_snap_distance_m),
                       loop=drive_loop(network, study.ring, edge_time, active=active,
                                       min_gap_m=study.plan.tolerance_m))
 
 
 def _blocks(study: Study, node_time: np.ndarray, used: np.ndarray, tree: cKDTree | None,
-            tree_nodes: np.ndarray) -> list[dict]:
-    """Worst and median time over each block's nodes in use, or its centroid's nearest node when it has none."""
+            tree_nodes: np.ndarray, *, max_snap_distance_m: float) -> list[dict]:
+    """Worst and median time over each block's nodes in use, or its centroid's nearest node when it has none —
+    unless that node is farther than ``max_snap_distance_m``: the block then lies beyond the network, and a time
+    measured somewhere else would say nothing about it."""
     out = []
     for nodes, centroid in zip(study.block_nodes, study.plan.block_centroids):
         nodes = nodes[used[nodes]]
@@ -228,13 +234,14 @@ def _blocks(study: Study, node_time: np.ndarray, used: np.ndarray, tree: cKDTree
             times = np.sort(node_time[nodes])
             middle = (times[(times.size - 1) // 2] + times[times.size // 2]) / 2  # np.median's value, less overhead
             out.append({"nodes": int(nodes.size), "measured_at": "block_nodes", "nearest_node_m": None,
-                        "worst_s": float(times[-1]), "median_s": float(middle)})
-        elif tree is not None:
+                        "status": MEASURED, "worst_s": float(times[-1]), "median_s": float(middle)})
+            continue
+        distance, time = None, np.inf
+        if tree is not None:
             distance, nearest = tree.query(centroid)
-            time = float(node_time[tree_nodes[nearest]])
-            out.append({"nodes": 0, "measured_at": "nearest_node", "nearest_node_m": float(distance),
-                        "worst_s": time, "median_s": time})
-        else:
-            out.append({"nodes": 0, "measured_at": "none", "nearest_node_m": None, "worst_s": np.inf,
-                        "median_s": np.inf})
+            distance, time = float(distance), float(node_time[tree_nodes[nearest]])
+        outside = distance is None or distance > max_snap_distance_m
+        out.append({"nodes": 0, "measured_at": "none" if distance is None else "nearest_node",
+                    "nearest_node_m": distance, "status": OUTSIDE_NETWORK if outside else MEASURED,
+                    "worst_s": np.inf if outside else time, "median_s": np.inf if outside else time})
     return out

@@ -7,22 +7,25 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from geo.access_eval import Evaluation, Study
+from geo.access_eval import OUTSIDE_NETWORK, Evaluation, Study
 from geo.network import RoadNetwork
 from geo.ring_loop import LoopDirection
 
 SCHEMATIC_SOURCE = "bundled-schematic"
+OUTSIDE_NETWORK_ZH, OUTSIDE_NETWORK_EN = "超出路网覆盖范围", "beyond the network"
 DIRECTION_ZH = {"clockwise": "顺时针", "counterclockwise": "逆时针"}
 
 
 @dataclass(frozen=True)
 class Limits:
-    """The report's thresholds: coverage bands, the 10-minute target, the 30-minute loop and the share target."""
+    """The report's thresholds: coverage bands, the 10-minute target, the 30-minute loop, the share target and how
+    far a block may lie from its nearest access node."""
 
     bands_min: tuple[float, ...]
     threshold_min: float
     loop_threshold_min: float
     coverage_target: float
+    max_snap_distance_m: float
 
     @property
     def all_min(self) -> tuple[float, ...]:
@@ -91,9 +94,21 @@ def _blocks(study: Study, ev: Evaluation, limits: Limits) -> list[dict]:
         rows.append({"id": fid, "name": name, "district": district, "nodes": raw["nodes"],
                      "measured_at": raw["measured_at"],
                      "nearest_node_m": None if raw["nearest_node_m"] is None else round(raw["nearest_node_m"], 1),
+                     "status": raw["status"], "reason": _outside_reason(raw["nearest_node_m"], limits)
+                     if raw["status"] == OUTSIDE_NETWORK else None,
                      "worst_min": worst, "median_min": minutes(raw["median_s"]),
                      "pass": worst is not None and worst <= limits.threshold_min})
     return rows
+
+
+def _outside_reason(distance_m: float | None, limits: Limits) -> str:
+    limit_km = f"{limits.max_snap_distance_m / 1000:g}"
+    if distance_m is None:
+        return f"{OUTSIDE_NETWORK_ZH}：路网中没有可进出的节点 / {OUTSIDE_NETWORK_EN}: the network has no access node"
+    km = f"{distance_m / 1000:.1f}"
+    return (f"{OUTSIDE_NETWORK_ZH}：区块内无路网节点，最近节点距区块中心 {km} 公里（上限 {limit_km} 公里） / "
+            f"{OUTSIDE_NETWORK_EN}: no access node in the block; the nearest is {km} km from its centre "
+            f"(limit {limit_km} km)")
 
 
 def _loop(study: Study, ev: Evaluation, limits: Limits) -> dict:
@@ -135,13 +150,16 @@ def verdict(coverage: dict, blocks: list[dict], loop: dict, limits: Limits, *, n
     """Overall pass/fail: corridor coverage, every block within the threshold, and the loop both ways."""
     t, target = limits.threshold_min, limits.coverage_target
     reached = coverage["served_area_within"][limits.threshold_key] or 0.0
-    slow = [b["id"] for b in blocks if not b["pass"]]
+    outside = [b["id"] for b in blocks if b["status"] == OUTSIDE_NETWORK]
+    slow = [b["id"] for b in blocks if not b["pass"] and b["status"] != OUTSIDE_NETWORK]
     zh, en = [], []
     zh.append(f"走廊有路网覆盖区域中 {reached:.1%} 可在 {t:g} 分钟内入环（目标 {target:.0%}）")
     en.append(f"{reached:.1%} of the served corridor area reaches the ring within {t:g} min (target {target:.0%})")
-    zh.append(f"{len(blocks)} 个重点区块中 {len(slow)} 个超过 {t:g} 分钟" + (f"（{'、'.join(slow)}）" if slow else ""))
+    zh.append(f"{len(blocks)} 个重点区块中 {len(slow)} 个超过 {t:g} 分钟" + (f"（{'、'.join(slow)}）" if slow else "")
+              + (f"，{len(outside)} 个{OUTSIDE_NETWORK_ZH}（{'、'.join(outside)}）" if outside else ""))
     en.append(f"{len(slow)} of {len(blocks)} key blocks take longer than {t:g} min" + (f" ({', '.join(slow)})"
-                                                                                       if slow else ""))
+                                                                                       if slow else "")
+              + (f", {len(outside)} lie {OUTSIDE_NETWORK_EN} ({', '.join(outside)})" if outside else ""))
     if not loop["complete"]:
         gone = "、".join(f"{s['name']}（{s['id']}）" for s in loop["missing_segments"])
         zh.append(f"环线不连通，缺：{gone or '环线几何未闭合'}")
@@ -153,12 +171,12 @@ def verdict(coverage: dict, blocks: list[dict], loop: dict, limits: Limits, *, n
                   + f"（目标 {limits.loop_threshold_min:g} 分钟）")
         en.append("one loop of the ring takes " + ", ".join(f"{v:.1f} min {k}" for k, v in times.items())
                   + f" (target {limits.loop_threshold_min:g} min)")
-    passed = bool(coverage["pass"]) and not slow and loop["pass"]
+    passed = bool(coverage["pass"]) and not slow and not outside and loop["pass"]
     if network.get("schematic"):
         zh.append("注意：基于示意路网，非实测道路")
         en.append("note: computed on the schematic bundled network, not surveyed roads")
-    return {"pass": passed, "coverage_pass": bool(coverage["pass"]), "blocks_pass": not slow,
-            "loop_pass": loop["pass"], "zh": ("达标：" if passed else "未达标：") + "；".join(zh) + "。",
+    return {"pass": passed, "coverage_pass": bool(coverage["pass"]), "blocks_pass": not slow and not outside,
+            "loop_pass": loop["pass"], "blocks_over_threshold": slow, "blocks_outside_network": outside, "zh": ("达标：" if passed else "未达标：") + "；".join(zh) + "。",
             "en": ("Pass: " if passed else "Fail: ") + "; ".join(en) + "."}
 
 
@@ -257,7 +275,13 @@ def _scenario_lines(report: dict, params: dict) -> list[str]:
                      f" {'✓' if d['pass'] else '✗' if d['pass'] is not None else ''}")
     lines.append("重点区块 Blocks (worst / median min):")
     for b in report["blocks"]:
-        worst = "不可达 unreachable" if b["worst_min"] is None else f"{b['worst_min']:.1f} / {b['median_min']:.1f}"
+        if b["status"] == OUTSIDE_NETWORK:
+            far = "" if b["nearest_node_m"] is None else f" (nearest node 最近节点 {b['nearest_node_m'] / 1000:.1f} km)"
+            worst = f"{OUTSIDE_NETWORK_ZH} {OUTSIDE_NETWORK_EN}{far}"
+        elif b["worst_min"] is None:
+            worst = "不可达 unreachable"
+        else:
+            worst = f"{b['worst_min']:.1f} / {b['median_min']:.1f}"
         lines.append(f"  {b['id']} {b['name']}: {worst} {'✓' if b['pass'] else '✗'}")
     loop = report["ring_loop"]
     if not loop["complete"]:

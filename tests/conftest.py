@@ -9,6 +9,10 @@ import pytest
 
 from geo.schema import PLAN_DISTRICTS
 
+# The database fixtures (database_url, store, plan) serve every test module: SQLite always, PostgreSQL when
+# CORRIDOR_TEST_DATABASE_URL is set.
+pytest_plugins = ("db_fixtures",)
+
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
 

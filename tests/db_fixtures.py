@@ -1,7 +1,8 @@
 """Fixtures for tests against real status databases: SQLite in ``tmp_path`` always, PostgreSQL when
 ``CORRIDOR_TEST_DATABASE_URL`` names one (``eval "$(bash scripts/ci_postgres.sh)"`` starts one and sets it).
 
-Import the fixtures a test module uses: ``from db_fixtures import database_url, plan, store  # noqa: F401``.
+``tests/conftest.py`` loads this module as a plugin, so every test module can use ``database_url``, ``store`` and
+``plan``.
 """
 from __future__ import annotations
 

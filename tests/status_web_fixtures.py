@@ -1,8 +1,7 @@
 """Fixtures for the web tests of the status database: an app on the tiny plan over a real database, users, login.
 
-Import what a test module uses: ``from status_web_fixtures import status_app, ...  # noqa: F401``, and load
-``db_fixtures`` for ``database_url`` (SQLite in ``tmp_path`` always, PostgreSQL when configured) with
-``pytest_plugins = ("db_fixtures",)``.
+Import what a test module uses: ``from status_web_fixtures import status_app, ...  # noqa: F401``; ``database_url``
+(SQLite in ``tmp_path`` always, PostgreSQL when configured) comes from ``db_fixtures``, loaded by ``conftest.py``.
 """
 from __future__ import annotations
 

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.access import check_access, time_to_ring
+from geo.access import check_access, prepare_plan, time_to_ring
 from geo.road_graph import travel_graph
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork, haversine_m, load_network
 from geo.plan import PlanData, load_plan
-from geo.ring import match_ring_edges, ring_entry_nodes, ring_line, ring_nodes
+from geo.ring import LineZone, match_ring_edges, ring_entry_nodes, ring_line, ring_nodes
 from geo.ring_loop import drive_loop
 
 from conftest import TEST_DATA
@@ -218,6 +218,77 @@ def test_congestion_slows_every_time_by_its_factor(tiny_plan):
     assert peak["ring_loop"]["directions"]["clockwise"]["time_min"] == pytest.approx(2 * free_loop, abs=0.02)
 
 
+def test_a_prepared_plan_gives_the_same_report_for_every_scenario(tiny_plan):
+    prepared = prepare_plan(tiny_plan)
+    for scenario in ("baseline", "planned", "compare"):
+        assert check_access(grid_network(), prepared, scenario=scenario) == check_access(
+            grid_network(), tiny_plan, scenario=scenario)
+
+
+def test_line_zone_finds_and_locates_points_as_shapely_does():
+    line = shapely.LineString([(0, 0), (1000, 0), (1000, 500), (400, 900), (0, 0)])
+    zone = LineZone.around(line, tolerance_m=30.0)
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-100, 1100, 4000), rng.uniform(-100, 1000, 4000)
+    near = zone.near(x, y)
+    points = shapely.points(x, y)
+    assert set(near.tolist()) == set(np.flatnonzero(shapely.dwithin(line, points, 30.0)).tolist())
+    assert zone.locate(x, y) == pytest.approx(shapely.line_locate_point(line, points), abs=1e-9)
+
+
+def _with_blocks_off_the_grid(layers: dict) -> None:
+    """Add B02, 0.0025° (~250 m) east of the grid's last column with no node inside, and B03, ~24 km east of the
+    far two-node street: beyond every node of :func:`grid_network`."""
+    template = layers["blocks"]["features"][0]
+    for fid, lon in (("B02", 120.1625), ("B03", 120.55)):
+        half = 0.001
+        ring = [[lon - half, 27.9 - half], [lon + half, 27.9 - half], [lon + half, 27.9 + half],
+                [lon - half, 27.9 + half], [lon - half, 27.9 - half]]
+        layers["blocks"]["features"].append({**template, "properties": {**template["properties"], "id": fid},
+                                             "geometry": {"type": "Polygon", "coordinates": [ring]}})
+
+
+def test_a_block_far_from_every_node_is_reported_beyond_the_network(write_layers):
+    plan = load_plan(write_layers(_with_blocks_off_the_grid))
+    report = check_access(grid_network(), plan, scenario="planned")
+    near, far = report["blocks"][1], report["blocks"][2]
+    assert report["params"]["max_snap_distance_m"] == 1000.0
+    assert near["status"] == "measured" and near["measured_at"] == "nearest_node" and near["reason"] is None
+    assert near["nearest_node_m"] == pytest.approx(haversine_m(120.16, 27.9, 120.1625, 27.9), abs=5)
+    assert near["worst_min"] is not None and near["pass"]
+    assert far["status"] == "outside_network" and far["measured_at"] == "nearest_node"
+    assert far["nearest_node_m"] == pytest.approx(haversine_m(120.305, 27.9, 120.55, 27.9), rel=0.01)
+    assert far["worst_min"] is None and far["median_min"] is None and not far["pass"]
+    assert "超出路网覆盖范围" in far["reason"] and "beyond the network" in far["reason"]
+    verdict = report["verdict"]
+    assert verdict["blocks_outside_network"] == ["B03"] and verdict["blocks_over_threshold"] == []
+    assert not verdict["blocks_pass"] and not verdict["pass"]
+    assert "1 个超出路网覆盖范围（B03）" in verdict["zh"] and "1 lie beyond the network (B03)" in verdict["en"]
+
+
+def test_the_snap_distance_is_an_option(write_layers):
+    plan = load_plan(write_layers(_with_blocks_off_the_grid))
+    strict = check_access(grid_network(), plan, scenario="planned", max_snap_distance_m=200.0)
+    assert [b["status"] for b in strict["blocks"]] == ["measured", "outside_network", "outside_network"]
+    assert strict["verdict"]["blocks_outside_network"] == ["B02", "B03"]
+    lenient = check_access(grid_network(), plan, scenario="planned", max_snap_distance_m=50_000.0)
+    assert all(b["status"] == "measured" for b in lenient["blocks"])
+    assert lenient["blocks"][2]["worst_min"] is None  # measured at the far street, which cannot reach the ring
+    with pytest.raises(InvalidParameter, match="^max_snap_distance_m: expected"):
+        check_access(grid_network(), plan, max_snap_distance_m=-1.0)
+
+
+def test_the_cli_summary_names_blocks_beyond_the_network(write_layers):
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    folder = write_layers(_with_blocks_off_the_grid)
+    result = CliRunner().invoke(main, ["access", "--scenario", "planned", "--data-dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "B03 测试区块: 超出路网覆盖范围 beyond the network" in result.output
+
+
 # --- bad input ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("options", "field"), [
@@ -259,6 +330,10 @@ def test_bundled_network_and_plan_report_the_schematic_source_and_the_broken_bas
     assert len(report["blocks"]) == 13 and len(report["districts"]) == 7
     assert "RING-S" in [s["id"] for s in report["ring_loop"]["missing_segments"]]
     assert "示意路网" in report["verdict"]["zh"]
+    b08 = next(b for b in report["blocks"] if b["id"] == "B08")
+    assert b08["status"] == "outside_network" and b08["worst_min"] is None and not b08["pass"]
+    assert b08["nearest_node_m"] > 10_000  # the bundled network stops short of Yueqing Bay
+    assert {"B08", "B09", "B11", "B13"} <= set(report["verdict"]["blocks_outside_network"])
 
 
 def test_cli_prints_json_or_a_bilingual_summary_and_fails_cleanly_on_bad_congestion():

@@ -8,7 +8,6 @@ from datetime import date, datetime
 import pytest
 from click.testing import CliRunner
 
-from db_fixtures import database_url, plan, store  # noqa: F401
 from geo import records
 from geo.backup import BACKUP_FORMAT, backup, project_tables, read_backup, restore
 from geo.errors import BackupFormatError, InvalidParameter

@@ -18,7 +18,6 @@ from geo.records import add_report, close_item
 
 Q2 = Quarter(2021, 2)
 
-pytest_plugins = ("db_fixtures",)  # database_url, store, plan
 
 
 @pytest.mark.parametrize(("text", "start", "end"), [

@@ -16,7 +16,6 @@ from geo.status import Milestone
 
 TODAY = date(2021, 7, 1)
 
-pytest_plugins = ("db_fixtures",)  # database_url, store, plan
 
 
 def square(lon: float, lat: float, half: float) -> dict:

@@ -13,7 +13,6 @@ AS_OF = date(2021, 6, 30)
 SURVEYED = {"type": "Polygon", "coordinates": [[[120.095, 27.895], [120.105, 27.895], [120.105, 27.905],
                                                 [120.095, 27.905], [120.095, 27.895]]]}
 
-pytest_plugins = ("db_fixtures",)  # database_url, store, plan
 
 
 def test_unedited_plan_gets_grey_unreported_status(store, plan):

@@ -19,7 +19,6 @@ from geo.status import Milestone
 
 TODAY = date(2021, 12, 31)
 
-pytest_plugins = ("db_fixtures",)  # database_url, store, plan
 
 
 def report(store, plan, item_id="B01", **overrides):

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from db_fixtures import database_url  # noqa: F401
 from status_web_fixtures import login, report_body, status_app  # noqa: F401
 from web.security import DEFAULT_MAX_BODY_BYTES, content_security_policy, handler_hashes, tile_hosts
 from web_fixtures import make_app

@@ -13,7 +13,6 @@ from geo import models
 from geo.errors import CorridorError, EditConflict, InvalidParameter
 from geo.store import as_utc, bump_version, database_url as resolve_url, open_store, record_audit, utc_now
 
-pytest_plugins = ("db_fixtures",)  # database_url, store, plan
 
 
 def test_default_url_is_a_sqlite_file_in_the_instance_folder(tmp_path):

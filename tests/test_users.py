@@ -10,7 +10,6 @@ from geo.users import (
     add_user, authenticate, can, get_user, hash_password, list_users, set_password, set_role, verify_password,
 )
 
-pytest_plugins = ("db_fixtures",)  # database_url, store, plan
 
 
 def test_hashes_are_salted_scrypt_that_werkzeug_also_reads():

@@ -11,7 +11,6 @@ from status_web_fixtures import PASSWORDS, csrf_from, login, report_body, status
 from web.auth import THROTTLE_EXTENSION, LoginThrottle, instance_secret_key
 from web.database import app_store
 
-pytest_plugins = ("db_fixtures",)  # database_url
 
 
 def test_login_sets_an_httponly_lax_session_and_shows_the_user(status_app) -> None:

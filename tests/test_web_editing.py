@@ -9,7 +9,6 @@ from geo.snapshot import audit_entries, check_history, geometry_history, item_st
 from status_web_fixtures import csrf_from, login, report_body, status_app  # noqa: F401
 from web.database import app_store
 
-pytest_plugins = ("db_fixtures",)  # database_url
 
 # Inside B01's district (鹿城区, the square around 120.1, 27.9 of the tiny plan) and far outside any area.
 SURVEYED_B01 = {"type": "Polygon", "coordinates": [[[120.095, 27.895], [120.105, 27.895], [120.105, 27.905],

@@ -14,7 +14,6 @@ from web.database import app_store
 from web.reports import quarters_to_list
 from web.state import corridor_state
 
-pytest_plugins = ("db_fixtures",)  # database_url
 
 SCRIPT_NOTE = '<script>window.__xss = 1</script>验收通过'
 
