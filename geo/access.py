@@ -9,7 +9,8 @@ the ring to the next junction.
 :func:`check_access` runs a scenario (``baseline``: without the edges road projects build, all unfinished at the
 plan date; ``planned``: with them; ``compare``: both, with deltas and each project's own effect) and returns a
 JSON-ready report whose schema is documented in ``docs/access.md``. Nothing is cached here; the work that depends
-only on the plan can be done once by :func:`prepare_plan` and its result passed as ``plan``.
+only on the plan can be done once by :func:`prepare_plan`, and the work that depends only on the network and the
+plan (not on the scenario or congestion) once by :func:`prepare_network`, whose result is passed as ``network``.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo import access_report as report
 from geo.coverage import MAX_CELL_DISTANCE_M
-from geo.access_eval import MAX_SNAP_DISTANCE_M, Evaluation, Study, evaluate, scenario_edges, study_network
+from geo.access_eval import MAX_SNAP_DISTANCE_M, Evaluation, evaluate
+from geo.access_place import PlacedNetwork, prepare_network
 from geo.access_plan import PlanStudy, prepare_plan
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork
@@ -36,8 +38,8 @@ BANDS_MIN = (5.0, 10.0, 15.0)
 MAX_CONGESTION = 1.5
 DEFAULT_COVERAGE_TARGET = 0.95
 
-__all__ = ["BANDS_MIN", "SCENARIOS", "PlanStudy", "check_access", "prepare_plan", "ring_entry_nodes", "time_to_ring",
-           "travel_graph", "validate_options"]
+__all__ = ["BANDS_MIN", "SCENARIOS", "PlacedNetwork", "PlanStudy", "check_access", "prepare_network", "prepare_plan",
+           "ring_entry_nodes", "time_to_ring", "travel_graph", "validate_options"]
 
 
 def time_to_ring(network: RoadNetwork, entries: np.ndarray, *, congestion: float = 1.0) -> np.ndarray:
@@ -87,7 +89,8 @@ def _is_number(value: object) -> bool:
             and math.isfinite(value))
 
 
-def check_access(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: str = "baseline",
+def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStudy | None = None, *,
+                 scenario: str = "baseline",
                  congestion: float = 1.0, threshold_min: float = 10.0, loop_threshold_min: float = 30.0,
                  coverage_target: float = DEFAULT_COVERAGE_TARGET, tolerance_m: float = RING_TOLERANCE_M,
                  max_snap_distance_m: float = MAX_SNAP_DISTANCE_M) -> dict:
@@ -96,11 +99,13 @@ def check_access(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: 
     Parameters
     ----------
     network
-        The road network (its ``source`` is repeated in the report).
+        The road network (its ``source`` is repeated in the report), or the same placed on the plan once by
+        :func:`prepare_network` — callers that check several scenarios or congestions on one network keep that
+        and save grouping the edges, matching the ring and placing cells and blocks every time.
     plan
         The plan data (the ring, road projects, blocks, districts and the corridor), or the same prepared once by
-        :func:`prepare_plan` — callers that check several networks, scenarios or congestions keep that and save
-        rasterising the corridor and chaining the ring every time.
+        :func:`prepare_plan` — callers that check several networks keep that and save rasterising the corridor
+        and chaining the ring every time. Not needed with a placed network (if given, it must be its plan).
     scenario
         ``"baseline"`` (road projects not built), ``"planned"`` (all built) or ``"compare"`` (both, with deltas
         and each project's own effect).
@@ -127,7 +132,8 @@ def check_access(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: 
     Raises
     ------
     InvalidParameter
-        For an unknown scenario or an out-of-range option (``.field`` names it).
+        For an unknown scenario or an out-of-range option (``.field`` names it), no plan, or a plan other than
+        the placed network's.
     RingNotConnected
         When the ring is empty or no network edge runs along it.
     """
@@ -137,9 +143,10 @@ def check_access(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: 
     limits = report.Limits(bands_min=BANDS_MIN, threshold_min=float(threshold_min),
                            loop_threshold_min=float(loop_threshold_min), coverage_target=float(coverage_target),
                            max_snap_distance_m=float(max_snap_distance_m))
-    prepared = plan if isinstance(plan, PlanStudy) else prepare_plan(plan, tolerance_m=tolerance_m)
-    study = study_network(network, prepared)
-    head = {"network": report.network_info(network),
+    study = _placed(network, plan, tolerance_m=tolerance_m,
+                    scenarios=("baseline", "planned") if scenario == "compare" else (scenario,))
+    prepared = study.plan
+    head = {"network": report.network_info(study.network),
             "params": {"scenario": scenario, "congestion": float(congestion), "threshold_min": limits.threshold_min,
                        "loop_threshold_min": limits.loop_threshold_min, "coverage_target": limits.coverage_target,
                        "bands_min": list(limits.all_min), "cell_size_m": prepared.grid.cell_m,
@@ -147,16 +154,29 @@ def check_access(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: 
                        "max_snap_distance_m": limits.max_snap_distance_m, "ring_tolerance_m": prepared.tolerance_m,
                        "road_projects": sorted(prepared.projects)}}
     if scenario != "compare":
-        ev = evaluate(study, scenario_edges(study, scenario), congestion=congestion, limits_min=limits.all_min,
+        ev = evaluate(study, study.scenario_edges(scenario), congestion=congestion, limits_min=limits.all_min,
                       label=f"the {scenario} scenario", max_snap_distance_m=limits.max_snap_distance_m)
         return head | report.scenario_sections(study, ev, limits, network=head["network"])
     return head | _compare(study, congestion=congestion, limits=limits, network=head["network"])
 
 
-def _compare(study: Study, *, congestion: float, limits: report.Limits, network: dict) -> dict:
+def _placed(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStudy | None, *, tolerance_m: float,
+            scenarios: tuple[str, ...]) -> PlacedNetwork:
+    if not isinstance(network, PlacedNetwork):
+        if plan is None:
+            raise InvalidParameter("plan", "expected the plan data (geo.plan.load_plan) or a prepared plan with a "
+                                           "road network, got none; pass one, or a network from prepare_network")
+        return prepare_network(network, plan, tolerance_m=tolerance_m, scenarios=scenarios)
+    if plan is not None and plan is not network.plan and plan is not network.plan.plan:
+        raise InvalidParameter("plan", "expected the plan the network was placed on (or none), got another one; "
+                                       "call prepare_network(network, plan) for this plan")
+    return network
+
+
+def _compare(study: PlacedNetwork, *, congestion: float, limits: report.Limits, network: dict) -> dict:
     sections = {}
-    baseline_edges = scenario_edges(study, "baseline")
-    for name, active in (("baseline", baseline_edges), ("planned", scenario_edges(study, "planned"))):
+    baseline_edges = study.scenario_edges("baseline")
+    for name, active in (("baseline", baseline_edges), ("planned", study.scenario_edges("planned"))):
         ev = evaluate(study, active, congestion=congestion, limits_min=limits.all_min, label=f"the {name} scenario",
                       max_snap_distance_m=limits.max_snap_distance_m)
         sections[name] = report.scenario_sections(study, ev, limits, network=network)
@@ -177,6 +197,6 @@ def _compare(study: Study, *, congestion: float, limits: report.Limits, network:
     return report.compare_sections(sections["baseline"], sections["planned"], report.rank_projects(rows))
 
 
-def _corridor_area(study: Study, ev: Evaluation, limits: report.Limits) -> dict:
+def _corridor_area(study: PlacedNetwork, ev: Evaluation, limits: report.Limits) -> dict:
     area = study.plan.grid.areas[0]
     return report.area_summary(area.id, area.name, ev.areas[0], limits)

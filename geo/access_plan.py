@@ -3,7 +3,7 @@
 :func:`prepare_plan` chains the ring line and its search zone, rasterises the corridor and the districts into
 250 m cells in EPSG:32651, and lays out the blocks, the road projects and the study box. None of it depends on the
 road network, so the CLI and the web app (which load the plan once) can prepare it once; everything that depends
-on the network is done per check by :func:`geo.access_eval.study_network`.
+on the network is done once per network by :func:`geo.access_place.prepare_network`.
 """
 from __future__ import annotations
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from geo.access_eval import OUTSIDE_NETWORK, Evaluation, Study
+import numpy as np
+
+from geo.access_eval import OUTSIDE_NETWORK, Evaluation
+from geo.access_place import PlacedNetwork
 from geo.network import RoadNetwork
 from geo.ring_loop import LoopDirection
 
@@ -55,7 +58,7 @@ def network_info(network: RoadNetwork) -> dict:
             "edges": network.n_edges, "schematic": network.source.get("source") == SCHEMATIC_SOURCE}
 
 
-def scenario_sections(study: Study, ev: Evaluation, limits: Limits, *, network: dict) -> dict:
+def scenario_sections(study: PlacedNetwork, ev: Evaluation, limits: Limits, *, network: dict) -> dict:
     """``ring``, ``coverage``, ``districts``, ``blocks``, ``ring_loop`` and ``verdict`` for one scenario."""
     areas = [area_summary(area.id, area.name, raw, limits) for area, raw in zip(study.plan.grid.areas, ev.areas)]
     blocks = _blocks(study, ev, limits)
@@ -76,7 +79,7 @@ def area_summary(area_id: str, name: str, raw: dict, limits: Limits) -> dict:
             "pass": None if reached is None else reached >= limits.coverage_target}
 
 
-def _ring(study: Study, ev: Evaluation) -> dict:
+def _ring(study: PlacedNetwork, ev: Evaluation) -> dict:
     network = study.network
     lon, lat = network.x[ev.entries], network.y[ev.entries]
     ring = study.ring.ring
@@ -87,7 +90,7 @@ def _ring(study: Study, ev: Evaluation) -> dict:
                         for i, x, y in zip(network.node_id[ev.entries], lon, lat)]}
 
 
-def _blocks(study: Study, ev: Evaluation, limits: Limits) -> list[dict]:
+def _blocks(study: PlacedNetwork, ev: Evaluation, limits: Limits) -> list[dict]:
     rows = []
     for (fid, name, district), raw in zip(study.plan.blocks, ev.blocks):
         worst = minutes(raw["worst_s"])
@@ -111,7 +114,7 @@ def _outside_reason(distance_m: float | None, limits: Limits) -> str:
             f"(limit {limit_km} km)")
 
 
-def _loop(study: Study, ev: Evaluation, limits: Limits) -> dict:
+def _loop(study: PlacedNetwork, ev: Evaluation, limits: Limits) -> dict:
     directions = {name: _direction(study, ev, d, limits) for name, d in ev.loop.items()}
     missing = {}
     for d in ev.loop.values():
@@ -123,7 +126,7 @@ def _loop(study: Study, ev: Evaluation, limits: Limits) -> dict:
             "missing_segments": [{"id": i, "name": n} for i, n in missing.items()], "directions": directions}
 
 
-def _direction(study: Study, ev: Evaluation, loop: LoopDirection, limits: Limits) -> dict:
+def _direction(study: PlacedNetwork, ev: Evaluation, loop: LoopDirection, limits: Limits) -> dict:
     network, ring = study.network, study.ring.ring
     if not loop.complete:
         return {"complete": False, "time_min": None, "pass": False, "segments": [], "slowest_segment": None,
@@ -142,8 +145,9 @@ def _direction(study: Study, ev: Evaluation, loop: LoopDirection, limits: Limits
     time_min = minutes(loop.time_s)
     return {"complete": True, "time_min": time_min, "pass": time_min <= limits.loop_threshold_min,
             "segments": segments, "slowest_segment": slowest,
-            "edges": [[int(network.node_id[u]), int(network.node_id[v])]
-                      for u, v in zip(network.edge_u[loop.edges], network.edge_v[loop.edges])], "gaps": []}
+            "edges": np.column_stack([network.node_id[network.edge_u[loop.edges]],
+                                      network.node_id[network.edge_v[loop.edges]]]).astype(np.int64).tolist(),
+            "gaps": []}
 
 
 def verdict(coverage: dict, blocks: list[dict], loop: dict, limits: Limits, *, network: dict) -> dict:
@@ -155,11 +159,9 @@ def verdict(coverage: dict, blocks: list[dict], loop: dict, limits: Limits, *, n
     zh, en = [], []
     zh.append(f"走廊有路网覆盖区域中 {reached:.1%} 可在 {t:g} 分钟内入环（目标 {target:.0%}）")
     en.append(f"{reached:.1%} of the served corridor area reaches the ring within {t:g} min (target {target:.0%})")
-    zh.append(f"{len(blocks)} 个重点区块中 {len(slow)} 个超过 {t:g} 分钟" + (f"（{'、'.join(slow)}）" if slow else "")
-              + (f"，{len(outside)} 个{OUTSIDE_NETWORK_ZH}（{'、'.join(outside)}）" if outside else ""))
-    en.append(f"{len(slow)} of {len(blocks)} key blocks take longer than {t:g} min" + (f" ({', '.join(slow)})"
-                                                                                       if slow else "")
-              + (f", {len(outside)} lie {OUTSIDE_NETWORK_EN} ({', '.join(outside)})" if outside else ""))
+    block_zh, block_en = _block_clauses(len(blocks), slow, outside, t)
+    zh.append(block_zh)
+    en.append(block_en)
     if not loop["complete"]:
         gone = "、".join(f"{s['name']}（{s['id']}）" for s in loop["missing_segments"])
         zh.append(f"环线不连通，缺：{gone or '环线几何未闭合'}")
@@ -176,8 +178,20 @@ def verdict(coverage: dict, blocks: list[dict], loop: dict, limits: Limits, *, n
         zh.append("注意：基于示意路网，非实测道路")
         en.append("note: computed on the schematic bundled network, not surveyed roads")
     return {"pass": passed, "coverage_pass": bool(coverage["pass"]), "blocks_pass": not slow and not outside,
-            "loop_pass": loop["pass"], "blocks_over_threshold": slow, "blocks_outside_network": outside, "zh": ("达标：" if passed else "未达标：") + "；".join(zh) + "。",
+            "loop_pass": loop["pass"], "blocks_over_threshold": slow, "blocks_outside_network": outside,
+            "zh": ("达标：" if passed else "未达标：") + "；".join(zh) + "。",
             "en": ("Pass: " if passed else "Fail: ") + "; ".join(en) + "."}
+
+
+def _block_clauses(n_blocks: int, slow: list[str], outside: list[str], threshold_min: float) -> tuple[str, str]:
+    """The verdict's clause on the blocks: how many are too slow, and how many lie beyond the network."""
+    t = threshold_min
+    zh = f"{n_blocks} 个重点区块中 {len(slow)} 个超过 {t:g} 分钟" + (f"（{'、'.join(slow)}）" if slow else "")
+    en = f"{len(slow)} of {n_blocks} key blocks take longer than {t:g} min" + (f" ({', '.join(slow)})" if slow else "")
+    if outside:
+        zh += f"，{len(outside)} 个{OUTSIDE_NETWORK_ZH}（{'、'.join(outside)}）"
+        en += f", {len(outside)} lie {OUTSIDE_NETWORK_EN} ({', '.join(outside)})"
+    return zh, en
 
 
 def compare_sections(base: dict, planned: dict, projects: list[dict]) -> dict:

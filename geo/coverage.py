@@ -170,20 +170,12 @@ def node_tree(x: np.ndarray, y: np.ndarray) -> cKDTree | None:
     return cKDTree(np.column_stack([x, y]), balanced_tree=False, compact_nodes=False, leafsize=16)
 
 
-def cell_times(grid: AreaGrid, tree: cKDTree | None, node_time_s: np.ndarray, *,
-               max_distance_m: float = MAX_CELL_DISTANCE_M) -> tuple[np.ndarray, np.ndarray]:
-    """Time of each corridor cell (its nearest node's) and whether it has a road node within ``max_distance_m``.
-
-    ``tree`` indexes the nodes in use near the corridor; ``node_time_s`` holds their times in the same order.
-    """
-    cells = grid.corridor_cells
-    times = np.full(cells.size, np.inf)
-    if tree is None:
-        return times, np.zeros(cells.size, dtype=bool)
+def nearest_cell_nodes(grid: AreaGrid, tree: cKDTree, *,
+                       max_distance_m: float = MAX_CELL_DISTANCE_M) -> tuple[np.ndarray, np.ndarray]:
+    """Per corridor cell: has it a node of ``tree`` within ``max_distance_m`` (a road: it is served), and the
+    position in ``tree`` of its nearest one (meaningful where served)."""
     distance, nearest = tree.query(grid.corridor_centres, distance_upper_bound=max_distance_m)
-    served = np.isfinite(distance)
-    times[served] = node_time_s[nearest[served]]
-    return times, served
+    return np.isfinite(distance), nearest
 
 
 def edge_fraction_within(node_time_s: np.ndarray, edge_v: np.ndarray, edge_time_s: np.ndarray,

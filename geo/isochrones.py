@@ -20,11 +20,13 @@ from scipy import ndimage
 
 from geo.access import BANDS_MIN, validate_options
 from geo.access_eval import scenario_mask, time_to_ring_nodes
+from geo.access_place import PlacedNetwork
 from geo.access_plan import PlanStudy, prepare_plan, study_box
 from geo.access_report import network_info
 from geo.network import RoadNetwork
 from geo.plan import PlanData
-from geo.ring import RING_TOLERANCE_M, match_ring_edges, require_ring_edges, to_metric_xy
+from geo.errors import InvalidParameter
+from geo.ring import RING_TOLERANCE_M, RingEdges, match_ring_edges, require_ring_edges, to_metric_xy
 from geo.road_graph import ReverseGraph
 from geo.shapes import round_coordinates, to_wgs84
 
@@ -36,7 +38,8 @@ RASTER_M = 50.0  # cell size of the reach raster: places within buffer_m ± 35 m
 BAND_LABELS_ZH = ("5分钟以内", "5–10分钟", "10–15分钟", "15分钟以上")
 
 
-def isochrone_bands(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenario: str = "planned",
+def isochrone_bands(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStudy | None = None, *,
+                    scenario: str = "planned",
                     congestion: float = 1.0,
                     buffer_m: float = BUFFER_M, simplify_m: float = SIMPLIFY_M,
                     tolerance_m: float = RING_TOLERANCE_M) -> dict:
@@ -46,7 +49,8 @@ def isochrone_bands(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenari
     ----------
     network, plan
         The road network and the plan (its ring, road projects, corridor and blocks), or the plan prepared by
-        :func:`geo.access_plan.prepare_plan`.
+        :func:`geo.access_plan.prepare_plan`; or the network placed on the plan by
+        :func:`geo.access_place.prepare_network` (then ``plan`` is not needed).
     scenario
         ``"baseline"`` or ``"planned"``.
     congestion
@@ -72,12 +76,7 @@ def isochrone_bands(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenari
         When the ring is empty or no network edge runs along it.
     """
     validate_options(scenario=scenario, congestion=congestion, scenarios=("baseline", "planned"))
-    prepared = plan if isinstance(plan, PlanStudy) else prepare_plan(plan, tolerance_m=tolerance_m)
-    graph = ReverseGraph.build(network)
-    ring = match_ring_edges(network, prepared.ring, tolerance_m=prepared.tolerance_m, zone=prepared.ring_zone,
-                            graph=graph)
-    require_ring_edges(ring, network, tolerance_m=prepared.tolerance_m)
-    active = scenario_mask(network, prepared, scenario)
+    network, prepared, graph, ring, active = _network_and_ring(network, plan, scenario, tolerance_m=tolerance_m)
     edge_time = network.travel_time_s(congestion=congestion)
     node_time = time_to_ring_nodes(network, ring.index[active[ring.index]], active, edge_time,
                                    label=f"the {scenario} scenario", graph=graph)
@@ -96,6 +95,23 @@ def isochrone_bands(network: RoadNetwork, plan: PlanData | PlanStudy, *, scenari
     return {"type": "FeatureCollection", "features": features, "network": network_info(network),
             "params": {"scenario": scenario, "congestion": float(congestion), "buffer_m": buffer_m,
                        "simplify_m": simplify_m, "raster_m": RASTER_M, "bands_min": list(BANDS_MIN)}}
+
+
+def _network_and_ring(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStudy | None, scenario: str, *,
+                      tolerance_m: float) -> tuple[RoadNetwork, PlanStudy, ReverseGraph, RingEdges, np.ndarray]:
+    """The network, prepared plan, reversed graph, ring edges and the scenario's edges — from a placed network
+    when given one."""
+    if isinstance(network, PlacedNetwork):
+        return network.network, network.plan, network.graph, network.ring, network.scenario_edges(scenario)
+    if plan is None:
+        raise InvalidParameter("plan", "expected the plan data or a prepared plan with a road network, got none; "
+                                       "pass one, or a network from geo.access_place.prepare_network")
+    prepared = plan if isinstance(plan, PlanStudy) else prepare_plan(plan, tolerance_m=tolerance_m)
+    graph = ReverseGraph.build(network)
+    ring = match_ring_edges(network, prepared.ring, tolerance_m=prepared.tolerance_m, zone=prepared.ring_zone,
+                            graph=graph)
+    require_ring_edges(ring, network, tolerance_m=prepared.tolerance_m)
+    return network, prepared, graph, ring, scenario_mask(network, prepared, scenario)
 
 
 def _edges_near(network: RoadNetwork, plan: PlanData, active: np.ndarray, *, margin_m: float) -> np.ndarray:

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.access import check_access, prepare_plan, time_to_ring
+from geo.access import check_access, prepare_network, prepare_plan, time_to_ring
 from geo.road_graph import travel_graph
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork, haversine_m, load_network
 from geo.plan import PlanData, load_plan
 from geo.ring import LineZone, match_ring_edges, ring_entry_nodes, ring_line, ring_nodes
 from geo.ring_loop import drive_loop
+from geo.schema import PLAN_DISTRICTS
 
 from conftest import TEST_DATA
 
@@ -225,6 +226,28 @@ def test_a_prepared_plan_gives_the_same_report_for_every_scenario(tiny_plan):
             grid_network(), tiny_plan, scenario=scenario)
 
 
+def test_a_placed_network_gives_the_same_report_as_network_and_plan(write_layers):
+    plan = load_plan(write_layers(_with_blocks_off_the_grid))
+    network = grid_network()
+    placed = prepare_network(network, plan)
+    unplaced = prepare_network(network, prepare_plan(plan), scenarios=())  # every check places its own nodes
+    assert len(placed.placements) == 2 and unplaced.placements == ()
+    for scenario in ("baseline", "planned", "compare"):
+        for congestion in (1.0, 0.6):
+            expected = check_access(network, plan, scenario=scenario, congestion=congestion)
+            assert check_access(placed, scenario=scenario, congestion=congestion) == expected
+            assert check_access(placed, plan, scenario=scenario, congestion=congestion) == expected
+            assert check_access(unplaced, scenario=scenario, congestion=congestion) == expected
+
+
+def test_a_placed_network_refuses_another_plan_and_a_bare_network_needs_one(tiny_plan, write_layers):
+    placed = prepare_network(grid_network(), tiny_plan)
+    with pytest.raises(InvalidParameter, match="^plan: expected the plan the network was placed on"):
+        check_access(placed, load_plan(write_layers()), scenario="planned")
+    with pytest.raises(InvalidParameter, match="^plan: expected the plan data"):
+        check_access(grid_network(), scenario="planned")
+
+
 def test_line_zone_finds_and_locates_points_as_shapely_does():
     line = shapely.LineString([(0, 0), (1000, 0), (1000, 500), (400, 900), (0, 0)])
     zone = LineZone.around(line, tolerance_m=30.0)
@@ -240,11 +263,12 @@ def _with_blocks_off_the_grid(layers: dict) -> None:
     """Add B02, 0.0025° (~250 m) east of the grid's last column with no node inside, and B03, ~24 km east of the
     far two-node street: beyond every node of :func:`grid_network`."""
     template = layers["blocks"]["features"][0]
-    for fid, lon in (("B02", 120.1625), ("B03", 120.55)):
+    for fid, lon, district in (("B02", 120.1625, PLAN_DISTRICTS[1]), ("B03", 120.55, PLAN_DISTRICTS[5])):
         half = 0.001
         ring = [[lon - half, 27.9 - half], [lon + half, 27.9 - half], [lon + half, 27.9 + half],
                 [lon - half, 27.9 + half], [lon - half, 27.9 - half]]
-        layers["blocks"]["features"].append({**template, "properties": {**template["properties"], "id": fid},
+        layers["blocks"]["features"].append({**template, "properties": {**template["properties"], "id": fid,
+                                                                            "district": district},
                                              "geometry": {"type": "Polygon", "coordinates": [ring]}})
 
 
@@ -278,15 +302,13 @@ def test_the_snap_distance_is_an_option(write_layers):
         check_access(grid_network(), plan, max_snap_distance_m=-1.0)
 
 
-def test_the_cli_summary_names_blocks_beyond_the_network(write_layers):
-    from click.testing import CliRunner
+def test_the_text_summary_names_blocks_beyond_the_network(write_layers):
+    from geo.access_report import summary_text
 
-    from web.cli import main
-
-    folder = write_layers(_with_blocks_off_the_grid)
-    result = CliRunner().invoke(main, ["access", "--scenario", "planned", "--data-dir", str(folder)])
-    assert result.exit_code == 0, result.output
-    assert "B03 测试区块: 超出路网覆盖范围 beyond the network" in result.output
+    report = check_access(grid_network(), load_plan(write_layers(_with_blocks_off_the_grid)), scenario="compare")
+    text = summary_text(report)
+    assert text.count("B03 测试区块: 超出路网覆盖范围 beyond the network (nearest node 最近节点 24.1 km) ✗") == 2
+    assert report["blocks"][2]["delta_worst_min"] is None
 
 
 # --- bad input ----------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 import shapely
 
 from geo.access_eval import scenario_mask, time_to_ring_nodes
+from geo.access_place import prepare_network
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.isochrones import isochrone_bands
 from geo.network import RoadNetwork
@@ -82,3 +83,11 @@ def test_bad_scenario_congestion_and_ring_are_refused(tiny_plan):
         isochrone_bands(grid_network(), tiny_plan, congestion=-1)
     with pytest.raises(RingNotConnected, match="does not touch"):
         isochrone_bands(grid_network(lon0=121.0), tiny_plan)
+
+
+@pytest.mark.parametrize("scenario", ["planned", "baseline"])
+def test_a_placed_network_gives_the_same_bands(tiny_plan, scenario):
+    network = slow_grid()
+    placed = prepare_network(network, tiny_plan)
+    assert isochrone_bands(placed, scenario=scenario, congestion=0.8) == isochrone_bands(
+        network, tiny_plan, scenario=scenario, congestion=0.8)

@@ -1,7 +1,8 @@
 """The accessibility check as the web app serves it: request parameters and results cached per app.
 
 Results are cached in :class:`web.state.CorridorState` per (network, scenario, congestion): the check runs once for
-each combination however many pages and API calls ask for it.
+each combination however many pages and API calls ask for it, on the network placed on the plan once per loaded
+network (``CorridorState.placed_network``), so each check does only its scenario's own work.
 """
 from __future__ import annotations
 
@@ -47,11 +48,11 @@ def access_report(scenario: str, congestion: float) -> dict[str, Any]:
     """The accessibility report for the app's network, cached per (network, scenario, congestion)."""
     state = corridor_state()
     return state.cached("report", scenario, congestion, lambda: check_access(
-        state.network, state.plan, scenario=scenario, congestion=congestion))
+        state.placed_network, scenario=scenario, congestion=congestion))
 
 
 def access_isochrones(scenario: str, congestion: float) -> dict[str, Any]:
     """The isochrone bands (GeoJSON), cached like :func:`access_report`."""
     state = corridor_state()
     return state.cached("isochrones", scenario, congestion, lambda: isochrone_bands(
-        state.network, state.plan, scenario=scenario, congestion=congestion))
+        state.placed_network, scenario=scenario, congestion=congestion))

@@ -238,14 +238,15 @@ def serve_command(host: str, port: int, threads: int) -> None:
 def access_command(network_path: Path | None, scenario: str, congestion: float, as_json: bool,
                    data_dir: Path | None) -> None:
     """Check 「10分钟入环、30分钟通环」: time to the ring road from the corridor, and round the ring."""
-    from geo.access import check_access
+    from geo.access import check_access, prepare_network
     from geo.access_report import summary_text
     from geo.network import load_network
     from geo.plan import load_plan
 
     try:
-        report = check_access(load_network(network_path), load_plan(data_dir), scenario=scenario,
-                              congestion=congestion)
+        # placed once: the compare scenario's baseline, planned and per-project checks all reuse it
+        placed = prepare_network(load_network(network_path), load_plan(data_dir))
+        report = check_access(placed, scenario=scenario, congestion=congestion)
     except CorridorError as exc:
         _fail(str(exc))
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else summary_text(report))

@@ -1,4 +1,5 @@
-"""Per-app data: the plan (loaded once at start), the road network (loaded on first use), cached access results.
+"""Per-app data: the plan (loaded once at start), the road network (loaded and placed on the plan on first use),
+cached access results.
 
 One :class:`CorridorState` lives in ``app.extensions["corridor"]``; views reach it through :func:`corridor_state`.
 """
@@ -40,6 +41,7 @@ class CorridorState:
     layers: PreparedLayers
     network_path: Path | None
     _network: Any = None
+    _placed: Any = None
     _access_cache: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -53,6 +55,18 @@ class CorridorState:
                 self._network = load_network(self.network_path)
                 logger.info("loaded road network from %s", self._network.source.get("source"))
             return self._network
+
+    @property
+    def placed_network(self) -> Any:
+        """The road network placed on the plan (:class:`geo.access_place.PlacedNetwork`): prepared on first use,
+        once per loaded network, and shared by every access check."""
+        network = self.network
+        with self._lock:
+            if self._placed is None or self._placed.network is not network:
+                from geo.access_place import prepare_network
+
+                self._placed = prepare_network(network, self.plan)
+            return self._placed
 
     def cached(self, kind: str, scenario: str, congestion: float, compute: Callable[[], Any]) -> Any:
         """Return ``compute()`` cached per (network, kind, scenario, congestion); least recently used goes first."""

@@ -1,0 +1,209 @@
+"""The road network placed on a prepared plan: everything the accessibility check needs from the two together.
+
+:func:`prepare_network` does, once per (network, plan), all the work that depends on neither the scenario nor the
+congestion: group the edges by head node (the reversed graph's structure), project the nodes near the study area
+to metres, match the ring edges, find the edges road projects build, assign edges to areas, find each block's
+nodes, and place the corridor's cells and the blocks' centroids on their nearest access nodes (a KD-tree query,
+:class:`Placement`) with the edges of the ``baseline`` and of the ``planned`` scenario in use — which edges those
+are is fixed by the network and the plan's road projects. The web app keeps one :class:`PlacedNetwork` per loaded
+network and the CLI one per run; each check then only does the scenario's own work
+(:func:`geo.access_eval.evaluate`). A check whose edges match no placement (``compare``'s "baseline plus one
+project") places them itself, exactly as a placement would.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import shapely
+
+from geo import coverage
+from geo.access_plan import PlanStudy, prepare_plan
+from geo.network import RoadNetwork
+from geo.plan import PlanData
+from geo.ring import RING_TOLERANCE_M, MetricNodes, RingEdges, match_ring_edges, require_ring_edges
+from geo.road_graph import ReverseGraph
+
+logger = logging.getLogger(__name__)
+
+EXPRESSWAY_CLASSES = ("motorway", "trunk")  # grade-separated: no access from the roadside
+PLACED_SCENARIOS = ("baseline", "planned")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The corridor's cells and the blocks' centroids matched to their nearest access node, for one set of edges in
+    use.
+
+    Attributes
+    ----------
+    active
+        Per edge: is it in use — the edge set this placement is for.
+    access
+        Per network node: is it an access node with those edges (:meth:`PlacedNetwork.access_nodes`).
+    served, cell_node
+        Per corridor cell: has it an access node within :data:`geo.coverage.MAX_CELL_DISTANCE_M`; per served cell,
+        that node (network index).
+    block_node, block_distance_m
+        Per block: its centroid's nearest access node (network index, ``-1`` when there is none) and the distance
+        in metres (``inf`` when there is none).
+    """
+
+    active: np.ndarray
+    access: np.ndarray
+    served: np.ndarray
+    cell_node: np.ndarray
+    block_node: np.ndarray
+    block_distance_m: np.ndarray
+
+    def cell_times(self, node_time_s: np.ndarray) -> np.ndarray:
+        """Per corridor cell: its nearest access node's time (``inf`` for a cell without a road)."""
+        times = np.full(self.served.size, np.inf)
+        times[self.served] = node_time_s[self.cell_node]
+        return times
+
+
+@dataclass(frozen=True)
+class PlacedNetwork:
+    """A road network placed on a prepared plan: everything about the two that does not depend on the scenario.
+
+    Attributes
+    ----------
+    network, plan
+        The road network and the prepared plan.
+    graph
+        The network's edges grouped by head node (the reversed graph's structure).
+    ring
+        The network's ring edges.
+    project_edges
+        Per edge: is it built by one of the plan's road projects.
+    study_nodes, node_mx, node_my
+        Nodes near the corridor and the blocks, and their EPSG:32651 coordinates.
+    local_edges
+        Edges touching a study node that are not expressways.
+    corridor_edges, edge_member
+        Edges whose midpoint lies in the corridor, and the areas each lies in (``(areas, edges)``).
+    block_nodes
+        Per block: the study nodes inside it.
+    placements
+        Placements for the edge sets of the scenarios prepared for (see :meth:`placement`).
+    """
+
+    network: RoadNetwork
+    plan: PlanStudy
+    graph: ReverseGraph
+    ring: RingEdges
+    project_edges: np.ndarray
+    study_nodes: np.ndarray
+    node_mx: np.ndarray
+    node_my: np.ndarray
+    local_edges: np.ndarray
+    corridor_edges: np.ndarray
+    edge_member: np.ndarray
+    block_nodes: tuple[np.ndarray, ...]
+    placements: tuple[Placement, ...]
+
+    def scenario_edges(self, scenario: str) -> np.ndarray:
+        """Edges in use: ``planned`` all of them, ``baseline`` all but those a road project of the plan builds."""
+        return np.ones(self.network.n_edges, dtype=bool) if scenario == "planned" else ~self.project_edges
+
+    def access_nodes(self, active: np.ndarray) -> np.ndarray:
+        """Per node: does an active road other than an expressway touch it near the corridor — can a place nearby
+        get onto the network there (expressways have no roadside access)."""
+        local = self.local_edges[active[self.local_edges]]
+        touched = np.zeros(self.network.n_nodes, dtype=bool)
+        touched[self.network.edge_u[local]] = touched[self.network.edge_v[local]] = True
+        return touched
+
+    def placement(self, active: np.ndarray) -> Placement:
+        """The placement for the edges ``active``: a prepared one when it is for the same edges, otherwise placed
+        now (the same computation, so the result does not depend on which)."""
+        for placement in self.placements:
+            if np.array_equal(placement.active, active):
+                return placement
+        return _place(self, active)
+
+
+def prepare_network(network: RoadNetwork, plan: PlanData | PlanStudy, *, tolerance_m: float = RING_TOLERANCE_M,
+                    scenarios: tuple[str, ...] = PLACED_SCENARIOS) -> PlacedNetwork:
+    """Place ``network`` on ``plan`` (prepared by :func:`geo.access_plan.prepare_plan` when it is not) for any
+    number of checks of any scenario and congestion; ``scenarios`` are those whose edge sets are placed now.
+
+    Raises
+    ------
+    RingNotConnected
+        When the plan's ring is empty or no edge of ``network`` runs along it.
+    """
+    prepared = plan if isinstance(plan, PlanStudy) else prepare_plan(plan, tolerance_m=tolerance_m)
+    graph = ReverseGraph.build(network)
+    projected = MetricNodes.in_box(network, prepared.node_box_wgs84)
+    ring = match_ring_edges(network, prepared.ring, tolerance_m=prepared.tolerance_m, zone=prepared.ring_zone,
+                            nodes=projected, graph=graph)
+    require_ring_edges(ring, network, tolerance_m=prepared.tolerance_m)
+    x0, y0, x1, y1 = prepared.study_bounds_m
+    keep = (projected.x >= x0) & (projected.x <= x1) & (projected.y >= y0) & (projected.y <= y1)
+    study_nodes, mx, my = projected.index[keep], projected.x[keep], projected.y[keep]
+    position = np.full(network.n_nodes, -1, dtype=np.int64)
+    position[study_nodes] = np.arange(study_nodes.size)
+    in_study = position >= 0
+    touching = np.flatnonzero(in_study[network.edge_u] | in_study[network.edge_v])
+    pu, pv = position[network.edge_u[touching]], position[network.edge_v[touching]]
+    both = (pu >= 0) & (pv >= 0)
+    near, pu, pv = touching[both], pu[both], pv[both]
+    member = prepared.grid.membership((mx[pu] + mx[pv]) / 2, (my[pu] + my[pv]) / 2)
+    placed = PlacedNetwork(
+        network=network, plan=prepared, graph=graph, ring=ring,
+        project_edges=project_edge_mask(network, prepared.projects), study_nodes=study_nodes, node_mx=mx,
+        node_my=my, local_edges=touching[_is_local_road(network.highway[touching])],
+        corridor_edges=near[member[0]], edge_member=member[:, member[0]],
+        block_nodes=_block_nodes(network, prepared, study_nodes), placements=())
+    placements = tuple(_place(placed, placed.scenario_edges(scenario)) for scenario in dict.fromkeys(scenarios))
+    logger.info("placed a network of %d nodes on the plan: %d study nodes, %d ring edges", network.n_nodes,
+                study_nodes.size, ring.index.size)
+    return replace(placed, placements=placements)
+
+
+def _place(placed: PlacedNetwork, active: np.ndarray) -> Placement:
+    """Nearest access node of every corridor cell (within the cell distance) and of every block centroid, with the
+    edges ``active`` in use."""
+    access, prepared = placed.access_nodes(active), placed.plan
+    near = access[placed.study_nodes]
+    tree_nodes = placed.study_nodes[near]
+    tree = coverage.node_tree(placed.node_mx[near], placed.node_my[near])
+    n_cells, n_blocks = prepared.grid.corridor_cells.size, len(prepared.blocks)
+    if tree is None:
+        return Placement(active=active, access=access, served=np.zeros(n_cells, dtype=bool),
+                         cell_node=np.empty(0, dtype=np.int64), block_node=np.full(n_blocks, -1),
+                         block_distance_m=np.full(n_blocks, np.inf))
+    served, nearest = coverage.nearest_cell_nodes(prepared.grid, tree)
+    block_distance, block_nearest = tree.query(prepared.block_centroids.reshape(-1, 2))
+    return Placement(active=active, access=access, served=served, cell_node=tree_nodes[nearest[served]],
+                     block_node=tree_nodes[block_nearest], block_distance_m=np.asarray(block_distance, dtype=float))
+
+
+def project_edge_mask(network: RoadNetwork, projects: Iterable[str]) -> np.ndarray:
+    """Per edge: is it built by one of ``projects`` (road project ids)."""
+    mask = network.project_id != ""  # element-wise on the object array: far faster than np.isin over all edges
+    candidates = np.flatnonzero(mask)
+    mask[candidates] = np.isin(network.project_id[candidates], list(projects))
+    return mask
+
+
+def _is_local_road(highway: np.ndarray) -> np.ndarray:
+    """Not an expressway (``motorway``/``trunk``): such roads have roadside access."""
+    expressway = np.zeros(highway.size, dtype=bool)
+    for highway_class in EXPRESSWAY_CLASSES:  # element-wise == beats np.isin on object arrays by far
+        expressway |= highway == highway_class
+    return ~expressway
+
+
+def _block_nodes(network: RoadNetwork, prepared: PlanStudy, candidates: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The ``candidates`` (node indices) inside each block polygon."""
+    x, y = network.x[candidates], network.y[candidates]
+    out = []
+    for polygon, (x0, y0, x1, y1) in zip(prepared.block_shapes, prepared.block_bounds):
+        box = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        out.append(candidates[box[shapely.contains_xy(polygon, x[box], y[box])]])
+    return tuple(out)
