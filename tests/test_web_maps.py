@@ -11,8 +11,8 @@ from flask import Flask
 
 from geo.coords import wgs84_to_gcj02
 from web.assets import OfflineAssetMissing, localize_assets
-from web.maps import (ACCESS_COLORS, OVERVIEW_LAYERS, TILE_LAYERS, band_style, block_style, for_tiles, layered_map,
-                      render_parts, road_style)
+from web.maps import (ACCESS_COLORS, OVERVIEW_LAYERS, TILE_LAYERS, access_block_style, band_style, block_style,
+                      for_tiles, layered_map, render_parts, road_style)
 from web.status import STATUS_COLORS
 from web.views import map_collections
 from web_fixtures import make_app, real_app  # noqa: F401
@@ -98,3 +98,10 @@ def test_amap_page_shifts_the_overlays(write_layers) -> None:
 def test_every_tile_provider_has_an_attribution() -> None:
     for specs in TILE_LAYERS.values():
         assert all(spec["attr"] and spec["tiles"].startswith("https://") for spec in specs)
+
+
+def test_blocks_beyond_the_network_are_not_drawn_as_measured_failures() -> None:
+    measured_fail = access_block_style(_feature(access_pass=False, access_status="measured"))
+    beyond = access_block_style(_feature(access_pass=False, access_status="outside_network"))
+    assert measured_fail["fillColor"] == ACCESS_COLORS[False]
+    assert beyond["fillColor"] == ACCESS_COLORS[None] and beyond["dashArray"]

@@ -78,6 +78,8 @@ def test_access_page_shows_source_tables_and_controls(real_app: Flask) -> None:
     assert re.findall(r'<tr data-direction="(\w+)">', html) == ["clockwise", "counterclockwise"]
     assert len(re.findall(r'<tr data-id="B\d\d">', html)) == 13
     assert len(re.findall(r'<tr data-id="(?:D\d\d|CORRIDOR)"', html)) == 8
+    b08_row = html[html.index('<tr data-id="B08">'):].split("</tr>")[0]
+    assert "超出路网覆盖范围" in b08_row and "未达标" in b08_row
 
 
 @pytest.mark.parametrize("query", ["scenario=compare", "congestion=abc", "congestion=0", "week=1"])

@@ -13,6 +13,7 @@ FIELD_LABELS: dict[str, str] = {
     "responsible_unit": "责任单位", "project_id": "建设项目", "components": "组成", "adcode": "行政区划代码",
     "source": "数据来源", "geometry_source": "几何来源", "status": "状态", "status_color": "状态颜色",
     "worst_min": "入环时间·最不利（分钟）", "median_min": "入环时间·中位（分钟）", "access_pass": "10分钟入环",
+    "access_status": "入环测算",
     "measured_at": "测算位置", "nearest_node_m": "距最近路网节点（米）", "node_id": "路网节点",
     "band": "时间带", "from_min": "起（分钟）", "to_min": "止（分钟）", "label_zh": "入环时间", "area_km2": "面积（平方公里）",
     "progress_state": "进展状态", "progress_percent": "完成进度（%）", "expected_percent": "应完成进度（%）",
@@ -30,6 +31,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "status_color": {key: label for key, (label, _) in STATUS_COLORS.items()},
     "reported_colour": {key: label for key, (label, _) in STATUS_COLORS.items()},
     "measured_at": {"block_nodes": "区块内路网节点", "nearest_node": "区块中心最近的路网节点"},
+    "access_status": {"measured": "已测算", "outside_network": "超出路网覆盖范围（未达标）"},
 }
 # The map's category filter spans layers: each feature belongs to one group.
 GROUP_LABELS: dict[str, str] = {

@@ -108,7 +108,14 @@ OVERVIEW_LAYERS: tuple[MapLayer, ...] = (
 
 
 def access_block_style(feature: Mapping[str, Any]) -> Style:
-    """Blocks on the access map: green when they reach the ring in time, red when not, grey when unknown."""
+    """Blocks on the access map: green when they reach the ring in time, red when not, grey when unknown.
+
+    A block beyond the network fails too, but is drawn grey with a dashed outline: its time is not measured, and red
+    would claim it was.
+    """
+    if feature["properties"].get("access_status") == "outside_network":
+        return {"color": "#212529", "weight": 1.5, "dashArray": "4 3", "fillColor": ACCESS_COLORS[None],
+                "fillOpacity": 0.75}
     colour = ACCESS_COLORS[feature["properties"].get("access_pass")]
     return {"color": "#212529", "weight": 1.5, "fillColor": colour, "fillOpacity": 0.75}
 

@@ -120,8 +120,8 @@ def access_block_collection(report: Mapping[str, Any]) -> dict[str, Any]:
     for feature in corridor_state().layers.display["blocks"]["features"]:
         row = results.get(feature["id"], {})
         access = {"worst_min": row.get("worst_min"), "median_min": row.get("median_min"),
-                  "access_pass": row.get("pass"), "measured_at": row.get("measured_at"),
-                  "nearest_node_m": row.get("nearest_node_m")}
+                  "access_pass": row.get("pass"), "access_status": row.get("status"),
+                  "measured_at": row.get("measured_at"), "nearest_node_m": row.get("nearest_node_m")}
         properties = {key: feature["properties"][key] for key in ("id", "name", "district", "geometry_source")}
         features.append({**feature, "properties": {**properties, **access}})
     return {"type": "FeatureCollection", "features": features}
