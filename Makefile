@@ -24,9 +24,10 @@ validate: $(STAMP)
 system-deps:
 	bash scripts/install_system_deps.sh
 
-# The status tests run against SQLite and against a real PostgreSQL server that ci_postgres.sh installs and starts.
+# The status tests run against SQLite and against a real PostgreSQL server that ci_postgres.sh installs and starts;
+# CORRIDOR_TEST_REQUIRE_ALL turns a missing PostgreSQL or Chromium into failures instead of skips.
 test: $(STAMP) system-deps
-	eval "$$(bash scripts/ci_postgres.sh)" && $(BIN)/python -m pytest
+	eval "$$(bash scripts/ci_postgres.sh)" && CORRIDOR_TEST_REQUIRE_ALL=1 $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache

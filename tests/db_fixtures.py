@@ -11,6 +11,7 @@ import os
 import pytest
 import sqlalchemy as sa
 
+from environment import unavailable
 from geo.plan import load_plan
 from geo.store import open_store
 
@@ -34,7 +35,7 @@ def database_url(request, tmp_path) -> str:
         return f"sqlite:///{tmp_path / 'status.sqlite3'}"
     url = os.environ.get(POSTGRES_ENV)
     if not url:
-        pytest.skip(f"set {POSTGRES_ENV} (see scripts/ci_postgres.sh) to run against PostgreSQL")
+        unavailable(f"set {POSTGRES_ENV} (see scripts/ci_postgres.sh) to run against PostgreSQL")
     return _empty_postgres(url)
 
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from environment import unavailable
 from status_web_fixtures import login, report_body, status_app  # noqa: F401
 from web.security import DEFAULT_MAX_BODY_BYTES, content_security_policy, handler_hashes, tile_hosts
 from web_fixtures import make_app
@@ -122,7 +123,7 @@ def test_pages_run_under_the_policy_and_a_hostile_note_never_runs(tmp_path) -> N
 
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
-        pytest.skip(f"{chromium} is not installed")
+        unavailable(f"{chromium} is not installed")
     from playwright.sync_api import sync_playwright
 
     app = make_app(DATA_DIR, INSTANCE_PATH=str(tmp_path / "instance"))

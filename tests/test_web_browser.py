@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from environment import unavailable
 from web_fixtures import live_server, real_app  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -40,7 +41,7 @@ CLICKABLE_POINT_JS = """(id) => {
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import pytest
 from flask import Flask
 
+from environment import unavailable
 from geo.coords import wgs84_to_gcj02
 from geo.itinerary import GPX_NAMESPACE
 from web.features import DISPLAY_PRECISION
@@ -126,7 +127,7 @@ def test_api_rejects_a_body_that_is_not_json(real_app: Flask) -> None:
 @pytest.fixture(scope="module")
 def chromium_page(live_server: str) -> Iterator[tuple[object, list[str], list[str]]]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
