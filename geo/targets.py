@@ -245,7 +245,7 @@ def target_findings(targets: Iterable[Target]) -> list[dict]:
         text = PLAN_TEXT_TARGETS.get(target.id)
         if text is None or (not isinstance(target.total, str) and math.isclose(text.value, target.total)):
             continue
-        found = (f"sets no numeric target (不下达具体任务数)" if isinstance(target.total, str)
+        found = ("sets no numeric target (不下达具体任务数)" if isinstance(target.total, str)
                  else f"gives a 合计 of {target.total:g} {target.unit}")
         findings.append({
             "id": f"targets-{target.id}-text", "where": f"{where} vs {text.where}",

@@ -16,7 +16,7 @@ from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 from geo.schema import (
-    LAYERS, METRIC_CRS, ROAD_GEOMETRY_BY_CATEGORY, TASK_GEOMETRY_BY_KIND, WGS84, LayerSpec,
+    METRIC_CRS, ROAD_GEOMETRY_BY_CATEGORY, TASK_GEOMETRY_BY_KIND, WGS84, LayerSpec,
 )
 
 logger = logging.getLogger(__name__)
