@@ -111,15 +111,12 @@ document.addEventListener('securitypolicyviolation', (e) => window.__violations.
 def test_pages_run_under_the_policy_and_a_hostile_note_never_runs(tmp_path) -> None:
     """Headless Chromium: no CSP violation on any page (maps, item editor, bulletin, forms), and a note holding
     markup is shown as text on the map popup, the item page and the bulletin."""
-    import threading
     from pathlib import Path
-
-    from werkzeug.serving import make_server
 
     from geo import records
     from web.database import app_store
     from web.state import corridor_state
-    from web_fixtures import DATA_DIR
+    from web_fixtures import DATA_DIR, served
 
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
@@ -129,26 +126,21 @@ def test_pages_run_under_the_policy_and_a_hostile_note_never_runs(tmp_path) -> N
     app = make_app(DATA_DIR, INSTANCE_PATH=str(tmp_path / "instance"))
     records.add_report(app_store(app), corridor_state(app).plan, "B03", percent=20, state="进行中",
                        reported_on="2021-06-30", reporter="测试", note=XSS_NOTE, expected_version=0)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(chromium), args=["--headless", "--no-sandbox"])
-            page = browser.new_page()
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
-                       else route.abort())
-            page.add_init_script(VIOLATIONS_JS)
-            for path in ("/", "/access", "/tour", "/tasks", "/items/B03", "/reports/2021Q2", "/login"):
-                page.goto(base + path, wait_until="load")
-                page.wait_for_timeout(300)
-                assert page.evaluate("window.__violations") == [], path
-                assert page.evaluate("window.__xss") is None, path
-            page.goto(base + "/items/B03", wait_until="load")
-            assert "<script>window.__xss = 1</script>" in page.inner_text("body")
-            page.goto(base + "/?focus=B03", wait_until="load")
-            page.wait_for_function("window.corridor !== undefined")
-            assert page.evaluate("window.__xss") is None and page.evaluate("window.__violations") == []
-            browser.close()
-    finally:
-        server.shutdown()
+    with served(app) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=["--headless", "--no-sandbox"])
+        page = browser.new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
+                   else route.abort())
+        page.add_init_script(VIOLATIONS_JS)
+        for path in ("/", "/access", "/tour", "/tasks", "/items/B03", "/reports/2021Q2", "/login"):
+            page.goto(base + path, wait_until="load")
+            page.wait_for_timeout(300)
+            assert page.evaluate("window.__violations") == [], path
+            assert page.evaluate("window.__xss") is None, path
+        page.goto(base + "/items/B03", wait_until="load")
+        assert "<script>window.__xss = 1</script>" in page.inner_text("body")
+        page.goto(base + "/?focus=B03", wait_until="load")
+        page.wait_for_function("window.corridor !== undefined")
+        assert page.evaluate("window.__xss") is None and page.evaluate("window.__violations") == []
+        browser.close()
+

@@ -3,18 +3,16 @@ markup are shown as text on the item page, in the map popup and in the printable
 draws and saves a polygon."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from werkzeug.serving import make_server
 
 from geo.users import add_user
 from test_web_browser import PageWatch, browser  # noqa: F401
 from web.database import app_store
 from web.reports import quarters_to_list
-from web_fixtures import DATA_DIR, make_app
+from web_fixtures import DATA_DIR, make_app, served
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +25,10 @@ def status_server(tmp_path_factory) -> Iterator[str]:
     """The app on the shipped plan with an empty SQLite database and one editor, served on loopback."""
     app = make_app(DATA_DIR, INSTANCE_PATH=str(tmp_path_factory.mktemp("instance")))
     add_user(app_store(app), "editor", role="editor", password=PASSWORD, actor="test")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with served(app) as base:
+            yield base
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         app_store(app).close()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,14 @@ def tiny_app(write_layers) -> Flask:
 @pytest.fixture(scope="module")
 def live_server(real_app: Flask) -> Iterator[str]:
     """``real_app`` served on a free loopback port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, real_app, threaded=True)
+    with served(real_app) as base:
+        yield base
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port in a thread for the ``with`` block; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -114,11 +116,21 @@ def _open_status_store(database_url: str | None):
 
     from geo.store import database_url as resolve_url, open_store
 
-    import os
-
     # The folder create_app uses: $CORRIDOR_INSTANCE_PATH, else Flask's default for the web package.
     instance_path = os.environ.get("CORRIDOR_INSTANCE_PATH") or Flask("web").instance_path
     return open_store(resolve_url(instance_path=instance_path, configured=database_url))
+
+
+def _on_status_store(database_url: str | None, action: Callable[[object], object]) -> object:
+    """Run ``action(store)`` on the status database, closing it afterwards; a failure exits with its message."""
+    try:
+        store = _open_status_store(database_url)
+        try:
+            return action(store)
+        finally:
+            store.close()
+    except (CorridorError, OSError) as exc:
+        _fail(str(exc))
 
 
 _DATABASE_URL_OPTION = click.option(
@@ -142,11 +154,11 @@ def report_command(quarter: str, out_path: Path, data_dir: Path | None, database
         _fail(f"--out: expected a file name ending in .csv or .xlsx, got {out_path.name!r}")
     try:
         parsed = parse_quarter(quarter)
-        store = _open_status_store(database_url)
-        try:
-            bulletin = quarterly_bulletin(store, load_plan(data_dir), parsed)
-        finally:
-            store.close()
+        plan = load_plan(data_dir)
+    except CorridorError as exc:
+        _fail(str(exc))
+    bulletin = _on_status_store(database_url, lambda store: quarterly_bulletin(store, plan, parsed))
+    try:
         write_bulletin(bulletin, out_path)
     except (CorridorError, OSError) as exc:
         _fail(str(exc))
@@ -175,14 +187,8 @@ def user_add_command(name: str, role: str, password: str | None, database_url: s
         password = sys.stdin.readline().rstrip("\r\n")
     elif password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        store = _open_status_store(database_url)
-        try:
-            user = add_user(store, name, role=role, password=password, actor=f"cli:{getpass.getuser()}")
-        finally:
-            store.close()
-    except (CorridorError, OSError) as exc:
-        _fail(str(exc))
+    user = _on_status_store(database_url, lambda store: add_user(store, name, role=role, password=password,
+                                                                 actor=f"cli:{getpass.getuser()}"))
     click.echo(f"added user {user.name} ({user.role})")
 
 
@@ -192,14 +198,7 @@ def user_list_command(database_url: str | None) -> None:
     """List the users and their roles."""
     from geo.users import list_users
 
-    try:
-        store = _open_status_store(database_url)
-        try:
-            users = list_users(store)
-        finally:
-            store.close()
-    except (CorridorError, OSError) as exc:
-        _fail(str(exc))
+    users = _on_status_store(database_url, list_users)
     for user in users:
         click.echo(f"{user.name}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M} UTC")
 
@@ -263,14 +262,7 @@ def backup_command(out_path: Path, backup_format: str | None, database_url: str 
     """Back up the status database while the app keeps running."""
     from geo.backup import backup
 
-    try:
-        store = _open_status_store(database_url)
-        try:
-            summary = backup(store, out_path, format=backup_format)
-        finally:
-            store.close()
-    except (CorridorError, OSError) as exc:
-        _fail(str(exc))
+    summary = _on_status_store(database_url, lambda store: backup(store, out_path, format=backup_format))
     click.echo(f"backed up {summary.total_rows} rows (schema {summary.revision}) to {out_path} as {summary.format}")
 
 
@@ -282,12 +274,5 @@ def restore_command(backup_file: Path, replace: bool, database_url: str | None) 
     """Restore the status database from BACKUP_FILE in one transaction (all or nothing)."""
     from geo.backup import restore
 
-    try:
-        store = _open_status_store(database_url)
-        try:
-            summary = restore(store, backup_file, replace=replace)
-        finally:
-            store.close()
-    except (CorridorError, OSError) as exc:
-        _fail(str(exc))
+    summary = _on_status_store(database_url, lambda store: restore(store, backup_file, replace=replace))
     click.echo(f"restored {summary.total_rows} rows (schema {summary.revision}) from {backup_file}")
