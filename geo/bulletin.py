@@ -10,10 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from openpyxl.styles import Font
 from geo.errors import InvalidParameter
 from geo.merged import merge_states
 from geo.plan import PlanData
+from geo.quarters import Quarter
 from geo.schema import PLAN_DISTRICTS
 from geo.snapshot import ItemState, item_states
 from geo.status import COLOUR_LABELS, COLOURS, GREY, RED, Thresholds, bulletin_colour
@@ -49,38 +49,6 @@ TABLE_TITLES: dict[str, str] = {
     "by_colour": "按颜色统计", "by_district": "按地区统计", "by_lead_unit": "按牵头单位统计",
     "red_items": "红色事项", "closed_items": "已销号事项", "mismatches": "颜色不一致事项", "items": "全部事项",
 }
-
-
-@dataclass(frozen=True, order=True)
-class Quarter:
-    """A calendar quarter, e.g. ``Quarter(2021, 2)`` = 2021Q2 = April–June 2021."""
-
-    year: int
-    number: int
-
-    @property
-    def start(self) -> date:
-        """The quarter's first day."""
-        return date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def end(self) -> date:
-        """The quarter's last day (the bulletin's as-of date)."""
-        following = date(self.year + 1, 1, 1) if self.number == 4 else date(self.year, 3 * self.number + 1, 1)
-        return following - timedelta(days=1)
-
-    def __str__(self) -> str:
-        return f"{self.year}Q{self.number}"
-
-
-def parse_quarter(text: object) -> Quarter:
-    """Parse ``"2021Q2"`` (four-digit year, capital Q, 1–4) strictly; :class:`InvalidParameter` naming
-    ``quarter`` otherwise."""
-    match = re.fullmatch(r"(\d{4})Q([1-4])", text) if isinstance(text, str) else None
-    if match is None or not 2000 <= int(match.group(1)) <= 2100:
-        raise InvalidParameter("quarter", f"expected a year from 2000 to 2100 and a quarter 1–4 written like "
-                                          f"2021Q2, got {text!r}")
-    return Quarter(int(match.group(1)), int(match.group(2)))
 
 
 @dataclass(frozen=True)

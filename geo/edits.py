@@ -16,7 +16,6 @@ from datetime import date
 import geopandas as gpd
 import shapely
 
-from geo.errors import UnknownItem
 from geo.plan import DISTRICT_TOLERANCE_M, PlanData, check_ring_closed
 from geo.schema import LAYERS, METRIC_CRS, WGS84
 from geo.status import COLOURS, COMPLETED, NOT_STARTED, STATES, Milestone
@@ -41,14 +40,6 @@ class Problems:
 
     def add(self, field: str, message: str) -> None:
         self.found.append(Problem(self.what, self.item_id, field, message))
-
-
-def item_layer(plan: PlanData, item_id: str) -> str:
-    """The layer (``blocks``, ``roads`` or ``tasks``) holding ``item_id``; :class:`UnknownItem` if none does."""
-    for name in ("blocks", "roads", "tasks"):
-        if (getattr(plan, name)["id"] == item_id).any():
-            return name
-    raise UnknownItem(f"no block, road or task has id {item_id!r}; ids look like B01, R05, RING-N or E14")
 
 
 def parse_date(value: object, field: str, problems: Problems) -> date | None:
@@ -183,7 +174,7 @@ def check_geometry_edit(plan: PlanData, item_id: str, geojson: object, *, tolera
     or that as JSON text): valid, WGS-84, the right type for the item's layer and kind, inside its district
     within ``tolerance_m`` (roads: inside the plan's areas; ring segments: the ring still closes), and within the
     size limits."""
-    layer = item_layer(plan, item_id)
+    layer = plan.layer_of(item_id)
     problems = Problems("geometry edit", item_id)
     geometry_doc = _geometry_member(geojson, problems)
     if geometry_doc is None:

@@ -44,6 +44,13 @@ class PlanData:
         """The corridor study area polygon."""
         return self.districts.loc[self.districts["kind"] == "corridor"].geometry.iloc[0]
 
+    def layer_of(self, item_id: str) -> str:
+        """The layer (``blocks``, ``roads`` or ``tasks``) holding ``item_id``; :class:`UnknownItem` if none does."""
+        for name in ("blocks", "roads", "tasks"):
+            if (getattr(self, name)["id"] == item_id).any():
+                return name
+        raise UnknownItem(f"no block, road or task has id {item_id!r}; ids look like B01, R05, RING-N or E14")
+
     def item(self, item_id: str) -> pd.Series:
         """Return the block, road or task with ``item_id``; raise :class:`UnknownItem` if none has it."""
         for layer in (self.blocks, self.roads, self.tasks):

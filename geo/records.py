@@ -1,7 +1,8 @@
 """Writing to the status database: progress reports, check-off, geometry versions, periods and milestones.
 
 Every function here is one transaction: it validates the input (raising :class:`~geo.errors.ValidationError`
-naming every bad field, or :class:`~geo.errors.UnknownItem` for an id the plan does not have), moves the item from
+naming every bad field, or :class:`~geo.errors.UnknownItem` for an id the plan does not have; department
+tasks are named through :class:`~geo.target_plan.TargetPlan`), moves the item from
 ``expected_version`` to the next version (:class:`~geo.errors.EditConflict` if someone else got there first),
 writes the change and its audit-log entry, and commits — or changes nothing at all.
 """
@@ -11,13 +12,14 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from geo import models
-from geo.edits import check_check_off, check_geometry_edit, check_milestones, check_period, check_report, item_layer
+from geo.edits import check_check_off, check_geometry_edit, check_milestones, check_period, check_report
 from geo.errors import ValidationError
 from geo.plan import PlanData
 from geo.snapshot import (
@@ -27,6 +29,14 @@ from geo.status import PLAN_YEAR_END, PLAN_YEAR_START, Milestone
 from geo.store import Store, bump_version, record_audit, utc_now
 
 logger = logging.getLogger(__name__)
+
+
+class Catalogue(Protocol):
+    """What knows the items a write may name: :class:`~geo.plan.PlanData` (blocks, roads, tasks) or
+    :class:`~geo.target_plan.TargetPlan` (department tasks)."""
+
+    def layer_of(self, item_id: str) -> str:
+        """The item's layer name; :class:`~geo.errors.UnknownItem` for an id it does not hold."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,7 @@ def _raise_if(problems: list) -> None:
         raise ValidationError(problems)
 
 
-def add_report(store: Store, plan: PlanData, item_id: str, *, percent: object, state: object, reported_on: object,
+def add_report(store: Store, plan: Catalogue, item_id: str, *, percent: object, state: object, reported_on: object,
                reporter: object, expected_version: int, note: object = "", reported_colour: object = None,
                today: date | None = None) -> Written:
     """Add a progress report for ``item_id`` (history is kept; the latest report is the current state).
@@ -57,7 +67,7 @@ def add_report(store: Store, plan: PlanData, item_id: str, *, percent: object, s
     today
         The date reports may not be after (default: the system's date).
     """
-    item_layer(plan, item_id)
+    plan.layer_of(item_id)
     values, problems = check_report(item_id, percent=percent, state=state, note=note, reported_on=reported_on,
                                     reporter=reporter, reported_colour=reported_colour,
                                     today=today or date.today())
@@ -80,9 +90,9 @@ def _latest_event(session: Session, item_id: str) -> models.CheckEvent | None:
                           .order_by(models.CheckEvent.effective_on.desc(), models.CheckEvent.id.desc()).limit(1))
 
 
-def _check_off(store: Store, plan: PlanData, item_id: str, *, closing: bool, note: object, effective_on: object,
+def _check_off(store: Store, plan: Catalogue, item_id: str, *, closing: bool, note: object, effective_on: object,
                actor: object, expected_version: int, today: date | None) -> Written:
-    item_layer(plan, item_id)
+    plan.layer_of(item_id)
     with store.write() as session:
         version = bump_version(session, item_id, expected_version)
         latest = _latest_event(session, item_id)
@@ -102,7 +112,7 @@ def _check_off(store: Store, plan: PlanData, item_id: str, *, closing: bool, not
     return Written(item_id, version, event_from_row(row))
 
 
-def close_item(store: Store, plan: PlanData, item_id: str, *, note: object, actor: object, expected_version: int,
+def close_item(store: Store, plan: Catalogue, item_id: str, *, note: object, actor: object, expected_version: int,
                effective_on: object | None = None, today: date | None = None) -> Written:
     """Close (销号) an item with a note, effective on ``effective_on`` (default ``today``); it must be open."""
     today = today or date.today()
@@ -110,7 +120,7 @@ def close_item(store: Store, plan: PlanData, item_id: str, *, note: object, acto
                       effective_on=effective_on or today, expected_version=expected_version)
 
 
-def reopen_item(store: Store, plan: PlanData, item_id: str, *, note: object, actor: object, expected_version: int,
+def reopen_item(store: Store, plan: Catalogue, item_id: str, *, note: object, actor: object, expected_version: int,
                 effective_on: object | None = None, today: date | None = None) -> Written:
     """Reopen a closed item, giving the reason in ``note``; the reopening is logged like the closing."""
     today = today or date.today()
@@ -146,10 +156,10 @@ def _milestones(session: Session, item_id: str) -> tuple[Milestone, ...]:
     return tuple(Milestone(r.due_on, r.expected_percent) for r in rows)
 
 
-def set_period(store: Store, plan: PlanData, item_id: str, *, start: object, end: object, actor: str,
+def set_period(store: Store, plan: Catalogue, item_id: str, *, start: object, end: object, actor: str,
                expected_version: int) -> Written:
     """Set the item's period (both ``None``: back to the plan year); its milestones must still fit inside."""
-    item_layer(plan, item_id)
+    plan.layer_of(item_id)
     values, problems = ({"start": None, "end": None}, []) if start is None and end is None else check_period(
         item_id, start=start, end=end)
     _raise_if(problems)
@@ -165,10 +175,10 @@ def set_period(store: Store, plan: PlanData, item_id: str, *, start: object, end
     return Written(item_id, version, values)
 
 
-def set_milestones(store: Store, plan: PlanData, item_id: str, milestones: list, *, actor: str,
+def set_milestones(store: Store, plan: Catalogue, item_id: str, milestones: list, *, actor: str,
                    expected_version: int) -> Written:
     """Replace the item's milestones (an empty list removes them) after :func:`geo.edits.check_milestones`."""
-    item_layer(plan, item_id)
+    plan.layer_of(item_id)
     with store.write() as session:
         version = bump_version(session, item_id, expected_version)
         item = session.get(models.Item, item_id)

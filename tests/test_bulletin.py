@@ -1,4 +1,4 @@
-"""Quarterly bulletins: quarter parsing, numbers equal to the database's, and the CSV and XLSX files."""
+"""Quarterly bulletins: numbers equal to the database's, and the CSV and XLSX files."""
 from __future__ import annotations
 
 import csv
@@ -9,32 +9,12 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from geo import models
-from geo.bulletin import (
-    ROADS_DISTRICT, TABLE_TITLES, Quarter, bulletin_bytes, parse_quarter, quarterly_bulletin, table_rows,
-    write_bulletin,
-)
+from geo.bulletin import ROADS_DISTRICT, TABLE_TITLES, bulletin_bytes, quarterly_bulletin, table_rows, write_bulletin
 from geo.errors import InvalidParameter
+from geo.quarters import Quarter
 from geo.records import add_report, close_item
 
 Q2 = Quarter(2021, 2)
-
-
-
-@pytest.mark.parametrize(("text", "start", "end"), [
-    ("2021Q1", date(2021, 1, 1), date(2021, 3, 31)), ("2021Q2", date(2021, 4, 1), date(2021, 6, 30)),
-    ("2021Q3", date(2021, 7, 1), date(2021, 9, 30)), ("2021Q4", date(2021, 10, 1), date(2021, 12, 31)),
-])
-def test_quarters_parse_strictly_and_know_their_days(text, start, end):
-    quarter = parse_quarter(text)
-    assert (quarter.start, quarter.end, str(quarter)) == (start, end, text)
-
-
-@pytest.mark.parametrize("text", ["2021q2", "2021Q5", "2021Q0", "21Q2", " 2021Q2", "2021Q2 ", "2021-Q2", "1999Q4",
-                                  "", None, 2021])
-def test_bad_quarters_are_refused_naming_the_field(text):
-    with pytest.raises(InvalidParameter, match="quarter: expected a year from 2000 to 2100 and a quarter 1–4") as info:
-        parse_quarter(text)
-    assert info.value.field == "quarter"
 
 
 @pytest.fixture

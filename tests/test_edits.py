@@ -9,9 +9,8 @@ import pytest
 import shapely
 
 from geo.edits import (
-    check_check_off, check_geometry_edit, check_milestones, check_period, check_report, item_layer,
+    check_check_off, check_geometry_edit, check_milestones, check_period, check_report,
 )
-from geo.errors import UnknownItem
 from geo.status import Milestone
 
 TODAY = date(2021, 7, 1)
@@ -87,12 +86,6 @@ def test_period_and_milestone_rules():
                                            {"due_on": "2021-03-01", "percent": 30}, "junk"],
                                    start=date(2021, 1, 1), end=date(2021, 12, 31))
     assert fields(problems) == {"milestones", "milestones[2].due_on", "milestones[2].percent"}
-
-
-def test_item_layer_and_unknown_ids(plan):
-    assert [item_layer(plan, i) for i in ("B01", "R01", "RING-S", "E02")] == ["blocks", "roads", "roads", "tasks"]
-    with pytest.raises(UnknownItem, match="no block, road or task has id 'X1'"):
-        item_layer(plan, "X1")
 
 
 def test_a_good_geometry_is_accepted_in_any_geojson_wrapping(plan):

@@ -33,6 +33,9 @@ def test_tiny_plan_loads_as_wgs84_geodataframes(write_layers):
     assert data.item("E02")["kind"] == "ring_road"
     with pytest.raises(UnknownItem, match="no block, road or task has id 'B99'"):
         data.item("B99")
+    assert [data.layer_of(i) for i in ("B01", "R01", "RING-S", "E02")] == ["blocks", "roads", "roads", "tasks"]
+    with pytest.raises(UnknownItem, match="no block, road or task has id 'X1'"):
+        data.layer_of("X1")
 
 
 def test_data_dir_from_environment(monkeypatch, write_layers):

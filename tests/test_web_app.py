@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from geo.errors import InvalidParameter, ValidationError
+from geo.errors import InvalidParameter, UnknownItem, ValidationError
 from web import DEFAULTS, create_app
 from web.cli import main
 from web.state import corridor_state
@@ -38,6 +38,20 @@ def test_data_is_loaded_once_per_app(write_layers) -> None:
     client.get("/")
     assert corridor_state(app) is state
     assert make_app(write_layers()).extensions["corridor"] is not state
+
+
+def test_targets_load_on_first_use_and_items_find_their_catalogue(write_layers) -> None:
+    tiny = corridor_state(make_app(write_layers()))
+    assert tiny.catalogue_for("B01") is tiny.plan  # a data folder with only the map layers still serves the map
+    with pytest.raises(ValidationError, match="targets.csv.*file not found"):
+        tiny.catalogue_for("DT01-1")
+    real = corridor_state(make_app(REPO / "data"))
+    assert real.catalogue_for("DT02-2.1") is real.targets
+    assert real.targets is real.targets and len(real.targets.parks) == 6
+    with pytest.raises(UnknownItem, match="no department task has id 'DT99-1'"):
+        real.catalogue_for("DT99-1")
+    with pytest.raises(UnknownItem, match="no block, road or task has id 'X1'"):
+        real.catalogue_for("X1")
 
 
 @pytest.mark.parametrize(("config", "field"), [

@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 import pytest
 from openpyxl import load_workbook
 
-from geo.bulletin import TABLE_TITLES, bulletin_bytes, parse_quarter, quarterly_bulletin, table_rows
+from geo.bulletin import TABLE_TITLES, bulletin_bytes, quarterly_bulletin, table_rows
+from geo.quarters import parse_quarter
 from status_web_fixtures import login, report_body, status_app  # noqa: F401
 from web.database import app_store
 from web.reports import quarters_to_list

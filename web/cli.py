@@ -147,7 +147,8 @@ _DATABASE_URL_OPTION = click.option(
 @_DATABASE_URL_OPTION
 def report_command(quarter: str, out_path: Path, data_dir: Path | None, database_url: str | None) -> None:
     """Write the quarterly bulletin (季度通报) as of the quarter's last day."""
-    from geo.bulletin import parse_quarter, quarterly_bulletin, write_bulletin
+    from geo.bulletin import quarterly_bulletin, write_bulletin
+    from geo.quarters import parse_quarter
     from geo.plan import load_plan
 
     if out_path.suffix.lower() not in (".csv", ".xlsx"):

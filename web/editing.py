@@ -26,7 +26,6 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from geo import records
-from geo.edits import item_layer
 from geo.errors import EditConflict, ValidationError
 from geo.merged import status_row
 from geo.snapshot import audit_entries, check_history, geometry_history, item_state, report_history
@@ -59,7 +58,7 @@ def _problem(item_id: str, field: str, message: str) -> ValidationError:
 def json_body(item_id: str, allowed: tuple[str, ...]) -> dict[str, Any]:
     """The request's JSON object, refusing (400) anything else and any member not in ``allowed``; an unknown
     ``item_id`` first raises :class:`~geo.errors.UnknownItem` (404)."""
-    item_layer(corridor_state().plan, item_id)
+    corridor_state().catalogue_for(item_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise _problem(item_id, "body", "expected a JSON object (Content-Type: application/json) with "
@@ -107,23 +106,24 @@ def _written(result: records.Written):
 def write_report(item_id: str, values: Mapping[str, Any], user: str) -> records.Written:
     """Add a progress report by ``user``."""
     return records.add_report(
-        app_store(), corridor_state().plan, item_id, percent=values.get("percent"), state=values.get("state"),
-        note=values.get("note", ""), reported_on=values.get("reported_on") or date.today().isoformat(),
+        app_store(), corridor_state().catalogue_for(item_id), item_id, percent=values.get("percent"),
+        state=values.get("state"), note=values.get("note", ""),
+        reported_on=values.get("reported_on") or date.today().isoformat(),
         reported_colour=values.get("reported_colour") or None, reporter=user,
         expected_version=expected_version(item_id, values.get("expected_version")))
 
 
 def write_close(item_id: str, values: Mapping[str, Any], user: str) -> records.Written:
     """Close (销号) the item with a note by ``user``."""
-    return records.close_item(app_store(), corridor_state().plan, item_id, note=values.get("note"), actor=user,
-                              effective_on=values.get("effective_on") or None,
+    return records.close_item(app_store(), corridor_state().catalogue_for(item_id), item_id,
+                              note=values.get("note"), actor=user, effective_on=values.get("effective_on") or None,
                               expected_version=expected_version(item_id, values.get("expected_version")))
 
 
 def write_reopen(item_id: str, values: Mapping[str, Any], user: str) -> records.Written:
     """Reopen the closed item, the note giving the reason."""
-    return records.reopen_item(app_store(), corridor_state().plan, item_id, note=values.get("note"), actor=user,
-                               effective_on=values.get("effective_on") or None,
+    return records.reopen_item(app_store(), corridor_state().catalogue_for(item_id), item_id,
+                               note=values.get("note"), actor=user, effective_on=values.get("effective_on") or None,
                                expected_version=expected_version(item_id, values.get("expected_version")))
 
 
@@ -183,7 +183,7 @@ def item_history(item_id: str) -> dict[str, Any]:
 @editing_blueprint.get("/api/items/<item_id>/history")
 def api_history(item_id: str):
     """The item's status and full history (readable by anyone who can read the map)."""
-    corridor_state().layers.find(item_id)
+    corridor_state().catalogue_for(item_id)
     return jsonify(item_history(item_id))
 
 

@@ -19,11 +19,11 @@ import shapely
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup, escape
 
-from geo.bulletin import COLUMN_LABELS, KIND_LABELS, Bulletin, Quarter, build_bulletin, bulletin_bytes, \
-    parse_quarter, table_rows
+from geo.bulletin import COLUMN_LABELS, KIND_LABELS, Bulletin, build_bulletin, bulletin_bytes, table_rows
 from geo.errors import InvalidParameter
 from geo.merged import merge_states
 from geo.plan import PlanData
+from geo.quarters import Quarter, parse_quarter, quarter_of
 from geo.schema import METRIC_CRS
 from geo.snapshot import item_states, latest_change_id
 from geo.status import COLOUR_LABELS, PLAN_YEAR_START
@@ -166,7 +166,7 @@ def _table(frame, columns: tuple[str, ...] | None = None) -> list[list[object]]:
 
 def quarters_to_list(today: date) -> list[Quarter]:
     """The plan year's quarters, then every quarter up to the current one, newest last."""
-    current = Quarter(today.year, (today.month - 1) // 3 + 1)
+    current = quarter_of(today)
     quarters, year, number = [], PLAN_YEAR_START.year, 1
     while Quarter(year, number) <= current:
         quarters.append(Quarter(year, number))

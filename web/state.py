@@ -1,5 +1,5 @@
-"""Per-app data: the plan (loaded once at start), the road network (loaded and placed on the plan on first use),
-cached access results.
+"""Per-app data: the plan (loaded once at start), its targets and department tasks (loaded on first use), the road
+network (loaded and placed on the plan on first use), cached access results.
 
 One :class:`CorridorState` lives in ``app.extensions["corridor"]``; views reach it through :func:`corridor_state`.
 """
@@ -16,11 +16,13 @@ from typing import Any
 from flask import Flask, current_app
 
 from geo.plan import PlanData, load_plan
+from geo.target_plan import TargetPlan, load_target_plan
 from web.features import PreparedLayers, prepare_layers
 
 logger = logging.getLogger(__name__)
 
 ACCESS_CACHE_SIZE = 64
+DEPARTMENT_TASK_PREFIX = "DT"
 
 
 @dataclass(eq=False)
@@ -35,15 +37,35 @@ class CorridorState:
         The same layers serialised as GeoJSON (full and display precision).
     network_path
         The configured road network (``None``: the bundled default).
+    data_dir
+        The data folder the plan came from; the targets are read from it on first use.
     """
 
     plan: PlanData
     layers: PreparedLayers
     network_path: Path | None
+    data_dir: Path
+    _targets: Any = None
     _network: Any = None
     _placed: Any = None
     _access_cache: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def targets(self) -> TargetPlan:
+        """The parks, targets and department tasks (:func:`geo.target_plan.load_target_plan`), loaded on first use
+        so that an app whose data folder holds only the map layers still serves the map."""
+        with self._lock:
+            if self._targets is None:
+                self._targets = load_target_plan(self.data_dir, areas=self.plan.districts)
+            return self._targets
+
+    def catalogue_for(self, item_id: str) -> PlanData | TargetPlan:
+        """The plan for a block, road or task id, the targets for a department task id (``DT…``); either raises
+        :class:`~geo.errors.UnknownItem` for an id it does not hold."""
+        catalogue = self.targets if item_id.startswith(DEPARTMENT_TASK_PREFIX) else self.plan
+        catalogue.layer_of(item_id)
+        return catalogue
 
     @property
     def network(self) -> Any:
@@ -97,7 +119,7 @@ class CorridorState:
 def load_state(*, data_dir: Path, network_path: Path | None) -> CorridorState:
     """Load and validate the plan from ``data_dir`` and prepare its GeoJSON."""
     plan = load_plan(data_dir)
-    return CorridorState(plan=plan, layers=prepare_layers(plan), network_path=network_path)
+    return CorridorState(plan=plan, layers=prepare_layers(plan), network_path=network_path, data_dir=data_dir)
 
 
 def corridor_state(app: Flask | None = None) -> CorridorState:
