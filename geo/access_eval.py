@@ -1,9 +1,9 @@
 """The numbers behind the accessibility check: one scenario's times to the ring, coverage, blocks and loop.
 
 :func:`evaluate` runs one scenario — a set of edges in use, at a congestion — on a network placed on the plan
-(:func:`geo.access_place.prepare_network`, which did everything that does not depend on the scenario): the travel
-times, the reversed CSR matrix laid out from the pre-sorted edges, a single multi-source Dijkstra pass, and
-vectorised aggregation (no per-node Python loops).
+(:func:`geo.access_place.prepare_network`, which did everything that does not depend on the congestion): the travel
+times filled into the reversed graph's prepared layout, a single multi-source Dijkstra pass, and vectorised sums
+over the placement's prepared arrays (no per-node Python loops).
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from geo.access_plan import ROAD_PROJECT_CATEGORIES, PlanStudy
 from geo.errors import RingNotConnected
 from geo.network import RoadNetwork
 from geo.plan import PlanData
-from geo.ring import entry_nodes, ring_nodes
-from geo.ring_loop import LoopDirection, drive_loop
-from geo.road_graph import ReverseGraph
+from geo.ring import ring_nodes
+from geo.ring_loop import LoopDirection, drive_routes
+from geo.road_graph import ReverseGraph, edge_travel_time_s
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +52,18 @@ def time_to_ring_nodes(network: RoadNetwork, ring_mask: np.ndarray, active: np.n
     RingNotConnected
         When no ring edge is active (``label`` names the scenario in the message).
     """
-    sources = ring_nodes(network, ring_mask)
+    sources = _ring_sources(network, ring_mask, label=label)
+    matrix = (graph or ReverseGraph.build(network)).matrix(edge_time_s, active=active)
+    return dijkstra(matrix, indices=sources, min_only=True)
+
+
+def _ring_sources(network: RoadNetwork, ring_edges: np.ndarray, *, label: str) -> np.ndarray:
+    """The nodes of the active ring edges ``ring_edges`` (a mask or indices), the sources of the pass."""
+    sources = ring_nodes(network, ring_edges)
     if sources.size == 0:
         raise RingNotConnected(f"no ring edge exists in {label or 'this scenario'}: every edge along the ring is "
                                "built by a road project; use the planned scenario")
-    matrix = (graph or ReverseGraph.build(network)).matrix(edge_time_s, active=active)
-    return dijkstra(matrix, indices=sources, min_only=True)
+    return sources
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,6 @@ class Evaluation:
 
     active: np.ndarray
     node_time_s: np.ndarray
-    edge_time_s: np.ndarray
     entries: np.ndarray
     areas: list[dict]
     blocks: list[dict]
@@ -94,22 +99,18 @@ def evaluate(placed: PlacedNetwork, active: np.ndarray, *, congestion: float, li
     RingNotConnected
         When no ring edge is in use (``label`` names the scenario in the message).
     """
-    network, grid = placed.network, placed.plan.grid
-    edge_time = network.travel_time_s(congestion=congestion)
-    ring_in_use = placed.ring.index[active[placed.ring.index]]
-    node_time = time_to_ring_nodes(network, ring_in_use, active, edge_time, label=label, graph=placed.graph)
+    network, ring = placed.network, placed.ring
+    ring_in_use = active[ring.index]
+    sources = _ring_sources(network, ring.index[ring_in_use], label=label)
     placement = placed.placement(active)
+    node_time = placed.layout.time_to(sources, congestion=congestion, inactive=placement.inactive)
     limits_s = np.asarray(limits_min, dtype=np.float64) * 60.0
-    in_use = active[placed.corridor_edges]
-    edges = placed.corridor_edges[in_use]
-    share = coverage.edge_fraction_within(node_time, network.edge_v[edges], edge_time[edges], limits_s)
-    areas = coverage.summarize(placed.edge_member[:, in_use], network.length_m[edges], share, grid.cell_membership,
-                               placement.cell_times(node_time), placement.served, limits_s, cell_m=grid.cell_m)
-    return Evaluation(active=active, node_time_s=node_time, edge_time_s=edge_time,
-                      entries=entry_nodes(network, placed.ring, active=active, graph=placed.graph), areas=areas,
+    ring_time = edge_travel_time_s(network.length_m[ring.index], network.speed_kph[ring.index], congestion=congestion)
+    return Evaluation(active=active, node_time_s=node_time, entries=placement.entries,
+                      areas=coverage.summarize(placement.cover, node_time, limits_s, congestion=congestion,
+                                               cell_m=placed.plan.grid.cell_m),
                       blocks=_blocks(placed, node_time, placement, max_snap_distance_m=max_snap_distance_m),
-                      loop=drive_loop(network, placed.ring, edge_time, active=active,
-                                      min_gap_m=placed.plan.tolerance_m))
+                      loop=drive_routes(network, ring, placement.loop, ring_time))
 
 
 def _blocks(placed: PlacedNetwork, node_time: np.ndarray, placement: Placement, *,

@@ -2,10 +2,12 @@
 
 :func:`prepare_network` does, once per (network, plan), all the work that depends on neither the scenario nor the
 congestion: group the edges by head node (the reversed graph's structure), project the nodes near the study area
-to metres, match the ring edges, find the edges road projects build, assign edges to areas, find each block's
-nodes, and place the corridor's cells and the blocks' centroids on their nearest access nodes (a KD-tree query,
-:class:`Placement`) with the edges of the ``baseline`` and of the ``planned`` scenario in use — which edges those
-are is fixed by the network and the plan's road projects. The web app keeps one :class:`PlacedNetwork` per loaded
+to metres, match the ring edges, lay the reversed graph out for the Dijkstra passes (nodes in the order the ring
+reaches them, :class:`geo.road_graph.SettledLayout`), find the edges road projects build, assign edges to areas,
+find each block's nodes; and, with the edges of the ``baseline`` and of the ``planned`` scenario in use (which
+edges those are is fixed by the network and the plan's road projects), place the corridor's cells and the blocks'
+centroids on their nearest access nodes (a KD-tree query), find the ring's entry nodes and the routes round the
+ring, and lay out the coverage sums (:class:`Placement`). The web app keeps one :class:`PlacedNetwork` per loaded
 network and the CLI one per run; each check then only does the scenario's own work
 (:func:`geo.access_eval.evaluate`). A check whose edges match no placement (``compare``'s "baseline plus one
 project") places them itself, exactly as a placement would.
@@ -23,8 +25,17 @@ from geo import coverage
 from geo.access_plan import PlanStudy, prepare_plan
 from geo.network import RoadNetwork
 from geo.plan import PlanData
-from geo.ring import RING_TOLERANCE_M, MetricNodes, RingEdges, match_ring_edges, require_ring_edges
-from geo.road_graph import ReverseGraph
+from geo.ring import (
+    RING_TOLERANCE_M,
+    MetricNodes,
+    RingEdges,
+    entry_nodes,
+    match_ring_edges,
+    require_ring_edges,
+    ring_nodes,
+)
+from geo.ring_loop import LoopRoute, loop_routes
+from geo.road_graph import ReverseGraph, SettledLayout
 
 logger = logging.getLogger(__name__)
 
@@ -34,35 +45,36 @@ PLACED_SCENARIOS = ("baseline", "planned")
 
 @dataclass(frozen=True)
 class Placement:
-    """The corridor's cells and the blocks' centroids matched to their nearest access node, for one set of edges in
-    use.
+    """Everything about one set of edges in use that does not depend on the congestion: the corridor's cells and
+    the blocks' centroids matched to their nearest access node, the ring's entry nodes, the routes round the ring,
+    what the coverage sums run over.
 
     Attributes
     ----------
-    active
-        Per edge: is it in use — the edge set this placement is for.
+    active, inactive
+        Per edge: is it in use — the edge set this placement is for; and the indices of the edges not in use.
     access
         Per network node: is it an access node with those edges (:meth:`PlacedNetwork.access_nodes`).
-    served, cell_node
-        Per corridor cell: has it an access node within :data:`geo.coverage.MAX_CELL_DISTANCE_M`; per served cell,
-        that node (network index).
+    entries
+        The ring's entry nodes with those edges (:func:`geo.ring.entry_nodes`).
+    loop
+        Both directions' routes round the ring with those edges (:func:`geo.ring_loop.loop_routes`).
+    cover
+        The corridor's roads in use and its served cells (a node within
+        :data:`geo.coverage.MAX_CELL_DISTANCE_M`) with their nearest access nodes, for the coverage sums.
     block_node, block_distance_m
         Per block: its centroid's nearest access node (network index, ``-1`` when there is none) and the distance
         in metres (``inf`` when there is none).
     """
 
     active: np.ndarray
+    inactive: np.ndarray
     access: np.ndarray
-    served: np.ndarray
-    cell_node: np.ndarray
+    entries: np.ndarray
+    loop: tuple[LoopRoute, ...]
+    cover: coverage.CoverageBase
     block_node: np.ndarray
     block_distance_m: np.ndarray
-
-    def cell_times(self, node_time_s: np.ndarray) -> np.ndarray:
-        """Per corridor cell: its nearest access node's time (``inf`` for a cell without a road)."""
-        times = np.full(self.served.size, np.inf)
-        times[self.served] = node_time_s[self.cell_node]
-        return times
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,9 @@ class PlacedNetwork:
         The road network and the prepared plan.
     graph
         The network's edges grouped by head node (the reversed graph's structure).
+    layout
+        The reversed graph laid out for the time-to-ring passes (nodes in the order the ring reaches them, unless
+        placed without ``settle``).
     ring
         The network's ring edges.
     project_edges
@@ -94,6 +109,7 @@ class PlacedNetwork:
     network: RoadNetwork
     plan: PlanStudy
     graph: ReverseGraph
+    layout: SettledLayout
     ring: RingEdges
     project_edges: np.ndarray
     study_nodes: np.ndarray
@@ -127,9 +143,11 @@ class PlacedNetwork:
 
 
 def prepare_network(network: RoadNetwork, plan: PlanData | PlanStudy, *, tolerance_m: float = RING_TOLERANCE_M,
-                    scenarios: tuple[str, ...] = PLACED_SCENARIOS) -> PlacedNetwork:
+                    scenarios: tuple[str, ...] = PLACED_SCENARIOS, settle: bool = True) -> PlacedNetwork:
     """Place ``network`` on ``plan`` (prepared by :func:`geo.access_plan.prepare_plan` when it is not) for any
     number of checks of any scenario and congestion; ``scenarios`` are those whose edge sets are placed now.
+    ``settle`` lays the reversed graph out in the order the ring reaches its nodes (one free-flow pass now, each
+    later pass faster: worth it from about six passes on); without it, in the network's order.
 
     Raises
     ------
@@ -155,6 +173,7 @@ def prepare_network(network: RoadNetwork, plan: PlanData | PlanStudy, *, toleran
     member = prepared.grid.membership((mx[pu] + mx[pv]) / 2, (my[pu] + my[pv]) / 2)
     placed = PlacedNetwork(
         network=network, plan=prepared, graph=graph, ring=ring,
+        layout=SettledLayout.build(network, sources=ring_nodes(network, ring.index) if settle else None, graph=graph),
         project_edges=project_edge_mask(network, prepared.projects), study_nodes=study_nodes, node_mx=mx,
         node_my=my, local_edges=touching[_is_local_road(network.highway[touching])],
         corridor_edges=near[member[0]], edge_member=member[:, member[0]],
@@ -166,21 +185,30 @@ def prepare_network(network: RoadNetwork, plan: PlanData | PlanStudy, *, toleran
 
 
 def _place(placed: PlacedNetwork, active: np.ndarray) -> Placement:
-    """Nearest access node of every corridor cell (within the cell distance) and of every block centroid, with the
-    edges ``active`` in use."""
-    access, prepared = placed.access_nodes(active), placed.plan
+    """Nearest access node of every corridor cell (within the cell distance) and of every block centroid, entry
+    nodes, loop routes and the coverage sums' base, with the edges ``active`` in use."""
+    network, access, grid = placed.network, placed.access_nodes(active), placed.plan.grid
     near = access[placed.study_nodes]
     tree_nodes = placed.study_nodes[near]
     tree = coverage.node_tree(placed.node_mx[near], placed.node_my[near])
-    n_cells, n_blocks = prepared.grid.corridor_cells.size, len(prepared.blocks)
-    if tree is None:
-        return Placement(active=active, access=access, served=np.zeros(n_cells, dtype=bool),
-                         cell_node=np.empty(0, dtype=np.int64), block_node=np.full(n_blocks, -1),
-                         block_distance_m=np.full(n_blocks, np.inf))
-    served, nearest = coverage.nearest_cell_nodes(prepared.grid, tree)
-    block_distance, block_nearest = tree.query(prepared.block_centroids.reshape(-1, 2))
-    return Placement(active=active, access=access, served=served, cell_node=tree_nodes[nearest[served]],
-                     block_node=tree_nodes[block_nearest], block_distance_m=np.asarray(block_distance, dtype=float))
+    n_blocks = len(placed.plan.blocks)
+    served, cell_node = np.zeros(grid.corridor_cells.size, dtype=bool), np.empty(0, dtype=np.int64)
+    block_node, block_distance = np.full(n_blocks, -1), np.full(n_blocks, np.inf)
+    if tree is not None:
+        served, nearest = coverage.nearest_cell_nodes(grid, tree)
+        cell_node = tree_nodes[nearest[served]]
+        block_distance, block_nearest = tree.query(placed.plan.block_centroids.reshape(-1, 2))
+        block_node = tree_nodes[block_nearest]
+    in_use = active[placed.corridor_edges]
+    roads = placed.corridor_edges[in_use]
+    cover = coverage.CoverageBase.build(grid, road_v=network.edge_v[roads], road_length_m=network.length_m[roads],
+                                        road_speed_kph=network.speed_kph[roads],
+                                        road_member=placed.edge_member[:, in_use], served=served,
+                                        cell_node=cell_node)
+    return Placement(active=active, inactive=np.flatnonzero(~active), access=access,
+                     entries=entry_nodes(network, placed.ring, active=active, graph=placed.graph),
+                     loop=loop_routes(network, placed.ring, active=active, min_gap_m=placed.plan.tolerance_m),
+                     cover=cover, block_node=block_node, block_distance_m=np.asarray(block_distance, dtype=float))
 
 
 def project_edge_mask(network: RoadNetwork, projects: Iterable[str]) -> np.ndarray:

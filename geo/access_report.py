@@ -81,13 +81,12 @@ def area_summary(area_id: str, name: str, raw: dict, limits: Limits) -> dict:
 
 def _ring(study: PlacedNetwork, ev: Evaluation) -> dict:
     network = study.network
-    lon, lat = network.x[ev.entries], network.y[ev.entries]
+    ids, lon, lat = (values[ev.entries].tolist() for values in (network.node_id, network.x, network.y))
     ring = study.ring.ring
     return {"segments": [{"id": i, "name": n} for i, n in zip(ring.segment_ids, ring.segment_names)],
             "length_km": round(ring.length_m / 1000, 3), "closed": ring.closed,
             "edges": int(ev.active[study.ring.index].sum()),
-            "entries": [{"node_id": int(i), "lon": round(float(x), 6), "lat": round(float(y), 6)}
-                        for i, x, y in zip(network.node_id[ev.entries], lon, lat)]}
+            "entries": [{"node_id": int(i), "lon": round(x, 6), "lat": round(y, 6)} for i, x, y in zip(ids, lon, lat)]}
 
 
 def _blocks(study: PlacedNetwork, ev: Evaluation, limits: Limits) -> list[dict]:

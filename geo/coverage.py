@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
+from geo.road_graph import edge_travel_time_s
 from geo.shapes import to_metric
 
 logger = logging.getLogger(__name__)
@@ -178,41 +179,84 @@ def nearest_cell_nodes(grid: AreaGrid, tree: cKDTree, *,
     return np.isfinite(distance), nearest
 
 
-def edge_fraction_within(node_time_s: np.ndarray, edge_v: np.ndarray, edge_time_s: np.ndarray,
-                         limits_s: np.ndarray) -> np.ndarray:
-    """``(len(edges), len(limits))``: share of each directed edge from which the ring is reached within each limit.
+@dataclass(frozen=True)
+class CoverageBase:
+    """What the coverage sums of one set of edges in use run over, fixed for that set: the corridor's roads in use
+    and its served cells, with the areas each lies in.
 
-    A point a share ``f`` along edge u→v drives on through v, so its time is ``(1 - f) * t_edge + t_v``.
+    Attributes
+    ----------
+    road_v, road_length_m, road_speed_kph
+        Per corridor road in use (a directed edge whose midpoint lies in the corridor): the node it drives on to,
+        its length and its free-flow speed.
+    road_member
+        ``(areas, roads)``: 1.0 where the road lies in the area.
+    road_total_m
+        Per area: the length of its roads.
+    cell_node
+        Per served corridor cell (an access node within :data:`MAX_CELL_DISTANCE_M`): that node.
+    cell_member
+        ``(areas, served cells)``: 1.0 where the cell lies in the area.
+    n_cells, n_served
+        Per area: its corridor cells, and those served.
     """
-    t_v = node_time_s[edge_v][:, None]
-    t_e = edge_time_s[:, None]
+
+    road_v: np.ndarray
+    road_length_m: np.ndarray
+    road_speed_kph: np.ndarray
+    road_member: np.ndarray
+    road_total_m: np.ndarray
+    cell_node: np.ndarray
+    cell_member: np.ndarray
+    n_cells: np.ndarray
+    n_served: np.ndarray
+
+    @classmethod
+    def build(cls, grid: AreaGrid, *, road_v: np.ndarray, road_length_m: np.ndarray, road_speed_kph: np.ndarray,
+              road_member: np.ndarray, served: np.ndarray, cell_node: np.ndarray) -> CoverageBase:
+        """From the roads in use (``road_member``: ``(areas, roads)`` booleans) and, per corridor cell of ``grid``,
+        whether it is ``served`` and, per served cell, its ``cell_node``."""
+        member, served_member = road_member.astype(np.float64), grid.cell_membership[:, served]
+        return cls(road_v=road_v, road_length_m=road_length_m, road_speed_kph=road_speed_kph, road_member=member,
+                   road_total_m=member @ road_length_m, cell_node=cell_node,
+                   cell_member=served_member.astype(np.float64), n_cells=grid.cell_membership.sum(axis=1),
+                   n_served=served_member.sum(axis=1))
+
+
+def edge_fraction_within(node_time_s: np.ndarray, edge_time_s: np.ndarray, limits_s: np.ndarray) -> np.ndarray:
+    """``(len(limits), len(edges))``: share of each directed edge from which the ring is reached within each limit,
+    given the time from each edge's end node (``node_time_s``) and along it (``edge_time_s``).
+
+    A point a share ``f`` along edge u→v drives on through v, so its time is ``(1 - f) * t_edge + t_v``. An edge
+    taking no time is all within a limit its end node meets (0 / 0 there, which ``fmin`` turns into 1).
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(t_e > 0, (limits_s[None, :] - t_v) / t_e, np.where(t_v <= limits_s[None, :], 1.0, 0.0))
-    return np.clip(np.nan_to_num(share, nan=0.0, neginf=0.0), 0.0, 1.0)
+        share = (limits_s[:, None] - node_time_s[None, :]) / edge_time_s[None, :]
+    return np.maximum(np.fmin(share, 1.0, out=share), 0.0, out=share)
 
 
-def summarize(member_edges: np.ndarray, edge_length_m: np.ndarray, edge_share: np.ndarray,
-              member_cells: np.ndarray, cell_time_s: np.ndarray, served: np.ndarray, limits_s: np.ndarray,
-              *, cell_m: float) -> list[dict]:
-    """Road and area shares per area (rows of ``member_edges`` / ``member_cells``), unrounded.
+def summarize(base: CoverageBase, node_time_s: np.ndarray, limits_s: np.ndarray, *, congestion: float,
+              cell_m: float) -> list[dict]:
+    """Road and area shares per area (rows of ``base``'s memberships) at ``congestion``, unrounded.
 
     Road length counts each direction of travel (a two-way street twice), each with the time from that
-    carriageway driving on; area shares are of the area's cells, and of its served cells (a road within reach).
+    carriageway driving on; area shares are of the area's cells, and of its served cells (a road within reach —
+    a cell without one is never within a limit).
     """
-    member = member_edges.astype(np.float64)
-    road_total = member @ edge_length_m
-    road_within = member @ (edge_share * edge_length_m[:, None])
-    cells_within = (cell_time_s[:, None] <= limits_s[None, :]).astype(np.float64)
-    n_cells = member_cells.sum(axis=1)
-    n_served = (member_cells & served).sum(axis=1)
-    area_within = member_cells.astype(np.float64) @ cells_within
+    road_time = edge_travel_time_s(base.road_length_m, base.road_speed_kph, congestion=congestion)
+    share = edge_fraction_within(node_time_s[base.road_v], road_time, limits_s)
+    share *= base.road_length_m[None, :]
+    road_within = base.road_member @ share.T
+    cells_within = (limits_s[:, None] >= node_time_s[base.cell_node][None, :]).astype(np.float64)
+    area_within = base.cell_member @ cells_within.T
     out = []
-    for a in range(member_edges.shape[0]):
-        out.append({"road_length_m": float(road_total[a]),
-                    "road_within": _shares(road_within[a], road_total[a]),
-                    "area_m2": float(n_cells[a] * cell_m ** 2), "served_area_m2": float(n_served[a] * cell_m ** 2),
-                    "area_within": _shares(area_within[a], n_cells[a]),
-                    "served_within": _shares(area_within[a], n_served[a])})
+    for a in range(base.road_member.shape[0]):
+        out.append({"road_length_m": float(base.road_total_m[a]),
+                    "road_within": _shares(road_within[a], base.road_total_m[a]),
+                    "area_m2": float(base.n_cells[a] * cell_m ** 2),
+                    "served_area_m2": float(base.n_served[a] * cell_m ** 2),
+                    "area_within": _shares(area_within[a], base.n_cells[a]),
+                    "served_within": _shares(area_within[a], base.n_served[a])})
     return out
 
 

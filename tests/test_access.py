@@ -2,23 +2,25 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from conftest import TEST_DATA
+from scipy.sparse.csgraph import dijkstra
 
 from geo.access import check_access, prepare_network, prepare_plan, time_to_ring
-from geo.road_graph import travel_graph
+from geo.coverage import edge_fraction_within
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork, haversine_m, load_network
 from geo.plan import PlanData, load_plan
 from geo.ring import LineZone, match_ring_edges, ring_entry_nodes, ring_line, ring_nodes
-from geo.ring_loop import drive_loop
+from geo.ring_loop import drive_loop, drive_routes
+from geo.road_graph import SettledLayout, edge_travel_time_s, travel_graph
 from geo.schema import PLAN_DISTRICTS
-
-from conftest import TEST_DATA
 
 HELSINKI = TEST_DATA / "helsinki-highways.osm.bz2"
 STEP = 0.005  # degrees between grid lines of the hand-built network
@@ -35,7 +37,7 @@ def networkx_times(network: RoadNetwork, targets, *, congestion: float = 1.0) ->
     graph.add_nodes_from(range(network.n_nodes))
     times = network.travel_time_s(congestion=congestion)
     graph.add_weighted_edges_from(zip(network.edge_v.tolist(), network.edge_u.tolist(), times.tolist()))
-    return nx.multi_source_dijkstra_path_length(graph, set(int(t) for t in targets), weight="weight")
+    return nx.multi_source_dijkstra_path_length(graph, {int(t) for t in targets}, weight="weight")
 
 
 def assert_same_times(ours: np.ndarray, reference: dict[int, float]) -> None:
@@ -93,6 +95,33 @@ def test_travel_graph_reversed_puts_each_edge_in_the_row_of_its_head(helsinki):
                                                                         helsinki.edge_u.tolist()))
 
 
+@pytest.mark.parametrize("settle", [True, False])
+def test_the_laid_out_graph_gives_the_plain_pass_times_to_the_bit(helsinki, settle):
+    rng = np.random.default_rng(5)
+    sources = rng.choice(helsinki.n_nodes, size=4, replace=False)
+    inactive = rng.choice(helsinki.n_edges, size=helsinki.n_edges // 10, replace=False)
+    active = np.ones(helsinki.n_edges, dtype=bool)
+    active[inactive] = False
+    layout = SettledLayout.build(helsinki, sources=sources if settle else None)
+    plain = travel_graph(helsinki, edge_time_s=helsinki.travel_time_s(congestion=0.6), active=active)
+    expected = dijkstra(plain, indices=sources, min_only=True)
+    assert np.array_equal(layout.time_to(sources, congestion=0.6, inactive=inactive), expected)
+    assert (layout.rank != np.arange(helsinki.n_nodes)).any() == settle
+
+
+@pytest.mark.parametrize("congestion", [1.0, 1, 0.6, 1.37])
+def test_edge_travel_times_are_the_networks_to_the_bit(helsinki, congestion):
+    times = edge_travel_time_s(helsinki.length_m, helsinki.speed_kph, congestion=congestion)
+    assert np.array_equal(times, helsinki.travel_time_s(congestion=congestion))
+
+
+def test_edge_shares_within_limits_handle_edges_taking_no_time_and_unreached_ends():
+    node_time = np.array([30.0, 120.0, 100.0, np.inf, 200.0])
+    edge_time = np.array([60.0, 0.0, 0.0, 10.0, 0.0])
+    shares = edge_fraction_within(node_time, edge_time, np.array([60.0, 120.0]))
+    assert shares.tolist() == [[0.5, 0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0, 0.0]]
+
+
 # --- the ring on real data ---------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -139,7 +168,7 @@ def test_loop_time_is_the_sum_of_its_edges_and_segments(helsinki, helsinki_ring)
     ring, _ = helsinki_ring
     edges = match_ring_edges(helsinki, ring_line(ring))
     times = helsinki.travel_time_s()
-    loops = drive_loop(helsinki, edges, times)
+    loops = drive_loop(helsinki, edges, times[edges.index])
     assert set(loops) == {"clockwise", "counterclockwise"}
     for loop in loops.values():
         assert loop.complete
@@ -173,6 +202,20 @@ def grid_network(*, cols: int = 13, rows: int = 13, lon0: float = 120.10, lat0: 
 @pytest.fixture
 def tiny_plan(write_layers) -> PlanData:
     return load_plan(write_layers())
+
+
+def test_a_loop_with_one_way_on_from_every_node_is_the_loop_the_search_finds(tiny_plan):
+    network = grid_network()
+    placed = prepare_network(network, tiny_plan)
+    routes = placed.placement(placed.scenario_edges("planned")).loop
+    assert all(route.cycle is not None for route in routes)
+    times = network.travel_time_s(congestion=0.7)[placed.ring.index]
+    walked = drive_routes(network, placed.ring, routes, times)
+    searched = drive_routes(network, placed.ring, tuple(replace(r, cycle=None) for r in routes), times)
+    assert walked.keys() == searched.keys()
+    for direction, loop in walked.items():
+        assert loop.complete and loop.edges.tolist() == searched[direction].edges.tolist()
+        assert loop.time_s == searched[direction].time_s
 
 
 def test_report_has_every_section_and_is_json(tiny_plan):
