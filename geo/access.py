@@ -21,10 +21,10 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from geo import access_report as report
-from geo.coverage import MAX_CELL_DISTANCE_M
 from geo.access_eval import MAX_SNAP_DISTANCE_M, Evaluation, evaluate
 from geo.access_place import PlacedNetwork, prepare_network
 from geo.access_plan import PlanStudy, prepare_plan
+from geo.coverage import MAX_CELL_DISTANCE_M
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork
 from geo.plan import PlanData
@@ -166,7 +166,9 @@ def _placed(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStudy | N
         if plan is None:
             raise InvalidParameter("plan", "expected the plan data (geo.plan.load_plan) or a prepared plan with a "
                                            "road network, got none; pass one, or a network from prepare_network")
-        return prepare_network(network, plan, tolerance_m=tolerance_m, scenarios=scenarios)
+        # one scenario's single pass would not repay settling the layout; compare's many passes do
+        return prepare_network(network, plan, tolerance_m=tolerance_m, scenarios=scenarios,
+                               settle=len(scenarios) > 1)
     if plan is not None and plan is not network.plan and plan is not network.plan.plan:
         raise InvalidParameter("plan", "expected the plan the network was placed on (or none), got another one; "
                                        "call prepare_network(network, plan) for this plan")

@@ -160,23 +160,53 @@ def _json_dump(store: Store, target: Path) -> BackupSummary:
     return BackupSummary(target, "json", revision, {name: len(t["rows"]) for name, t in tables.items()})
 
 
+def _is_sqlite_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError as exc:
+        raise DataFileError(f"cannot read the backup {path}: {exc.strerror or exc}") from exc
+
+
+def backup_revision(path: Path) -> str | None:
+    """The schema revision a backup file was made at, after checking that it is a backup of either format.
+
+    Raises
+    ------
+    BackupFormatError, DataFileError
+        As :func:`read_backup`.
+    """
+    path = Path(path)
+    if not _is_sqlite_file(path):
+        revision = _json_document(path).get("revision")
+        if not isinstance(revision, str):
+            raise _not_a_backup(path, "JSON without the schema revision it was made at")
+        return revision
+    engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(ALEMBIC_TABLE):
+                raise _not_a_backup(path, f"a SQLite file without the {ALEMBIC_TABLE} table")
+            return schema_revision(connection)
+    except sa.exc.DatabaseError as exc:
+        raise _not_a_backup(path, f"SQLite cannot read it: {exc.orig}") from exc
+    finally:
+        engine.dispose()
+
+
 def read_backup(path: Path) -> tuple[str | None, dict[str, list[dict[str, Any]]]]:
     """The schema revision and the rows (per table, as column → value) of a backup file of either format.
 
     Raises
     ------
     BackupFormatError
-        When ``path`` is neither a SQLite backup of the status database nor a JSON backup of this format.
+        When ``path`` is neither a SQLite backup of the status database nor a JSON backup of this format, or
+        lacks one of the current schema's tables.
     DataFileError
         When ``path`` cannot be read.
     """
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(len(SQLITE_MAGIC))
-    except OSError as exc:
-        raise DataFileError(f"cannot read the backup {path}: {exc.strerror or exc}") from exc
-    return _read_sqlite_backup(path) if head == SQLITE_MAGIC else _read_json_backup(path)
+    return _read_sqlite_backup(path) if _is_sqlite_file(path) else _read_json_backup(path)
 
 
 def _not_a_backup(path: Path, why: str) -> BackupFormatError:
@@ -201,7 +231,7 @@ def _read_sqlite_backup(path: Path) -> tuple[str | None, dict[str, list[dict[str
         engine.dispose()
 
 
-def _read_json_backup(path: Path) -> tuple[str | None, dict[str, list[dict[str, Any]]]]:
+def _json_document(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -211,6 +241,11 @@ def _read_json_backup(path: Path) -> tuple[str | None, dict[str, list[dict[str, 
     if document.get("format_version") != BACKUP_FORMAT_VERSION:
         raise BackupFormatError(f"{path} has backup format version {document.get('format_version')!r}; this "
                                 f"version restores {BACKUP_FORMAT_VERSION}")
+    return document
+
+
+def _read_json_backup(path: Path) -> tuple[str | None, dict[str, list[dict[str, Any]]]]:
+    document = _json_document(path)
     rows: dict[str, list[dict[str, Any]]] = {}
     for table in project_tables():
         stored = document.get("tables", {}).get(table.name)
@@ -247,13 +282,14 @@ def restore(store: Store, path: Path, *, replace: bool = False) -> BackupSummary
     InvalidParameter
         When the database already holds data and ``replace`` is false.
     """
-    revision, rows = read_backup(path)
+    revision = backup_revision(path)  # first: a backup of another revision may well lack tables of this one
     with store.write() as session:
         connection = session.connection()
         current = schema_revision(connection)
         if revision != current:
             raise BackupFormatError(f"{path} was made at schema revision {revision}, the database is at {current}; "
                                     f"restore it with the version of the project that made it, then upgrade")
+        _, rows = read_backup(path)
         existing = _count_rows(connection)
         if any(existing.values()) and not replace:
             raise InvalidParameter("replace", f"the database already holds {sum(existing.values())} rows; pass "

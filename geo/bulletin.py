@@ -1,9 +1,13 @@
-"""Quarterly bulletins (季度通报): every block, project and task as of a quarter's last day, in numbers.
+"""Quarterly bulletins (季度通报): every block, project, task and department task as of a quarter's last day, and
+the parks' targets against their actual values.
 
 The items are the 13 blocks, the 17 transport projects (ring segments are parts of projects, not items of the
-plan's lists, so they are left out) and the 76 tasks. Colours follow :mod:`geo.status`; in the counts an
-unreported (grey) item counts as yellow, and the ``unreported`` column says how many of the yellow ones are that.
-Roads name no district in the plan, so the district table lists them together under :data:`ROADS_DISTRICT`.
+plan's lists, so they are left out), the 76 tasks and Attachment 3's 74 department tasks. Colours follow
+:mod:`geo.status`; in the counts an unreported (grey) item counts as yellow, and the ``unreported`` column says how
+many of the yellow ones are that. Roads name no district in the plan, so the district table lists them together
+under :data:`ROADS_DISTRICT`; department tasks are the city departments' and come under
+:data:`DEPARTMENT_DISTRICT`, each listed by its lead unit (:func:`geo.target_plan.lead_of`). The two target tables
+(园区目标完成情况, 园区汇总) come from :mod:`geo.bulletin_targets`.
 """
 from __future__ import annotations
 
@@ -20,19 +24,27 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from geo.achievement import ACHIEVEMENT_LABELS
+from geo.bulletin_targets import TARGET_COLUMN_LABELS, target_sections
 from geo.errors import InvalidParameter
-from geo.merged import merge_states
+from geo.merged import merge_states, status_rows
 from geo.plan import PlanData
 from geo.quarters import Quarter
 from geo.schema import PLAN_DISTRICTS
 from geo.snapshot import ItemState, item_states
 from geo.status import COLOUR_LABELS, COLOURS, GREY, RED, Thresholds, bulletin_colour
 from geo.store import Store
+from geo.target_plan import DEPARTMENT_TASKS_LAYER, TargetPlan, lead_of
+from geo.target_records import actual_values, latest_actuals
+from geo.targets import DepartmentTask
 
 logger = logging.getLogger(__name__)
 
-KIND_LABELS: dict[str, str] = {"blocks": "重点区块", "roads": "交通项目", "tasks": "环境整治任务"}
+KIND_LABELS: dict[str, str] = {"blocks": "重点区块", "roads": "交通项目", "tasks": "环境整治任务",
+                               DEPARTMENT_TASKS_LAYER: "部门工作任务"}
 ROADS_DISTRICT = "市级交通项目（跨区域）"
+DEPARTMENT_DISTRICT = "市直部门任务"
+NAME_CHARS = 40  # a department task's name: its text up to this many characters
 COUNT_COLUMNS: tuple[str, ...] = (*COLOURS, "unreported", "closed", "total")
 ITEM_COLUMNS: tuple[str, ...] = (
     "kind", "id", "name", "district", "lead_unit", "state", "percent", "expected_percent", "colour",
@@ -44,16 +56,22 @@ COLUMN_LABELS: dict[str, str] = {
     "lead_unit": "牵头单位", "state": "状态", "percent": "完成进度（%）", "expected_percent": "应完成进度（%）",
     "colour": "计算颜色", "reported_colour": "上报颜色", "colour_mismatch": "颜色不一致", "stale": "超一季度未上报",
     "last_reported_on": "最近上报日期", "closed_on": "销号日期", "close_note": "销号说明",
+    **TARGET_COLUMN_LABELS,
 }
 TABLE_TITLES: dict[str, str] = {
     "by_colour": "按颜色统计", "by_district": "按地区统计", "by_lead_unit": "按牵头单位统计",
-    "red_items": "红色事项", "closed_items": "已销号事项", "mismatches": "颜色不一致事项", "items": "全部事项",
+    "red_items": "红色事项", "closed_items": "已销号事项", "mismatches": "颜色不一致事项",
+    "park_targets": "园区目标完成情况", "park_summary": "园区汇总", "items": "全部事项",
 }
+TARGET_TABLES: tuple[str, ...] = ("park_targets", "park_summary")
+DISPLAY_COLOURS: dict[str, str] = {**COLOUR_LABELS, **ACHIEVEMENT_LABELS}
 
 
 @dataclass(frozen=True)
 class Bulletin:
-    """A quarter's bulletin: the item table and the tables derived from it (columns: :data:`COLUMN_LABELS`)."""
+    """A quarter's bulletin: the item table and the tables derived from it, the parks' target tables and the
+    plan-year quarter these describe (``target_quarter``, explained by ``target_note``); columns:
+    :data:`COLUMN_LABELS`."""
 
     quarter: Quarter
     items: pd.DataFrame
@@ -63,6 +81,10 @@ class Bulletin:
     red_items: pd.DataFrame
     closed_items: pd.DataFrame
     mismatches: pd.DataFrame
+    park_targets: pd.DataFrame
+    park_summary: pd.DataFrame
+    target_quarter: Quarter
+    target_note: str
 
     @property
     def as_of(self) -> date:
@@ -73,17 +95,38 @@ class Bulletin:
         """The tables in bulletin order, keyed as :data:`TABLE_TITLES`."""
         return {name: getattr(self, name) for name in TABLE_TITLES}
 
+    def notes(self) -> dict[str, str]:
+        """A note to print with a table, by table name (the target tables': which targets, which quarter)."""
+        return dict.fromkeys(TARGET_TABLES, self.target_note)
 
-def bulletin_items(plan: PlanData, states: Mapping[str, ItemState], *, as_of: date,
+
+def department_name(task: DepartmentTask) -> str:
+    """A department task's name in the bulletin: its text, shortened to :data:`NAME_CHARS` characters."""
+    return task.text if len(task.text) <= NAME_CHARS else task.text[:NAME_CHARS - 1] + "…"
+
+
+def department_items(targets: TargetPlan, states: Mapping[str, ItemState], *, as_of: date,
+                     thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
+    """One row per department task (:data:`ITEM_COLUMNS`), coloured as of ``as_of``."""
+    ids = [task.id for task in targets.department_tasks]
+    rows = status_rows(states, ids, as_of=as_of, thresholds=thresholds)
+    records = [{**rows[task.id], "kind": DEPARTMENT_TASKS_LAYER, "id": task.id, "name": department_name(task),
+                "district": DEPARTMENT_DISTRICT, "lead_unit": lead_of(task)} for task in targets.department_tasks]
+    return pd.DataFrame(records, columns=list(ITEM_COLUMNS), dtype=object)
+
+
+def bulletin_items(plan: PlanData, states: Mapping[str, ItemState], *, targets: TargetPlan, as_of: date,
                    thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
-    """One row per block, transport project and task (:data:`ITEM_COLUMNS`), coloured as of ``as_of``."""
+    """One row per block, transport project, task and department task (:data:`ITEM_COLUMNS`), coloured as of
+    ``as_of``."""
     merged = merge_states(plan, states, as_of=as_of, thresholds=thresholds)
     frames = []
-    for kind in KIND_LABELS:
+    for kind in ("blocks", "roads", "tasks"):
         layer = pd.DataFrame(getattr(merged, kind).drop(columns="geometry"))
         if kind == "roads":
             layer = layer[layer["category"] != "ring"].assign(district=ROADS_DISTRICT)
         frames.append(layer.assign(kind=kind)[list(ITEM_COLUMNS)])
+    frames.append(department_items(targets, states, as_of=as_of, thresholds=thresholds))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -103,34 +146,42 @@ def count_by(items: pd.DataFrame, key: str | None, *, order: list[str] | None = 
     return counted.rename_axis(name).reset_index()[[name, *COUNT_COLUMNS]]
 
 
-def build_bulletin(plan: PlanData, states: Mapping[str, ItemState], quarter: Quarter, *,
+def build_bulletin(plan: PlanData, states: Mapping[str, ItemState], quarter: Quarter, *, targets: TargetPlan,
+                   actuals: Mapping[tuple[str, str, Quarter], float],
                    thresholds: Thresholds = Thresholds()) -> Bulletin:
-    """The bulletin for ``quarter`` from item states read as of its last day. Pure."""
-    items = bulletin_items(plan, states, as_of=quarter.end, thresholds=thresholds)
+    """The bulletin for ``quarter`` from item states read as of its last day and the targets' actual values
+    (:func:`geo.target_records.actual_values`; which quarter's count: :mod:`geo.bulletin_targets`). Pure."""
+    items = bulletin_items(plan, states, targets=targets, as_of=quarter.end, thresholds=thresholds)
+    sections = target_sections(targets, actuals, quarter, thresholds=thresholds)
     by_kind = count_by(items.assign(kind=items["kind"].map(KIND_LABELS)), "kind",
                        order=list(KIND_LABELS.values()))
     return Bulletin(
         quarter=quarter, items=items,
         by_colour=pd.concat([by_kind, count_by(items, None)], ignore_index=True),
-        by_district=count_by(items, "district", order=[*PLAN_DISTRICTS, ROADS_DISTRICT]),
+        by_district=count_by(items, "district", order=[*PLAN_DISTRICTS, ROADS_DISTRICT, DEPARTMENT_DISTRICT]),
         by_lead_unit=count_by(items, "lead_unit"),
         red_items=items[items["colour"] == RED].reset_index(drop=True),
         closed_items=items[items["closed"].astype(bool)].reset_index(drop=True),
         mismatches=items[items["colour_mismatch"].astype(bool)].reset_index(drop=True),
+        park_targets=sections.targets, park_summary=sections.parks, target_quarter=sections.quarter,
+        target_note=sections.note,
     )
 
 
-def quarterly_bulletin(store: Store, plan: PlanData, quarter: Quarter, *,
+def quarterly_bulletin(store: Store, plan: PlanData, quarter: Quarter, *, targets: TargetPlan,
                        thresholds: Thresholds = Thresholds()) -> Bulletin:
-    """The bulletin for ``quarter`` from the database: reports dated up to its last day, events effective by then."""
-    return build_bulletin(plan, item_states(store, as_of=quarter.end), quarter, thresholds=thresholds)
+    """The bulletin for ``quarter`` from the database: reports dated up to its last day, events effective by then,
+    and the latest actual value of each target cell (see :mod:`geo.bulletin_targets` for why not cut by date)."""
+    actuals = actual_values(latest_actuals(store))
+    return build_bulletin(plan, item_states(store, as_of=quarter.end), quarter, targets=targets, actuals=actuals,
+                          thresholds=thresholds)
 
 
 def _cell(column: str, value: object) -> object:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if column in ("colour", "reported_colour"):
-        return COLOUR_LABELS.get(value, value)
+        return DISPLAY_COLOURS.get(value, value)
     if column == "kind":
         return KIND_LABELS.get(value, value)
     if isinstance(value, (bool, np.bool_)):
@@ -156,8 +207,9 @@ def csv_bytes(bulletin: Bulletin) -> bytes:
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow([_title(bulletin)])
+    notes = bulletin.notes()
     for name, table in bulletin.tables().items():
-        writer.writerows([[], [TABLE_TITLES[name]], *table_rows(table)])
+        writer.writerows([[], [TABLE_TITLES[name], *([notes[name]] if name in notes else [])], *table_rows(table)])
     return text.getvalue().encode("utf-8-sig")
 
 
@@ -165,9 +217,10 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     """An Excel workbook with one sheet per table, titled in Chinese."""
     workbook = Workbook()
     workbook.remove(workbook.active)
+    notes = bulletin.notes()
     for name, table in bulletin.tables().items():
         sheet = workbook.create_sheet(TABLE_TITLES[name])
-        sheet.append([_title(bulletin)])
+        sheet.append([_title(bulletin), *([notes[name]] if name in notes else [])])
         for row in table_rows(table):
             sheet.append(row)
         for cell in sheet[2]:

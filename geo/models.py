@@ -1,8 +1,9 @@
 """The status database's tables (SQLAlchemy 2.x declarative models).
 
 The GeoJSON layers stay the plan's baseline; these tables hold what changes during the year: progress reports
-(history, never overwritten), check-off events, surveyed geometry versions, milestones, item periods, users and the
-audit log. ``items`` carries one row per edited item with its ``version`` counter for optimistic concurrency.
+(history, never overwritten), check-off events, surveyed geometry versions, milestones, item periods, actual values
+of Attachment 1's targets, users and the audit log. ``items`` carries one row per edited item with its ``version``
+counter for optimistic concurrency (a target's cell for one park counts as an item: ``A1-1@P1``).
 The Alembic revisions in ``migrations/versions`` create exactly these tables (``tests/test_store.py`` checks it).
 """
 from __future__ import annotations
@@ -113,6 +114,34 @@ class Milestone(Base):
     item_id: Mapped[str] = mapped_column(ITEM_ID, sa.ForeignKey("items.item_id"), nullable=False)
     due_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     expected_percent: Mapped[float] = mapped_column(sa.Float, nullable=False)
+
+
+class TargetActual(Base):
+    """An actual value of a target of Attachment 1 for one park (or the zone's total) and quarter: the cumulative
+    year-to-date figure at the quarter's end. History is kept; the latest report (by ``reported_on``, then ``id``)
+    of a (target, park, year, quarter) is its current value.
+
+    ``item_id`` is the (target, park) cell's key in ``items`` (``A1-1@P1``): it carries the cell's version and
+    names it in the audit log. Targets live in ``data/targets.csv``, not here, so ``target_id`` is no foreign key.
+    """
+
+    __tablename__ = "target_actuals"
+    __table_args__ = (sa.CheckConstraint("quarter >= 1 AND quarter <= 4", name="quarter_range"),
+                      sa.CheckConstraint("item_id = target_id || '@' || park", name="item_id_is_cell"),
+                      sa.Index("ix_target_actuals_latest", "target_id", "park", "year", "quarter", "reported_on",
+                               "id"))
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ITEM_ID, sa.ForeignKey("items.item_id"), nullable=False)
+    target_id: Mapped[str] = mapped_column(ITEM_ID, nullable=False)
+    park: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    year: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    quarter: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    value: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    reported_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    reporter: Mapped[str] = mapped_column(PERSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
 class User(Base):

@@ -12,7 +12,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import shapely
 import sqlalchemy as sa
@@ -27,6 +27,9 @@ from geo.snapshot import (
 )
 from geo.status import PLAN_YEAR_END, PLAN_YEAR_START, Milestone
 from geo.store import Store, bump_version, record_audit, utc_now
+
+if TYPE_CHECKING:
+    from geo.target_records import Actual
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ class Written:
 
     item_id: str
     version: int
-    record: Report | CheckEvent | GeometryVersion | tuple[Milestone, ...] | dict
+    record: Report | CheckEvent | GeometryVersion | tuple[Milestone, ...] | dict | Actual
 
 
 def _raise_if(problems: list) -> None:

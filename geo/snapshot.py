@@ -105,7 +105,7 @@ def geometry_from_row(row: models.GeometryVersion) -> GeometryVersion:
                            created_at=as_utc(row.created_at))
 
 
-def _latest(entity, partition, order: list, where: list):
+def latest_rows(entity, partition, order: list, where: list):
     """Rows of ``entity`` that come last within their ``partition`` by ``order`` (descending), after ``where``."""
     rank = sa.func.row_number().over(partition_by=partition, order_by=[o.desc() for o in order]).label("rank")
     ranked = sa.select(entity.id.label("row_id"), rank).where(*where).subquery()
@@ -131,14 +131,14 @@ def item_states(store: Store, *, as_of: date | None = None, item_ids: list[str] 
     event_filter = only(models.CheckEvent.item_id) + ([models.CheckEvent.effective_on <= as_of] if as_of else [])
     with store.read() as session:
         items = session.scalars(sa.select(models.Item).where(*only(models.Item.item_id))).all()
-        reports = session.scalars(_latest(models.ProgressReport, models.ProgressReport.item_id,
+        reports = session.scalars(latest_rows(models.ProgressReport, models.ProgressReport.item_id,
                                           [models.ProgressReport.reported_on, models.ProgressReport.id],
                                           report_filter)).all()
         counts = dict(session.execute(sa.select(models.ProgressReport.item_id, sa.func.count())
                                       .where(*report_filter).group_by(models.ProgressReport.item_id)).all())
-        events = session.scalars(_latest(models.CheckEvent, models.CheckEvent.item_id,
+        events = session.scalars(latest_rows(models.CheckEvent, models.CheckEvent.item_id,
                                          [models.CheckEvent.effective_on, models.CheckEvent.id], event_filter)).all()
-        geometries = session.scalars(_latest(models.GeometryVersion, models.GeometryVersion.item_id,
+        geometries = session.scalars(latest_rows(models.GeometryVersion, models.GeometryVersion.item_id,
                                              [models.GeometryVersion.version],
                                              only(models.GeometryVersion.item_id))).all()
         milestones = session.scalars(sa.select(models.Milestone).where(*only(models.Milestone.item_id))

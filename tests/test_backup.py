@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from datetime import date, datetime
+from functools import cache
 
 import pytest
 from click.testing import CliRunner
@@ -11,12 +13,20 @@ from click.testing import CliRunner
 from geo import records
 from geo.backup import BACKUP_FORMAT, backup, project_tables, read_backup, restore
 from geo.errors import BackupFormatError, InvalidParameter
+from geo.quarters import Quarter
 from geo.snapshot import report_history
-from geo.store import as_utc, open_store
+from geo.store import as_utc, open_store, upgrade_database
+from geo.target_plan import TargetPlan, load_target_plan
+from geo.target_records import actual_history, add_actual, latest_actuals
 from geo.users import add_user, authenticate
 from web.cli import main
 
 TODAY = date(2021, 7, 1)
+
+
+@cache
+def _targets() -> TargetPlan:
+    return load_target_plan()
 
 
 def _fill(store, plan) -> None:  # noqa: F811
@@ -27,6 +37,8 @@ def _fill(store, plan) -> None:  # noqa: F811
                        note="第二次", expected_version=written.version, today=TODAY)
     records.close_item(store, plan, "E02", note="已完成整治", actor="王五", effective_on="2021-06-30",
                        expected_version=0, today=TODAY)
+    add_actual(store, _targets(), "A1-1", park="P1", quarter="2021Q2", value=2, reported_on="2021-07-01",
+               reporter="王五", note="二季度累计", expected_version=0, today=TODAY)
 
 
 def _content(store) -> dict[str, list[tuple]]:  # noqa: F811
@@ -44,6 +56,7 @@ def test_round_trip_into_an_empty_database(store, plan, tmp_path, database_url, 
     summary = backup(store, out, format=None if backup_format == "default" else backup_format)
     assert summary.format == ("sqlite" if store.dialect == "sqlite" and backup_format == "default" else "json")
     assert summary.rows["progress_reports"] == 2 and summary.rows["users"] == 1 and summary.revision
+    assert summary.rows["target_actuals"] == 1
     original = _content(store)
     target = open_store(f"sqlite:///{tmp_path / 'restored.sqlite3'}")
     try:
@@ -55,6 +68,10 @@ def test_round_trip_into_an_empty_database(store, plan, tmp_path, database_url, 
         later = records.add_report(target, plan, "B01", percent=60, state="进行中", reported_on="2021-07-01",
                                    reporter="王五", expected_version=2, today=TODAY)
         assert later.version == 3 and len(report_history(target, "B01")) == 3
+        actual = add_actual(target, _targets(), "A1-1", park="P1", quarter="2021Q2", value=3, reporter="王五",
+                            reported_on="2021-07-01", expected_version=1, today=TODAY)
+        assert actual.version == 2 and [a.value for a in actual_history(target)] == [3, 2]
+        assert latest_actuals(target)[("A1-1", "P1", Quarter(2021, 2))].id == actual.record.id
     finally:
         target.close()
 
@@ -73,6 +90,8 @@ def test_json_backup_restores_into_the_same_kind_of_database_and_replaces(store,
     if store.dialect == "postgresql":  # sequences moved past the restored ids
         records.add_report(store, plan, "R01", percent=10, state="进行中", reported_on="2021-06-01",
                            reporter="王五", expected_version=0, today=TODAY)
+        add_actual(store, _targets(), "A1-1", park="P1", quarter="2021Q2", value=3, reported_on="2021-07-01",
+                   reporter="王五", expected_version=1, today=TODAY)
 
 
 def test_sqlite_backup_is_one_self_contained_consistent_file(store, plan, tmp_path) -> None:  # noqa: F811
@@ -99,7 +118,7 @@ def test_a_postgresql_database_cannot_be_copied_as_sqlite(store, tmp_path) -> No
     (b"hello, not a backup", "neither a SQLite file nor JSON"),
     (json.dumps({"format": "something-else"}).encode(), "format"),
     (json.dumps({"format": BACKUP_FORMAT, "format_version": 99}).encode(), "format version 99"),
-    (json.dumps({"format": BACKUP_FORMAT, "format_version": 1, "tables": {}}).encode(), "table .* missing"),
+    (json.dumps({"format": BACKUP_FORMAT, "format_version": 1, "tables": {}}).encode(), "without the schema"),
 ])
 def test_a_file_of_the_wrong_format_is_refused_clearly(store, tmp_path, content: bytes,  # noqa: F811
                                                         message: str) -> None:
@@ -126,6 +145,39 @@ def test_a_backup_of_another_schema_revision_is_refused(store, plan, tmp_path) -
     out.write_text(json.dumps({**document, "revision": "9999"}), encoding="utf-8")
     with pytest.raises(BackupFormatError, match="revision 9999"):
         restore(store, out)
+
+
+def test_a_backup_of_this_revision_without_a_table_is_refused(store, plan, tmp_path) -> None:  # noqa: F811
+    _fill(store, plan)
+    out = tmp_path / "status.json"
+    backup(store, out, format="json")
+    document = json.loads(out.read_text(encoding="utf-8"))
+    del document["tables"]["target_actuals"]
+    out.write_text(json.dumps(document), encoding="utf-8")
+    before = _content(store)
+    with pytest.raises(BackupFormatError, match="table target_actuals is missing or has other columns"):
+        restore(store, out, replace=True)
+    assert _content(store) == before
+
+
+def test_a_backup_of_an_older_schema_is_refused_for_its_revision_not_its_missing_tables(store, plan,  # noqa: F811
+                                                                                         tmp_path) -> None:
+    old_url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade_database(old_url, revision="0001")  # a database (and so a SQLite backup) from before target_actuals
+    old_copy = tmp_path / "old.backup"
+    shutil.copy(tmp_path / "old.sqlite3", old_copy)
+    _fill(store, plan)
+    out = tmp_path / "status.json"
+    backup(store, out, format="json")
+    document = json.loads(out.read_text(encoding="utf-8"))
+    del document["tables"]["target_actuals"]
+    old_json = tmp_path / "old.json"
+    old_json.write_text(json.dumps({**document, "revision": "0001"}), encoding="utf-8")
+    before = _content(store)
+    for old_backup in (old_copy, old_json):
+        with pytest.raises(BackupFormatError, match="made at schema revision 0001, the database is at 0002"):
+            restore(store, old_backup, replace=True)
+    assert _content(store) == before
 
 
 def test_a_failed_restore_changes_nothing(store, plan, tmp_path) -> None:  # noqa: F811

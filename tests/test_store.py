@@ -6,12 +6,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 
 from geo import models
 from geo.errors import CorridorError, EditConflict, InvalidParameter
-from geo.store import as_utc, bump_version, database_url as resolve_url, open_store, record_audit, utc_now
+from geo.store import (
+    MIGRATIONS_DIR, as_utc, bump_version, database_url as resolve_url, open_store, record_audit, utc_now,
+)
 
 
 
@@ -48,11 +52,37 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(tmp_path):
     store.close()
 
 
-def test_migrations_create_exactly_the_models_schema(store):
+def _schema_differences(store) -> tuple[list, str]:
+    """What the database lacks or has beyond the models (autogenerate's comparison), and its revision."""
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, models.Base.metadata) == []
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        return (compare_metadata(context, models.Base.metadata),
+                connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar())
+
+
+def test_migrations_create_exactly_the_models_schema(store):
+    assert _schema_differences(store) == ([], "0002")
+
+
+def _migrate(store, direction, revision: str) -> None:
+    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        direction(config, revision)
+
+
+def test_each_revision_downgrades_and_upgrades_again(store):
+    _migrate(store, command.downgrade, "0001")
+    differences, revision = _schema_differences(store)
+    assert revision == "0001"
+    assert [(kind, thing.name) for kind, thing in differences] == [("add_table", "target_actuals"),
+                                                                  ("add_index", "ix_target_actuals_latest")]
+    _migrate(store, command.downgrade, "base")
+    with store.engine.connect() as connection:
+        assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
+    _migrate(store, command.upgrade, "head")
+    assert _schema_differences(store) == ([], "0002")
 
 
 def test_upgrading_twice_changes_nothing(database_url):

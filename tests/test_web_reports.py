@@ -1,4 +1,5 @@
-"""The quarterly bulletin pages and downloads (web/reports.py): numbers equal the database's, text is escaped."""
+"""The quarterly bulletin pages and downloads (web/reports.py): numbers equal the database's (department tasks and
+park targets included), text is escaped."""
 from __future__ import annotations
 
 import io
@@ -10,7 +11,9 @@ from openpyxl import load_workbook
 
 from geo.bulletin import TABLE_TITLES, bulletin_bytes, quarterly_bulletin, table_rows
 from geo.quarters import parse_quarter
+from geo.target_records import add_actual
 from status_web_fixtures import login, report_body, status_app  # noqa: F401
+from test_bulletin import write_tiny_targets
 from web.database import app_store
 from web.reports import quarters_to_list
 from web.state import corridor_state
@@ -54,9 +57,17 @@ def read_table(html: str, table_id: str) -> list[list[str]]:
 
 
 @pytest.fixture
-def reported(status_app):
-    """B01 seriously behind, R01 on schedule, E02 closed (with a note holding markup), E01 never reported."""
-    client = status_app.test_client()
+def targets_app(status_app):
+    """The tiny plan's app with the repo's targets and department tasks and six tiny parks in its data folder."""
+    write_tiny_targets(corridor_state(status_app).data_dir)
+    return status_app
+
+
+@pytest.fixture
+def reported(targets_app):
+    """B01 seriously behind, R01 on schedule, E02 closed (with a note holding markup), E01 never reported; no
+    department task reported."""
+    client = targets_app.test_client()
     client.environ_base["HTTP_X_CSRF_TOKEN"] = login(client, "editor")
     assert client.post("/api/items/B01/reports", json=report_body(percent=10)).status_code == 201
     assert client.post("/api/items/R01/reports", json=report_body(percent=50)).status_code == 201
@@ -67,36 +78,71 @@ def reported(status_app):
 
 
 def _expected(app, quarter: str):
-    return quarterly_bulletin(app_store(app), corridor_state(app).plan, parse_quarter(quarter))
+    state = corridor_state(app)
+    return quarterly_bulletin(app_store(app), state.plan, parse_quarter(quarter), targets=state.targets)
 
 
-def test_bulletin_numbers_equal_the_database(status_app, reported) -> None:
+def _departments(app) -> int:
+    return len(corridor_state(app).targets.department_tasks)
+
+
+def test_bulletin_numbers_equal_the_database(targets_app, reported) -> None:
+    n = _departments(targets_app)
     page = reported.get("/reports/2021Q2").get_data(as_text=True)
     by_colour = read_table(page, "by-colour")
     assert by_colour[0] == ["类别", "绿", "黄（含未上报）", "红", "其中未上报", "已销号", "合计"]
-    assert by_colour[-1] == ["合计", "2", "1", "1", "1", "1", "4"]  # green R01+E02, yellow E01, red B01
-    bulletin = _expected(status_app, "2021Q2")
+    # green R01+E02, yellow E01 and the unreported department tasks, red B01
+    assert by_colour[-1] == ["合计", "2", str(1 + n), "1", str(1 + n), "1", str(4 + n)]
+    assert by_colour[-2] == ["部门工作任务", "0", str(n), "0", str(n), "0", str(n)]
+    bulletin = _expected(targets_app, "2021Q2")
     for table_id, frame in (("by-colour", bulletin.by_colour), ("by-district", bulletin.by_district),
-                            ("by-lead-unit", bulletin.by_lead_unit)):
+                            ("by-lead-unit", bulletin.by_lead_unit), ("park-targets", bulletin.park_targets),
+                            ("park-summary", bulletin.park_summary)):
         assert read_table(page, table_id) == [[str(c) for c in row] for row in table_rows(frame)], table_id
     red = read_table(page, "red-items")
     assert [row[1] for row in red[1:]] == ["B01"] == list(bulletin.red_items["id"])
 
 
-def test_earlier_quarter_ignores_later_reports(status_app, reported) -> None:
+def test_earlier_quarter_ignores_later_reports(targets_app, reported) -> None:
+    n = _departments(targets_app)
     page = reported.get("/reports/2021Q1").get_data(as_text=True)
-    assert read_table(page, "by-colour")[-1] == ["合计", "0", "4", "0", "4", "0", "4"]
+    assert read_table(page, "by-colour")[-1] == ["合计", "0", str(4 + n), "0", str(4 + n), "0", str(4 + n)]
     assert 'id="red-items"' in page and "本季度无红色事项" in page
 
 
-def test_bulletin_follows_new_writes(status_app, reported) -> None:
+def test_bulletin_follows_new_writes(targets_app, reported) -> None:
+    n = _departments(targets_app)
     reported.get("/reports/2021Q2")
     assert reported.post("/api/items/E01/reports", json=report_body(percent=45)).status_code == 201
+    assert reported.post("/api/items/DT14-1/reports", json=report_body(percent=5)).status_code == 201
     page = reported.get("/reports/2021Q2").get_data(as_text=True)
-    assert read_table(page, "by-colour")[-1] == ["合计", "3", "0", "1", "0", "1", "4"]
+    assert read_table(page, "by-colour")[-1] == ["合计", "3", str(n - 1), "2", str(n - 1), "1", str(4 + n)]
+    red = read_table(page, "red-items")
+    assert [row[:2] for row in red[1:]] == [["重点区块", "B01"], ["部门工作任务", "DT14-1"]]
+    lead = {row[0]: row for row in read_table(page, "by-lead-unit")[1:]}
+    assert lead["市投促局"][3] == "1"  # DT14-1's lead unit: one red
 
 
-def test_map_is_inline_svg_coloured_like_the_bulletin(status_app, reported) -> None:
+def test_park_targets_follow_the_actuals(targets_app, reported) -> None:
+    state = corridor_state(targets_app)
+    page = reported.get("/reports/2021Q2").get_data(as_text=True)
+    park = state.targets.park_name("P1")
+    cells = [row for row in read_table(page, "park-targets")[1:] if row[0] == "A3-1" and row[4] == park]
+    assert [row[-1] for row in cells] == ["未上报"]
+    add_actual(app_store(targets_app), state.targets, "A3-1", park="P1", quarter="2021Q2", value=2,
+               reported_on="2021-07-05", reporter="张三", expected_version=0)
+    page = reported.get("/reports/2021Q2").get_data(as_text=True)
+    [row] = [row for row in read_table(page, "park-targets")[1:] if row[0] == "A3-1" and row[4] == park]
+    assert row[5:] == ["10", "5.0", "2.0", "40.0", "30.0", "严重滞后"]  # 2 of 10 with 5 due: 30 points behind
+    assert "2021年度目标" in page.split('id="target-note"', 1)[1][:300]
+
+
+def test_later_quarters_say_the_targets_are_the_plan_years(reported) -> None:
+    page = reported.get("/reports/2022Q1").get_data(as_text=True)
+    assert "八、园区目标完成情况（2021Q4）" in page and "2022Q1 已超出目标年度" in page
+
+
+def test_map_is_inline_svg_coloured_like_the_bulletin(targets_app, reported) -> None:
     page = reported.get("/reports/2021Q2").get_data(as_text=True)
     svg = page[page.index("<svg"):page.index("</svg>")]
     colours = dict(re.findall(r'data-id="([^"]+)" data-colour="([^"]+)"', svg))
@@ -105,7 +151,7 @@ def test_map_is_inline_svg_coloured_like_the_bulletin(status_app, reported) -> N
     assert re.search(r'<path d="M[\d.]+,[\d.]+L', svg)
 
 
-def test_notes_are_escaped_in_the_printable_bulletin(status_app, reported) -> None:
+def test_notes_are_escaped_in_the_printable_bulletin(targets_app, reported) -> None:
     page = reported.get("/reports/2021Q2").get_data(as_text=True)
     assert SCRIPT_NOTE not in page and "&lt;script&gt;window.__xss = 1&lt;/script&gt;验收通过" in page
     assert read_table(page, "closed-items")[1][-1] == SCRIPT_NOTE
@@ -118,15 +164,16 @@ def test_print_styles_and_downloads_are_linked(reported) -> None:
     assert "size: A4" in css and "@media print" in css
 
 
-def test_csv_and_xlsx_downloads_equal_the_database(status_app, reported) -> None:
+def test_csv_and_xlsx_downloads_equal_the_database(targets_app, reported) -> None:
+    n = _departments(targets_app)
     csv_response = reported.get("/reports/2021Q2?format=csv")
     assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
     assert 'filename="corridor-bulletin-2021Q2.csv"' in csv_response.headers["Content-Disposition"]
-    assert csv_response.data == bulletin_bytes(_expected(status_app, "2021Q2"), fmt="csv")
+    assert csv_response.data == bulletin_bytes(_expected(targets_app, "2021Q2"), fmt="csv")
     xlsx = load_workbook(io.BytesIO(reported.get("/reports/2021Q2?format=xlsx").data))
     assert xlsx.sheetnames == list(TABLE_TITLES.values())
     totals = [[c.value for c in row] for row in xlsx[TABLE_TITLES["by_colour"]].iter_rows(min_row=3)][-1]
-    assert totals == ["合计", 2, 1, 1, 1, 1, 4]
+    assert totals == ["合计", 2, 1 + n, 1, 1 + n, 1, 4 + n]
 
 
 @pytest.mark.parametrize("path", ["/reports/2021Q5", "/reports/21Q1", "/reports/2021Q2?format=pdf"])

@@ -65,12 +65,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.assets import assets_blueprint
     from web.auth import auth_blueprint, init_security
     from web.database import init_store
+    from web.departments import departments_blueprint
     from web.editing import editing_blueprint
     from web.errors import register_error_handlers
     from web.state import load_state
     from web.reports import reports_blueprint
     from web.observability import init_observability
     from web.openapi import openapi_blueprint
+    from web.parks import parks_blueprint
     from web.security import init_security_headers
     from web.tours import tours_blueprint
     from web.views import views_blueprint
@@ -103,6 +105,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(editing_blueprint)
     app.register_blueprint(reports_blueprint)
+    app.register_blueprint(parks_blueprint)
+    app.register_blueprint(departments_blueprint)
     app.register_blueprint(openapi_blueprint)
     return app
 

@@ -143,22 +143,24 @@ _DATABASE_URL_OPTION = click.option(
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output file: .csv (UTF-8 with BOM) or .xlsx (one sheet per table).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder holding the plan's GeoJSON layers (default: the project's data/).")
+              help="Folder holding the plan's GeoJSON layers and targets files (default: the project's data/).")
 @_DATABASE_URL_OPTION
 def report_command(quarter: str, out_path: Path, data_dir: Path | None, database_url: str | None) -> None:
-    """Write the quarterly bulletin (季度通报) as of the quarter's last day."""
+    """Write the quarterly bulletin (季度通报) as of the quarter's last day, with the parks' targets."""
     from geo.bulletin import quarterly_bulletin, write_bulletin
     from geo.quarters import parse_quarter
     from geo.plan import load_plan
+    from geo.target_plan import load_target_plan
 
     if out_path.suffix.lower() not in (".csv", ".xlsx"):
         _fail(f"--out: expected a file name ending in .csv or .xlsx, got {out_path.name!r}")
     try:
         parsed = parse_quarter(quarter)
         plan = load_plan(data_dir)
+        targets = load_target_plan(data_dir, areas=plan.districts)
     except CorridorError as exc:
         _fail(str(exc))
-    bulletin = _on_status_store(database_url, lambda store: quarterly_bulletin(store, plan, parsed))
+    bulletin = _on_status_store(database_url, lambda store: quarterly_bulletin(store, plan, parsed, targets=targets))
     try:
         write_bulletin(bulletin, out_path)
     except (CorridorError, OSError) as exc:
@@ -166,6 +168,9 @@ def report_command(quarter: str, out_path: Path, data_dir: Path | None, database
     counts = bulletin.by_colour.iloc[-1]
     click.echo(f"{parsed}: {counts['total']} items — green {counts['green']}, yellow {counts['yellow']} "
                f"(unreported {counts['unreported']}), red {counts['red']}, closed {counts['closed']} → {out_path}")
+    cells = bulletin.park_targets["colour"].value_counts()
+    click.echo(f"park targets ({bulletin.target_quarter}): {len(bulletin.park_targets)} cells — " + ", ".join(
+        f"{colour} {cells.get(colour, 0)}" for colour in ("green", "yellow", "red", "grey", "none")))
 
 
 @main.group("user")

@@ -141,6 +141,28 @@ ACCESS_LAYERS: tuple[MapLayer, ...] = (
 )
 
 
+NO_TARGET_COLOR = "#9fb3c8"  # a cell the plan sets no number for: neutral, neither on schedule nor behind
+
+
+def achievement_hex(colour: str) -> str:
+    """The display colour of a target-achievement colour key: the status colours, and ``none`` (无量化目标)."""
+    return STATUS_COLORS[colour][1] if colour in STATUS_COLORS else NO_TARGET_COLOR
+
+
+def park_style(feature: Mapping[str, Any]) -> Style:
+    """Parks: filled with their target-achievement colour; a dashed outline when the position is not surveyed."""
+    properties = feature["properties"]
+    dashed = properties["geometry_source"] != "surveyed"
+    return {"color": "#212529", "weight": 2, "dashArray": "5 4" if dashed else None,
+            "fillColor": achievement_hex(properties["status_color"]), "fillOpacity": 0.55}
+
+
+PARK_LAYERS: tuple[MapLayer, ...] = (
+    MapLayer("districts", "行政区与功能区", area_style),
+    MapLayer("parks", "一区五园（6个园区）", park_style),
+)
+
+
 class CorridorHook(MacroElement):
     """Runs ``corridorMapInit(map, layers, options)`` from ``static/corridor-map.js`` once the layers exist."""
 

@@ -15,6 +15,7 @@ from geo.edits import MAX_NOTE_CHARS, MAX_VERTICES
 from geo.schema import PLAN_DISTRICTS
 from geo.status import COLOURS, STATES
 from web.features import CATEGORY_CHOICES, ITEM_LAYERS
+from web.parks import PARK_FIELDS, PLAN_QUARTERS, TARGET_ID_PATTERN
 from web.status import status_filter_values
 from web.tours import QUERY_FIELDS as TOUR_QUERY_FIELDS
 
@@ -139,6 +140,13 @@ def _read_paths() -> dict[str, Any]:
                                      "csrf_token": {"type": "string"}}})}}},
         "/api/openapi.json": {"get": {"summary": "this description", "responses": {
             "200": _response("OpenAPI 3.1", {"type": "object"})}}},
+        "/api/departments": {"get": {
+            "summary": "Attachment 3's department tasks with their status, grouped by lead unit; counts by colour",
+            "parameters": [_query("colour", {"enum": list(status_filter_values())}, "status colour of the tasks "
+                                                                                   "listed (counts stay overall)"),
+                           _query("unit", {"type": "string"}, "lead unit whose tasks are listed, e.g. 市科技局 "
+                                                              "or 多单位共同负责")],
+            "responses": {"200": _response("the tasks by lead unit", {"type": "object"}), **_errors(400)}}},
     }
 
 
@@ -163,6 +171,42 @@ def _write_paths() -> dict[str, Any]:
     }
 
 
+def park_schemas() -> dict[str, Any]:
+    """The body of a target actual (园区目标) and the answer to it."""
+    return {
+        "TargetActual": _object({
+            "park": {"enum": list(PARK_FIELDS), "description": "a park the target has a cell for; total for the "
+                                                               "zone-wide rows (A8-1..A8-5)"},
+            "quarter": {"enum": [str(q) for q in PLAN_QUARTERS]},
+            "value": {"type": "number", "description": "cumulative value at the quarter's end (rates: growth %)"},
+            "reported_on": DATE, "note": NOTE, "expected_version": VERSION},
+            required=("park", "quarter", "value", "expected_version")),
+        "ActualWritten": {"type": "object", "required": ["item_id", "version", "record", "assessment"],
+                          "properties": {"item_id": {"type": "string"}, "version": {"type": "integer"},
+                                         "record": {"type": "object"}, "assessment": {"type": "object"}}},
+    }
+
+
+def _park_paths() -> dict[str, Any]:
+    quarter = _query("quarter", {"enum": [str(q) for q in PLAN_QUARTERS]},
+                     "a quarter of the plan year (default: the latest that has begun)")
+    target_id = {"name": "target_id", "in": "path", "required": True, "description": "a target of Attachment 1",
+                 "schema": {"type": "string", "pattern": TARGET_ID_PATTERN, "maxLength": 16}}
+    return {
+        "/api/parks": {"get": {"summary": "the six parks coloured by target achievement", "parameters": [quarter],
+                               "responses": {"200": _response("the parks", _ref("FeatureCollection"),
+                                                              media=GEOJSON), **_errors(400)}}},
+        "/api/targets": {"get": {"summary": "every (target, park or total) cell of a quarter", "parameters": [quarter],
+                                 "responses": {"200": _response("the cells", {"type": "object"}), **_errors(400)}}},
+        "/api/targets/{target_id}/actuals": {"post": {
+            "summary": "report an actual value of a target for a park and quarter",
+            "security": [{"session": [], "csrf": []}], "parameters": [target_id],
+            "requestBody": _json_body(_ref("TargetActual")),
+            "responses": {"201": _response("written", _ref("ActualWritten")),
+                          **_errors(400, 401, 403, 404, 409, 413)}}},
+    }
+
+
 def openapi_document(*, server_url: str = "/", session_cookie: str = "session") -> dict[str, Any]:
     """The whole OpenAPI 3.1 document (``session_cookie``: the name of the app's session cookie)."""
     return {
@@ -171,8 +215,8 @@ def openapi_document(*, server_url: str = "/", session_cookie: str = "session") 
                  "description": "Plan layers as GeoJSON (WGS-84), accessibility, inspection tours, and the status "
                                 "write API (login at POST /login, then send the session cookie and X-CSRF-Token)."},
         "servers": [{"url": server_url}],
-        "paths": {**_read_paths(), **_write_paths()},
-        "components": {"schemas": component_schemas(), "securitySchemes": {
+        "paths": {**_read_paths(), **_write_paths(), **_park_paths()},
+        "components": {"schemas": {**component_schemas(), **park_schemas()}, "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": session_cookie,
                         "description": "set by POST /login"},
             "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",

@@ -2,7 +2,8 @@
 
 The page is printable on A4: counts by colour, a map of the blocks and projects coloured by status drawn as inline
 SVG on the server (Shapely geometries projected to EPSG:32651 → SVG path strings; no tiles, no browser needed),
-the tables by district and by lead unit, the red items, closed items and colour mismatches. ``?format=csv`` or
+the tables by district and by lead unit (department tasks included), the red items, closed items and colour
+mismatches, the parks' targets against their actual values and the park summary. ``?format=csv`` or
 ``?format=xlsx`` downloads the same tables (:func:`geo.bulletin.bulletin_bytes`). Bulletins are cached per
 quarter until the database changes (:func:`geo.snapshot.latest_change_id`).
 """
@@ -27,6 +28,7 @@ from geo.quarters import Quarter, parse_quarter, quarter_of
 from geo.schema import METRIC_CRS
 from geo.snapshot import item_states, latest_change_id
 from geo.status import COLOUR_LABELS, PLAN_YEAR_START
+from geo.target_records import actual_values, latest_actuals
 from web.database import app_store
 from web.maps import AREA_STYLES, RING_COLOR
 from web.state import corridor_state
@@ -78,8 +80,9 @@ def bulletin_page(quarter: Quarter) -> BulletinPage:
             cache.move_to_end(key)
             return cache[key]
     states = item_states(store, as_of=quarter.end)
-    page = BulletinPage(bulletin=build_bulletin(plan, states, quarter),
-                        map_svg=status_map_svg(merge_states(plan, states, as_of=quarter.end)))
+    actuals = actual_values(latest_actuals(store))
+    bulletin = build_bulletin(plan, states, quarter, targets=corridor_state().targets, actuals=actuals)
+    page = BulletinPage(bulletin=bulletin, map_svg=status_map_svg(merge_states(plan, states, as_of=quarter.end)))
     with _cache_lock:
         cache[key] = page
         while len(cache) > CACHE_SIZE:
@@ -196,6 +199,7 @@ def bulletin_view(quarter: str):
         "bulletin.html", quarter=parsed, bulletin=b, map_svg=page.map_svg,
         by_colour=_table(b.by_colour), by_district=_table(b.by_district), by_lead_unit=_table(b.by_lead_unit),
         red_items=_table(b.red_items, RED_COLUMNS), closed_items=_table(b.closed_items, CLOSED_COLUMNS),
-        mismatches=_table(b.mismatches, MISMATCH_COLUMNS), kind_labels=KIND_LABELS, column_labels=COLUMN_LABELS,
+        mismatches=_table(b.mismatches, MISMATCH_COLUMNS), park_targets=_table(b.park_targets),
+        park_summary=_table(b.park_summary), kind_labels=KIND_LABELS, column_labels=COLUMN_LABELS,
         generated_on=date.today().isoformat())
 
