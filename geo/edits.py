@@ -55,8 +55,8 @@ def parse_date(value: object, field: str, problems: Problems) -> date | None:
     return None
 
 
-def parse_percent(value: object, field: str, problems: Problems) -> float | None:
-    """``value`` as a percentage in 0..100 (a number or numeric text)."""
+def parse_finite(value: object) -> float | None:
+    """``value`` (a number, not a bool, or numeric text) as a finite float; ``None`` when it is not one."""
     number = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value) if abs(value) < 1e300 else math.inf  # float() of a huge int overflows
@@ -65,7 +65,13 @@ def parse_percent(value: object, field: str, problems: Problems) -> float | None
             number = float(value.strip())
         except ValueError:
             pass
-    if number is None or not math.isfinite(number) or not 0 <= number <= 100:
+    return number if number is not None and math.isfinite(number) else None
+
+
+def parse_percent(value: object, field: str, problems: Problems) -> float | None:
+    """``value`` as a percentage in 0..100 (a number or numeric text)."""
+    number = parse_finite(value)
+    if number is None or not 0 <= number <= 100:
         problems.add(field, f"expected a number from 0 to 100 (percent), got {value!r}")
         return None
     return number

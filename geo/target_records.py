@@ -10,7 +10,6 @@ its version forward (:func:`geo.store.bump_version`) and name it in the audit lo
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,7 +18,7 @@ import sqlalchemy as sa
 
 from geo import models
 from geo.achievement import RATE_UNIT, TOTAL
-from geo.edits import MAX_NAME_CHARS, MAX_NOTE_CHARS, Problems, check_text, parse_date
+from geo.edits import MAX_NAME_CHARS, MAX_NOTE_CHARS, Problems, check_text, parse_date, parse_finite
 from geo.errors import InvalidParameter, ValidationError
 from geo.quarters import Quarter, parse_quarter, year_quarters
 from geo.records import Written
@@ -118,17 +117,10 @@ def _check_quarter(value: object, problems: Problems, *, today: date) -> Quarter
 
 
 def _parse_value(value: object, problems: Problems, *, unit: str) -> float | None:
-    number = None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value) if abs(value) < 1e300 else math.inf  # float() of a huge int overflows
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            pass
+    number = parse_finite(value)
     low, high, what = (*RATE_RANGE, "growth rate in % (may be negative)") if unit == RATE_UNIT else (
         0.0, MAX_ACTUAL, f"count or amount in {unit}")
-    if number is None or not math.isfinite(number) or not low <= number <= high:
+    if number is None or not low <= number <= high:
         problems.add("value", f"expected the year-to-date {what} as a number from {low:.0f} to {high:.0f}, "
                               f"got {_shown(value)}")
         return None

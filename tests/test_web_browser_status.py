@@ -8,11 +8,9 @@ from datetime import date
 
 import pytest
 
-from geo.users import add_user
 from test_web_browser import PageWatch, browser  # noqa: F401
-from web.database import app_store
 from web.reports import quarters_to_list
-from web_fixtures import DATA_DIR, make_app, served
+from web_fixtures import served_with_editor
 
 pytestmark = pytest.mark.browser
 
@@ -21,15 +19,10 @@ PASSWORD = "editor-pass-1"
 
 
 @pytest.fixture(scope="module")
-def status_server(tmp_path_factory) -> Iterator[str]:
+def status_server() -> Iterator[str]:
     """The app on the shipped plan with an empty SQLite database and one editor, served on loopback."""
-    app = make_app(DATA_DIR, INSTANCE_PATH=str(tmp_path_factory.mktemp("instance")))
-    add_user(app_store(app), "editor", role="editor", password=PASSWORD, actor="test")
-    try:
-        with served(app) as base:
-            yield base
-    finally:
-        app_store(app).close()
+    with served_with_editor(password=PASSWORD) as base:
+        yield base
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from test_web_browser import PageWatch, browser  # noqa: F401
 from web.database import app_store
 from web.openapi import openapi_document
 from web.parks import ACTUAL_FIELDS, default_quarter
-from web_fixtures import DATA_DIR, make_app, served
+from web_fixtures import DATA_DIR, make_app, served_with_editor
 
 PARKS = ("P1", "P2", "P3", "P4", "P5", "P6")
 TARGET_COUNT = 21  # rows of Attachment 1 in data/targets.csv
@@ -279,15 +279,10 @@ BROWSER_PASSWORD = "editor-pass-1"
 
 
 @pytest.fixture(scope="module")
-def parks_server(tmp_path_factory) -> Iterator[str]:
+def parks_server() -> Iterator[str]:
     """The app on the shipped data with an empty SQLite database and one editor, served on loopback."""
-    app = make_app(DATA_DIR, INSTANCE_PATH=str(tmp_path_factory.mktemp("parks-instance")))
-    add_user(app_store(app), "editor", role="editor", password=BROWSER_PASSWORD, actor="test")
-    try:
-        with served(app) as base:
-            yield base
-    finally:
-        app_store(app).close()
+    with served_with_editor(password=BROWSER_PASSWORD) as base:
+        yield base
 
 
 @pytest.mark.browser

@@ -14,7 +14,9 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from geo.users import add_user
 from web import create_app
+from web.database import app_store
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / "data"
@@ -60,3 +62,16 @@ def served(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@contextmanager
+def served_with_editor(*, password: str) -> Iterator[str]:
+    """The app on the shipped data with an empty SQLite database and one user ``editor`` (role editor), served on
+    loopback for the ``with`` block; yields its base URL."""
+    app = make_app(DATA_DIR)
+    add_user(app_store(app), "editor", role="editor", password=password, actor="test")
+    try:
+        with served(app) as base:
+            yield base
+    finally:
+        app_store(app).close()

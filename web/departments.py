@@ -23,18 +23,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 
-from geo.errors import EditConflict, InvalidParameter, ValidationError
+from geo.errors import InvalidParameter
 from geo.merged import status_rows
 from geo.snapshot import item_states
 from geo.status import COLOUR_LABELS, COLOURS, STATES
 from geo.target_plan import SHARED_LEAD, TargetPlan, lead_of
 from geo.targets import DepartmentTask
-from web.auth import current_user, requires
 from web.database import app_store
-from web.editing import WRITES, item_history
-from web.errors import problem_list
+from web.editing import item_history, submit_form
 from web.state import corridor_state
 from web.status import STATUS_COLORS, status_filter_values
 from web.views import add_nav_link
@@ -191,17 +189,5 @@ def department_view(task_id: str):
 def department_form(task_id: str, action: str):
     """The task page's forms: on success back to the page (303), else the page with the problems."""
     corridor_state().targets.department_task(task_id)  # only department tasks are written through this page
-    permission, fields, write = WRITES[action]
-
-    @requires(permission)
-    def submit():
-        try:
-            write(task_id, {name: request.form.get(name) for name in fields}, current_user().name)
-        except ValidationError as exc:
-            return department_page(task_id, problems=problem_list(exc), status=400)
-        except EditConflict as exc:
-            return department_page(task_id, conflict=str(exc), status=409)
-        logger.info("department task %s: %s by %s", task_id, action, current_user().name)
-        return redirect(url_for("departments.department_view", task_id=task_id, saved=action), code=303)
-
-    return submit()
+    return submit_form(task_id, action, page=department_page,
+                       done=lambda: url_for("departments.department_view", task_id=task_id, saved=action))

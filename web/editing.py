@@ -216,9 +216,9 @@ def item_view(item_id: str):
     return item_page(item_id)
 
 
-@editing_blueprint.post("/items/<item_id>/<any(reports, close, reopen):action>")
-def item_form(item_id: str, action: str):
-    """The item page's forms: on success back to the page (303), else the page with the problems."""
+def submit_form(item_id: str, action: str, *, page: Callable[..., Any], done: Callable[[], str]):
+    """Run the ``action`` form (reports, close, reopen) of ``item_id`` for the logged-in user: 303 to ``done()``
+    on success, else ``page(item_id, ...)`` with the problems (400) or the conflict (409)."""
     permission, fields, write = WRITES[action]
 
     @requires(permission)
@@ -226,9 +226,17 @@ def item_form(item_id: str, action: str):
         try:
             write(item_id, {name: request.form.get(name) for name in fields}, current_user().name)
         except ValidationError as exc:
-            return item_page(item_id, problems=problem_list(exc), status=400)
+            return page(item_id, problems=problem_list(exc), status=400)
         except EditConflict as exc:
-            return item_page(item_id, conflict=str(exc), status=409)
-        return redirect(url_for("editing.item_view", item_id=item_id, saved=action), code=303)
+            return page(item_id, conflict=str(exc), status=409)
+        logger.info("%s %s by %s (form)", action, item_id, current_user().name)
+        return redirect(done(), code=303)
 
     return submit()
+
+
+@editing_blueprint.post("/items/<item_id>/<any(reports, close, reopen):action>")
+def item_form(item_id: str, action: str):
+    """The item page's forms: on success back to the page (303), else the page with the problems."""
+    return submit_form(item_id, action, page=item_page,
+                       done=lambda: url_for("editing.item_view", item_id=item_id, saved=action))
