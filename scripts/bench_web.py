@@ -21,8 +21,10 @@ from web import create_app  # noqa: E402
 
 LIMIT_MS = 300.0
 LIMIT_BYTES = 1_500_000
-PAGES = ("/", "/access", "/access?scenario=baseline&congestion=0.6", "/tasks")
-API = ("/api/blocks", "/api/tasks", "/api/access", "/api/access/isochrones")
+PAGES = ("/", "/access", "/access?scenario=baseline&congestion=0.6", "/tasks", "/parks?quarter=2021Q2", "/departments",
+         "/reports/2021Q2")
+API = ("/api/blocks", "/api/tasks", "/api/access", "/api/access/isochrones", "/api/parks", "/api/targets",
+       "/api/departments")
 ASSET = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="(/[^"]+)"')
 
 
