@@ -221,6 +221,21 @@ def test_unknown_target_is_404(editor) -> None:
     assert response.status_code == 404 and response.get_json()["error"] == "not_found"
 
 
+def test_the_history_keeps_every_actual_and_its_audit_entry(editor) -> None:
+    assert editor.post("/api/targets/A1-1/actuals", json=actual_body(value=1)).status_code == 201
+    correction = actual_body(version=1, value=2, note="更正")
+    assert editor.post("/api/targets/A1-1/actuals", json=correction).status_code == 201
+    assert editor.post("/api/targets/A1-1/actuals", json=actual_body(park="P2", value=1)).status_code == 201
+    history = editor.get("/api/targets/A1-1/history").get_json()
+    assert [(a["park"], a["value"], a["note"]) for a in history["actuals"]] == [
+        ("P2", 1, "二季度累计"), ("P1", 2, "更正"), ("P1", 1, "二季度累计")]
+    assert [(e["item_id"], e["actor"], e["details"]["value"]) for e in history["audit"]] == [
+        ("A1-1@P2", "editor", 1), ("A1-1@P1", "editor", 2), ("A1-1@P1", "editor", 1)]
+    assert api_row(editor, "A1-1", "P1")["actual"] == 2  # the correction is the current value
+    assert editor.get("/api/targets/A1-2/history").get_json()["actuals"] == []
+    assert editor.get("/api/targets/A9-1/history").status_code == 404
+
+
 def test_a_stale_version_is_409_and_the_first_write_stays(editor) -> None:
     assert editor.post("/api/targets/A1-1/actuals", json=actual_body(value=1)).status_code == 201
     response = editor.post("/api/targets/A1-1/actuals", json=actual_body(value=3))

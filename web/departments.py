@@ -18,7 +18,6 @@ is still reported as a percent: the page shows the target so the reporter can st
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -36,8 +35,6 @@ from web.editing import item_history, submit_form
 from web.state import corridor_state
 from web.status import STATUS_COLORS, status_filter_values
 from web.views import add_nav_link
-
-logger = logging.getLogger(__name__)
 
 departments_blueprint = Blueprint("departments", __name__)
 

@@ -198,6 +198,10 @@ def _park_paths() -> dict[str, Any]:
                                                               media=GEOJSON), **_errors(400)}}},
         "/api/targets": {"get": {"summary": "every (target, park or total) cell of a quarter", "parameters": [quarter],
                                  "responses": {"200": _response("the cells", {"type": "object"}), **_errors(400)}}},
+        "/api/targets/{target_id}/history": {"get": {
+            "summary": "every actual value reported for a target, latest first, with the audit entries of its cells",
+            "parameters": [target_id], "responses": {"200": _response("the history", {"type": "object"}),
+                                                     **_errors(404)}}},
         "/api/targets/{target_id}/actuals": {"post": {
             "summary": "report an actual value of a target for a park and quarter",
             "security": [{"session": [], "csrf": []}], "parameters": [target_id],

@@ -10,6 +10,8 @@ reporting actual values (Attachment 1 of the plan; rules in :mod:`geo.achievemen
 ``GET /api/targets?quarter=``                   one row per (target, park or total) cell, with its version
 ``POST /api/targets/<target_id>/actuals``       report an actual: ``park``, ``quarter``, ``value``, ``reported_on``
                                                 (default today), ``note``, ``expected_version`` → 201
+``GET /api/targets/<target_id>/history``        every actual reported for the target, latest first, and the
+                                                audit entries of its cells
 ==============================================  ==================================================================
 
 An actual is the cumulative year-to-date value at the quarter's end; only 2021Q1..2021Q4 exist (the targets are
@@ -38,11 +40,12 @@ from geo.achievement import ACHIEVEMENT_LABELS, TOTAL, park_summary, target_rows
 from geo.errors import EditConflict, InvalidParameter, UnknownItem, ValidationError
 from geo.quarters import Quarter, parse_quarter, year_quarters
 from geo.records import Written
-from geo.snapshot import latest_change_id
+from geo.snapshot import audit_entries, latest_change_id
 from geo.status import PLAN_YEAR_START
 from geo.target_plan import TargetPlan
 from geo.target_records import (
-    Actual, actual_key, actual_values, actual_versions, add_actual, latest_actuals, reportable_parks,
+    Actual, actual_history, actual_key, actual_values, actual_versions, add_actual, latest_actuals,
+    reportable_parks,
 )
 from geo.targets import PLAN_PARKS, TARGET_ID
 from geo.validate import Problem
@@ -331,6 +334,21 @@ def api_targets():
     targets = park_targets()
     return jsonify({"quarter": str(quarter), "rows": [row_json(row, targets.versions)
                                                       for row in targets.rows[quarter].to_dict("records")]})
+
+
+@parks_blueprint.get("/api/targets/<target_id>/history")
+def api_target_history(target_id: str):
+    """Every actual reported for the target (all parks and quarters, corrections included), latest first, and the
+    audit entries of its cells."""
+    target = corridor_state().targets.target(target_id)
+    store = app_store()
+    keys = [actual_key(target.id, park) for park in reportable_parks(target)]
+    audit = [entry for key in keys for entry in audit_entries(store, item_id=key)]
+    return jsonify({"target_id": target.id, "label": target.label, "unit": target.unit,
+                    "actuals": [actual_json(actual) for actual in actual_history(store, target.id)],
+                    "audit": [{"at": entry.at.isoformat(), "actor": entry.actor, "action": entry.action,
+                               "item_id": entry.item_id, "details": entry.details}
+                              for entry in sorted(audit, key=lambda entry: entry.id, reverse=True)]})
 
 
 def actual_json(actual: Actual) -> dict[str, Any]:
