@@ -66,14 +66,18 @@ def tiny_layers() -> dict[str, dict]:
 
 @pytest.fixture
 def write_layers(tmp_path: Path):
-    """Write (optionally modified) tiny layers into ``tmp_path`` and return the folder."""
+    """Write (optionally modified) tiny layers, and optionally ``places`` as ``sources/places.csv``, into
+    ``tmp_path`` and return the folder."""
 
-    def write(modify=None) -> Path:
+    def write(modify=None, *, places: str | None = None) -> Path:
         layers = copy.deepcopy(tiny_layers())
         if modify is not None:
             modify(layers)
         for name, doc in layers.items():
             (tmp_path / f"{name}.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        if places is not None:  # the text of sources/places.csv (reference points such as the tour start)
+            (tmp_path / "sources").mkdir(exist_ok=True)
+            (tmp_path / "sources" / "places.csv").write_text(places, encoding="utf-8")
         return tmp_path
 
     return write

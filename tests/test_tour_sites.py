@@ -18,10 +18,7 @@ PLACES = ("name,kind,district,lat,lon,crs,confidence,source\n"
 
 @pytest.fixture
 def data_dir(write_layers) -> Path:
-    directory = write_layers()
-    (directory / "sources").mkdir()
-    (directory / "sources" / "places.csv").write_text(PLACES, encoding="utf-8")
-    return directory
+    return write_layers(places=PLACES)
 
 
 def test_polygon_anchor_is_the_centroid() -> None:

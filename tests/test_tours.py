@@ -169,10 +169,7 @@ PLACES = ("name,kind,district,lat,lon,crs,confidence,source\n"
 
 @pytest.fixture
 def plan_dir(write_layers) -> Path:
-    directory = write_layers()
-    (directory / "sources").mkdir()
-    (directory / "sources" / "places.csv").write_text(PLACES, encoding="utf-8")
-    return directory
+    return write_layers(places=PLACES)
 
 
 @pytest.fixture

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -51,6 +50,7 @@ from geo.targets import PLAN_PARKS, TARGET_ID
 from geo.validate import Problem
 from web import labels
 from web.auth import current_user, requires
+from web.cache import app_cached
 from web.database import app_store
 from web.editing import expected_version
 from web.errors import problem_list
@@ -71,16 +71,12 @@ COUNT_COLOURS = ("green", "yellow", "red", "grey", "none")
 PARK_FIELDS: tuple[str, ...] = (*PLAN_PARKS, TOTAL)
 TARGET_ID_PATTERN = f"^{TARGET_ID.pattern}$"
 CACHE_EXTENSION = "corridor_parks"
-CACHE_SIZE = 16
 MAP_PAD_DEG = 0.03
 PARK_PROPERTIES = ("id", "name", "district", "geometry_source")
 PARK_FIELD_LABELS: dict[str, str] = {
     "id": "编号", "name": "名称", "status": "目标完成情况", "district": "所在地区",
     **{colour: f"{ACHIEVEMENT_LABELS[colour]}（项）" for colour in COUNT_COLOURS},
 }
-
-_cache_lock = threading.Lock()
-
 
 @parks_blueprint.record_once
 def _register_nav(state) -> None:
@@ -110,20 +106,6 @@ def quarter_argument(args: Mapping[str, str], *, allowed: tuple[str, ...]) -> Qu
     return plan_quarter(args["quarter"]) if "quarter" in args else default_quarter(date.today())
 
 
-def _cached(key: tuple, compute: Callable[[], Any]) -> Any:
-    with _cache_lock:
-        cache = current_app.extensions.setdefault(CACHE_EXTENSION, OrderedDict())
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    value = compute()
-    with _cache_lock:
-        cache[key] = value
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
-    return value
-
-
 @dataclass(frozen=True)
 class ParkTargets:
     """Every plan quarter's :func:`~geo.achievement.target_rows` and :func:`~geo.achievement.park_summary`, and
@@ -147,7 +129,7 @@ def park_targets() -> ParkTargets:
         return ParkTargets(change_id=change_id, rows=rows, summaries={q: park_summary(r) for q, r in rows.items()},
                            versions=actual_versions(store))
 
-    return _cached(("targets", change_id), compute)
+    return app_cached(CACHE_EXTENSION, ("targets", change_id), compute)
 
 
 def _json_number(value: object) -> object:
@@ -170,7 +152,7 @@ def park_geometries() -> dict[str, dict[str, Any]]:
         return {"full": to_feature_collection(parks, precision=API_PRECISION),
                 "display": to_feature_collection(parks, precision=DISPLAY_PRECISION)}
 
-    return _cached(("geometries",), compute)
+    return app_cached(CACHE_EXTENSION, ("geometries",), compute)
 
 
 def park_collection(summary: pd.DataFrame, quarter: Quarter, *, display: bool = False) -> dict[str, Any]:
@@ -231,7 +213,7 @@ def parks_page_parts(quarter: Quarter) -> ParksPage:
                          map_parts=render_parts(park_map(targets.summaries[quarter], quarter)), charts=charts,
                          table=target_table(targets.rows[quarter], columns=(*park_ids, TOTAL), quarter=quarter))
 
-    return _cached(("page", quarter, targets.change_id), compute)
+    return app_cached(CACHE_EXTENSION, ("page", quarter, targets.change_id), compute)
 
 
 def _form_options(plan: TargetPlan, versions: Mapping[str, int]) -> tuple[list[dict[str, Any]], dict[str, Any]]:

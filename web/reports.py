@@ -10,14 +10,12 @@ quarter until the database changes (:func:`geo.snapshot.latest_change_id`).
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 import shapely
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
 from geo.bulletin import COLUMN_LABELS, KIND_LABELS, Bulletin, build_bulletin, bulletin_bytes, table_rows
@@ -29,6 +27,7 @@ from geo.schema import METRIC_CRS
 from geo.snapshot import item_states, latest_change_id
 from geo.status import COLOUR_LABELS, PLAN_YEAR_START
 from geo.target_records import actual_values, latest_actuals
+from web.cache import app_cached
 from web.database import app_store
 from web.maps import AREA_STYLES, RING_COLOR
 from web.state import corridor_state
@@ -39,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 reports_blueprint = Blueprint("reports", __name__)
 
-CACHE_SIZE = 16
 CACHE_EXTENSION = "corridor_bulletins"
 DOWNLOAD_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
@@ -52,9 +50,6 @@ RED_COLUMNS = ("kind", "id", "name", "district", "lead_unit", "state", "percent"
                "last_reported_on")
 CLOSED_COLUMNS = ("kind", "id", "name", "district", "lead_unit", "closed_on", "close_note")
 MISMATCH_COLUMNS = ("kind", "id", "name", "district", "colour", "reported_colour", "percent", "expected_percent")
-
-_cache_lock = threading.Lock()
-
 
 @reports_blueprint.record_once
 def _register_nav(state) -> None:
@@ -73,21 +68,14 @@ def bulletin_page(quarter: Quarter) -> BulletinPage:
     """The bulletin of ``quarter`` from the database, cached until the next write."""
     store = app_store()
     plan = corridor_state().plan
-    key = (quarter, latest_change_id(store))
-    with _cache_lock:
-        cache = current_app.extensions.setdefault(CACHE_EXTENSION, OrderedDict())
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    states = item_states(store, as_of=quarter.end)
-    actuals = actual_values(latest_actuals(store))
-    bulletin = build_bulletin(plan, states, quarter, targets=corridor_state().targets, actuals=actuals)
-    page = BulletinPage(bulletin=bulletin, map_svg=status_map_svg(merge_states(plan, states, as_of=quarter.end)))
-    with _cache_lock:
-        cache[key] = page
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
-    return page
+
+    def compute() -> BulletinPage:
+        states = item_states(store, as_of=quarter.end)
+        actuals = actual_values(latest_actuals(store))
+        bulletin = build_bulletin(plan, states, quarter, targets=corridor_state().targets, actuals=actuals)
+        return BulletinPage(bulletin=bulletin, map_svg=status_map_svg(merge_states(plan, states, as_of=quarter.end)))
+
+    return app_cached(CACHE_EXTENSION, (quarter, latest_change_id(store)), compute)
 
 
 def _path_data(geometry: shapely.Geometry, transform) -> str:
