@@ -24,7 +24,8 @@ from geo import access_report as report
 from geo.access_eval import MAX_SNAP_DISTANCE_M, Evaluation, evaluate
 from geo.access_place import PlacedNetwork, prepare_network
 from geo.access_plan import PlanStudy, prepare_plan
-from geo.coverage import MAX_CELL_DISTANCE_M
+from geo.access_report import DEFAULT_COVERAGE_TARGET, PLAN_LOOP_THRESHOLD_MIN, PLAN_THRESHOLD_MIN
+from geo.coverage import ACCESS_SPEED_KPH, MAX_CELL_DISTANCE_M
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork
 from geo.plan import PlanData
@@ -36,10 +37,10 @@ logger = logging.getLogger(__name__)
 SCENARIOS = ("baseline", "planned", "compare")
 BANDS_MIN = (5.0, 10.0, 15.0)
 MAX_CONGESTION = 1.5
-DEFAULT_COVERAGE_TARGET = 0.95
 
-__all__ = ["BANDS_MIN", "SCENARIOS", "PlacedNetwork", "PlanStudy", "check_access", "prepare_network", "prepare_plan",
-           "ring_entry_nodes", "time_to_ring", "travel_graph", "validate_options"]
+__all__ = ["ACCESS_SPEED_KPH", "BANDS_MIN", "DEFAULT_COVERAGE_TARGET", "SCENARIOS", "PlacedNetwork", "PlanStudy",
+           "check_access", "prepare_network", "prepare_plan", "ring_entry_nodes", "time_to_ring", "travel_graph",
+           "validate_options"]
 
 
 def time_to_ring(network: RoadNetwork, entries: np.ndarray, *, congestion: float = 1.0) -> np.ndarray:
@@ -64,9 +65,10 @@ def time_to_ring(network: RoadNetwork, entries: np.ndarray, *, congestion: float
     return dijkstra(graph, indices=entries, min_only=True)
 
 
-def validate_options(*, scenario: str = "planned", congestion: float = 1.0, threshold_min: float = 10.0,
-                     loop_threshold_min: float = 30.0, coverage_target: float = DEFAULT_COVERAGE_TARGET,
-                     max_snap_distance_m: float = MAX_SNAP_DISTANCE_M,
+def validate_options(*, scenario: str = "planned", congestion: float = 1.0,
+                     threshold_min: float = PLAN_THRESHOLD_MIN, loop_threshold_min: float = PLAN_LOOP_THRESHOLD_MIN,
+                     coverage_target: float = DEFAULT_COVERAGE_TARGET,
+                     max_snap_distance_m: float = MAX_SNAP_DISTANCE_M, access_speed_kph: float = ACCESS_SPEED_KPH,
                      scenarios: tuple[str, ...] = SCENARIOS) -> None:
     """Raise :class:`InvalidParameter` naming the first option that is out of range."""
     if scenario not in scenarios:
@@ -74,9 +76,11 @@ def validate_options(*, scenario: str = "planned", congestion: float = 1.0, thre
     if not _is_number(congestion) or not 0 < congestion <= MAX_CONGESTION:
         raise InvalidParameter("congestion", f"expected a factor on free-flow speed above 0 and at most "
                                              f"{MAX_CONGESTION} (0.6 = peak hour, 1 = free flow), got {congestion!r}")
-    for name, value in (("threshold_min", threshold_min), ("loop_threshold_min", loop_threshold_min)):
+    for name, value, unit in (("threshold_min", threshold_min, "minutes"),
+                              ("loop_threshold_min", loop_threshold_min, "minutes"),
+                              ("access_speed_kph", access_speed_kph, "km/h")):
         if not _is_number(value) or value <= 0:
-            raise InvalidParameter(name, f"expected a positive number of minutes, got {value!r}")
+            raise InvalidParameter(name, f"expected a positive number of {unit}, got {value!r}")
     if not _is_number(coverage_target) or not 0 < coverage_target <= 1:
         raise InvalidParameter("coverage_target", f"expected a share above 0 and at most 1, got {coverage_target!r}")
     if not _is_number(max_snap_distance_m) or max_snap_distance_m < 0:
@@ -90,10 +94,10 @@ def _is_number(value: object) -> bool:
 
 
 def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStudy | None = None, *,
-                 scenario: str = "baseline",
-                 congestion: float = 1.0, threshold_min: float = 10.0, loop_threshold_min: float = 30.0,
+                 scenario: str = "baseline", congestion: float = 1.0,
+                 threshold_min: float = PLAN_THRESHOLD_MIN, loop_threshold_min: float = PLAN_LOOP_THRESHOLD_MIN,
                  coverage_target: float = DEFAULT_COVERAGE_TARGET, tolerance_m: float = RING_TOLERANCE_M,
-                 max_snap_distance_m: float = MAX_SNAP_DISTANCE_M) -> dict:
+                 max_snap_distance_m: float = MAX_SNAP_DISTANCE_M, access_speed_kph: float = ACCESS_SPEED_KPH) -> dict:
     """The accessibility report for ``scenario`` on ``network``.
 
     Parameters
@@ -110,18 +114,23 @@ def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStud
         ``"baseline"`` (road projects not built), ``"planned"`` (all built) or ``"compare"`` (both, with deltas
         and each project's own effect).
     congestion
-        Factor on free-flow speed, above 0 and at most 1.5 (0.6 = peak hour).
+        A speed factor: every road's free-flow speed (and the access legs') is multiplied by it; 1.0 = free flow,
+        about 0.6 = peak hour; above 0 and at most 1.5.
     threshold_min, loop_threshold_min
-        The targets: reach the ring within 10 minutes, drive round it within 30.
+        The plan's targets 「10分钟入环、30分钟通环」: reach the ring within 10 minutes, drive round it within 30.
     coverage_target
-        Share of the served corridor area (cells with a road node within 500 m) that must reach the ring within
-        ``threshold_min`` for the coverage to pass; 1.0 is the plan's literal "everywhere".
+        Share of the served corridor area (cells with a node of a road with roadside access within 500 m) that
+        must reach the ring within ``threshold_min`` for the coverage to pass — a project assumption; 1.0 is the
+        plan's literal "everywhere".
     tolerance_m
         How far (metres) a ring edge may lie from the plan's ring line (a prepared plan keeps its own).
     max_snap_distance_m
         A block without access nodes of its own is measured at its centroid's nearest access node only when that
         lies within this distance (metres); beyond it the block is reported as outside the network's coverage
         (``status: "outside_network"``, no times, not passing).
+    access_speed_kph
+        Speed (km/h, times ``congestion``) of the access leg from a cell's centre or a block's centroid to its
+        network node over the straight line — a project assumption (:data:`geo.coverage.ACCESS_SPEED_KPH`).
 
     Returns
     -------
@@ -139,10 +148,11 @@ def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStud
     """
     validate_options(scenario=scenario, congestion=congestion, threshold_min=threshold_min,
                      loop_threshold_min=loop_threshold_min, coverage_target=coverage_target,
-                     max_snap_distance_m=max_snap_distance_m)
+                     max_snap_distance_m=max_snap_distance_m, access_speed_kph=access_speed_kph)
     limits = report.Limits(bands_min=BANDS_MIN, threshold_min=float(threshold_min),
                            loop_threshold_min=float(loop_threshold_min), coverage_target=float(coverage_target),
-                           max_snap_distance_m=float(max_snap_distance_m))
+                           max_snap_distance_m=float(max_snap_distance_m), max_cell_distance_m=MAX_CELL_DISTANCE_M,
+                           access_speed_kph=float(access_speed_kph))
     study = _placed(network, plan, tolerance_m=tolerance_m,
                     scenarios=("baseline", "planned") if scenario == "compare" else (scenario,))
     prepared = study.plan
@@ -150,14 +160,22 @@ def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStud
             "params": {"scenario": scenario, "congestion": float(congestion), "threshold_min": limits.threshold_min,
                        "loop_threshold_min": limits.loop_threshold_min, "coverage_target": limits.coverage_target,
                        "bands_min": list(limits.all_min), "cell_size_m": prepared.grid.cell_m,
-                       "max_cell_distance_m": MAX_CELL_DISTANCE_M,
-                       "max_snap_distance_m": limits.max_snap_distance_m, "ring_tolerance_m": prepared.tolerance_m,
-                       "road_projects": sorted(prepared.projects)}}
+                       "max_cell_distance_m": limits.max_cell_distance_m,
+                       "max_snap_distance_m": limits.max_snap_distance_m, "access_speed_kph": limits.access_speed_kph,
+                       "ring_tolerance_m": prepared.tolerance_m, "road_projects": sorted(prepared.projects),
+                       "thresholds": report.thresholds(limits)}}
     if scenario != "compare":
-        ev = evaluate(study, study.scenario_edges(scenario), congestion=congestion, limits_min=limits.all_min,
-                      label=f"the {scenario} scenario", max_snap_distance_m=limits.max_snap_distance_m)
+        ev = _evaluate(study, study.scenario_edges(scenario), congestion=congestion, limits=limits,
+                       label=f"the {scenario} scenario")
         return head | report.scenario_sections(study, ev, limits, network=head["network"])
     return head | _compare(study, congestion=congestion, limits=limits, network=head["network"])
+
+
+def _evaluate(study: PlacedNetwork, active: np.ndarray, *, congestion: float, limits: report.Limits,
+              label: str) -> Evaluation:
+    """:func:`evaluate` with the options ``limits`` carries."""
+    return evaluate(study, active, congestion=congestion, limits_min=limits.all_min, label=label,
+                    max_snap_distance_m=limits.max_snap_distance_m, access_speed_kph=limits.access_speed_kph)
 
 
 def _placed(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStudy | None, *, tolerance_m: float,
@@ -179,8 +197,7 @@ def _compare(study: PlacedNetwork, *, congestion: float, limits: report.Limits, 
     sections = {}
     baseline_edges = study.scenario_edges("baseline")
     for name, active in (("baseline", baseline_edges), ("planned", study.scenario_edges("planned"))):
-        ev = evaluate(study, active, congestion=congestion, limits_min=limits.all_min, label=f"the {name} scenario",
-                      max_snap_distance_m=limits.max_snap_distance_m)
+        ev = _evaluate(study, active, congestion=congestion, limits=limits, label=f"the {name} scenario")
         sections[name] = report.scenario_sections(study, ev, limits, network=network)
     project_edges = np.flatnonzero(study.project_edges)
     project_of = study.network.project_id[project_edges]
@@ -191,8 +208,8 @@ def _compare(study: PlacedNetwork, *, congestion: float, limits: report.Limits, 
         if own.size:
             active = baseline_edges.copy()
             active[own] = True
-            ev = evaluate(study, active, congestion=congestion, limits_min=limits.all_min,
-                          label=f"the baseline with {project_id}", max_snap_distance_m=limits.max_snap_distance_m)
+            ev = _evaluate(study, active, congestion=congestion, limits=limits,
+                           label=f"the baseline with {project_id}")
             with_project = _corridor_area(study, ev, limits)
         rows.append(report.project_effect(project_id, name, int(own.size), sections["baseline"]["coverage"],
                                           with_project, limits))

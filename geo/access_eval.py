@@ -16,6 +16,7 @@ from scipy.sparse.csgraph import dijkstra
 from geo import coverage
 from geo.access_place import PlacedNetwork, Placement, project_edge_mask
 from geo.access_plan import ROAD_PROJECT_CATEGORIES, PlanStudy
+from geo.coverage import ACCESS_SPEED_KPH
 from geo.errors import RingNotConnected
 from geo.network import RoadNetwork
 from geo.plan import PlanData
@@ -25,7 +26,7 @@ from geo.road_graph import ReverseGraph, edge_travel_time_s
 
 logger = logging.getLogger(__name__)
 
-MAX_SNAP_DISTANCE_M = 1000.0  # a block farther than this from every access node lies beyond the network
+MAX_SNAP_DISTANCE_M = 2000.0  # a block farther than this from every access node lies beyond the network
 MEASURED, OUTSIDE_NETWORK = "measured", "outside_network"
 
 
@@ -76,7 +77,8 @@ class Evaluation:
         Per area of the study grid (corridor first), :func:`geo.coverage.summarize`'s dicts.
     blocks
         Per block: ``nodes``, ``measured_at``, ``nearest_node_m``, ``status`` (:data:`MEASURED` or
-        :data:`OUTSIDE_NETWORK`), ``worst_s``, ``median_s``.
+        :data:`OUTSIDE_NETWORK`), ``access_leg_s`` (0 at the block's own nodes; ``inf`` when outside),
+        ``worst_s``, ``median_s`` (both including the access leg).
     """
 
     active: np.ndarray
@@ -88,11 +90,13 @@ class Evaluation:
 
 
 def evaluate(placed: PlacedNetwork, active: np.ndarray, *, congestion: float, limits_min: tuple[float, ...],
-             label: str = "", max_snap_distance_m: float = MAX_SNAP_DISTANCE_M) -> Evaluation:
+             label: str = "", max_snap_distance_m: float = MAX_SNAP_DISTANCE_M,
+             access_speed_kph: float = ACCESS_SPEED_KPH) -> Evaluation:
     """Time to the ring for every node, coverage per area, per block and the loop, with edges ``active`` in use.
 
-    Nodes only on expressways are left out of the nearest-node searches (cells, block centroids) and of the
-    blocks' own nodes: nothing nearby can drive onto an expressway there.
+    Only access nodes (touched by a road with roadside access) are searched for cells and block centroids and
+    count as a block's own nodes. A cell's or a block centroid's time includes the access leg to its node (the
+    straight-line distance at ``access_speed_kph`` × ``congestion``); a block's own nodes are their own points.
 
     Raises
     ------
@@ -108,16 +112,19 @@ def evaluate(placed: PlacedNetwork, active: np.ndarray, *, congestion: float, li
     ring_time = edge_travel_time_s(network.length_m[ring.index], network.speed_kph[ring.index], congestion=congestion)
     return Evaluation(active=active, node_time_s=node_time, entries=placement.entries,
                       areas=coverage.summarize(placement.cover, node_time, limits_s, congestion=congestion,
-                                               cell_m=placed.plan.grid.cell_m),
-                      blocks=_blocks(placed, node_time, placement, max_snap_distance_m=max_snap_distance_m),
+                                               cell_m=placed.plan.grid.cell_m, access_speed_kph=access_speed_kph),
+                      blocks=_blocks(placed, node_time, placement, max_snap_distance_m=max_snap_distance_m,
+                                     leg_s_per_m=coverage.access_leg_s_per_m(congestion=congestion,
+                                                                             access_speed_kph=access_speed_kph)),
                       loop=drive_routes(network, ring, placement.loop, ring_time))
 
 
-def _blocks(placed: PlacedNetwork, node_time: np.ndarray, placement: Placement, *,
-            max_snap_distance_m: float) -> list[dict]:
-    """Worst and median time over each block's nodes in use, or its centroid's nearest node when it has none —
-    unless that node is farther than ``max_snap_distance_m``: the block then lies beyond the network, and a time
-    measured somewhere else would say nothing about it."""
+def _blocks(placed: PlacedNetwork, node_time: np.ndarray, placement: Placement, *, max_snap_distance_m: float,
+            leg_s_per_m: float) -> list[dict]:
+    """Worst and median time over each block's access nodes in use, or from its centroid through its nearest
+    access node when it has none (the access leg, ``leg_s_per_m`` × distance, plus the node's time) — unless that
+    node is farther than ``max_snap_distance_m``: the block then lies beyond the network, and a time measured
+    somewhere else would say nothing about it."""
     out = []
     for b, nodes in enumerate(placed.block_nodes):
         nodes = nodes[placement.access[nodes]]
@@ -125,13 +132,15 @@ def _blocks(placed: PlacedNetwork, node_time: np.ndarray, placement: Placement, 
             times = np.sort(node_time[nodes])
             middle = (times[(times.size - 1) // 2] + times[times.size // 2]) / 2  # np.median's value, less overhead
             out.append({"nodes": int(nodes.size), "measured_at": "block_nodes", "nearest_node_m": None,
-                        "status": MEASURED, "worst_s": float(times[-1]), "median_s": float(middle)})
+                        "status": MEASURED, "access_leg_s": 0.0, "worst_s": float(times[-1]),
+                        "median_s": float(middle)})
             continue
         nearest, distance = int(placement.block_node[b]), float(placement.block_distance_m[b])
-        time = float(node_time[nearest]) if nearest >= 0 else np.inf
         outside = nearest < 0 or distance > max_snap_distance_m
+        leg = np.inf if outside else distance * leg_s_per_m
+        time = np.inf if outside else leg + float(node_time[nearest])
         out.append({"nodes": 0, "measured_at": "none" if nearest < 0 else "nearest_node",
                     "nearest_node_m": None if nearest < 0 else distance,
-                    "status": OUTSIDE_NETWORK if outside else MEASURED,
-                    "worst_s": np.inf if outside else time, "median_s": np.inf if outside else time})
+                    "status": OUTSIDE_NETWORK if outside else MEASURED, "access_leg_s": leg,
+                    "worst_s": time, "median_s": time})
     return out

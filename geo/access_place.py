@@ -6,8 +6,10 @@ to metres, match the ring edges, lay the reversed graph out for the Dijkstra pas
 reaches them, :class:`geo.road_graph.SettledLayout`), find the edges road projects build, assign edges to areas,
 find each block's nodes; and, with the edges of the ``baseline`` and of the ``planned`` scenario in use (which
 edges those are is fixed by the network and the plan's road projects), place the corridor's cells and the blocks'
-centroids on their nearest access nodes (a KD-tree query), find the ring's entry nodes and the routes round the
-ring, and lay out the coverage sums (:class:`Placement`). The web app keeps one :class:`PlacedNetwork` per loaded
+centroids on their nearest access nodes (a KD-tree query, which also gives the access legs' lengths), find the
+ring's entry nodes and the routes round the ring, and lay out the coverage sums (:class:`Placement`). Access nodes
+and the road length counted both rest on one definition, roads with roadside access
+(:func:`geo.coverage.has_roadside_access`). The web app keeps one :class:`PlacedNetwork` per loaded
 network and the CLI one per run; each check then only does the scenario's own work
 (:func:`geo.access_eval.evaluate`). A check whose edges match no placement (``compare``'s "baseline plus one
 project") places them itself, exactly as a placement would.
@@ -25,6 +27,7 @@ from geo import coverage
 from geo.access_plan import PlanStudy, prepare_plan
 from geo.network import RoadNetwork
 from geo.plan import PlanData
+from geo.plan_matching import ensure_matched
 from geo.ring import (
     RING_TOLERANCE_M,
     MetricNodes,
@@ -39,7 +42,6 @@ from geo.road_graph import ReverseGraph, SettledLayout
 
 logger = logging.getLogger(__name__)
 
-EXPRESSWAY_CLASSES = ("motorway", "trunk")  # grade-separated: no access from the roadside
 PLACED_SCENARIOS = ("baseline", "planned")
 
 
@@ -60,11 +62,12 @@ class Placement:
     loop
         Both directions' routes round the ring with those edges (:func:`geo.ring_loop.loop_routes`).
     cover
-        The corridor's roads in use and its served cells (a node within
-        :data:`geo.coverage.MAX_CELL_DISTANCE_M`) with their nearest access nodes, for the coverage sums.
+        The corridor's roads with roadside access in use and its served cells (an access node within
+        :data:`geo.coverage.MAX_CELL_DISTANCE_M`) with their nearest access nodes and the access legs' lengths,
+        for the coverage sums.
     block_node, block_distance_m
         Per block: its centroid's nearest access node (network index, ``-1`` when there is none) and the distance
-        in metres (``inf`` when there is none).
+        in metres (``inf`` when there is none) — the access leg of a block measured there.
     """
 
     active: np.ndarray
@@ -96,10 +99,12 @@ class PlacedNetwork:
         Per edge: is it built by one of the plan's road projects.
     study_nodes, node_mx, node_my
         Nodes near the corridor and the blocks, and their EPSG:32651 coordinates.
-    local_edges
-        Edges touching a study node that are not expressways.
+    roadside_edges
+        Edges touching a study node that are roads with roadside access
+        (:func:`geo.coverage.has_roadside_access`).
     corridor_edges, edge_member
-        Edges whose midpoint lies in the corridor, and the areas each lies in (``(areas, edges)``).
+        Edges of roads with roadside access whose midpoint lies in the corridor — the road length the coverage
+        counts — and the areas each lies in (``(areas, edges)``).
     block_nodes
         Per block: the study nodes inside it.
     placements
@@ -115,7 +120,7 @@ class PlacedNetwork:
     study_nodes: np.ndarray
     node_mx: np.ndarray
     node_my: np.ndarray
-    local_edges: np.ndarray
+    roadside_edges: np.ndarray
     corridor_edges: np.ndarray
     edge_member: np.ndarray
     block_nodes: tuple[np.ndarray, ...]
@@ -126,9 +131,9 @@ class PlacedNetwork:
         return np.ones(self.network.n_edges, dtype=bool) if scenario == "planned" else ~self.project_edges
 
     def access_nodes(self, active: np.ndarray) -> np.ndarray:
-        """Per node: does an active road other than an expressway touch it near the corridor — can a place nearby
-        get onto the network there (expressways have no roadside access)."""
-        local = self.local_edges[active[self.local_edges]]
+        """Per node: does an active road with roadside access touch it near the corridor — can a place nearby get
+        onto the network there (motorways, trunk roads and their links have no roadside access)."""
+        local = self.roadside_edges[active[self.roadside_edges]]
         touched = np.zeros(self.network.n_nodes, dtype=bool)
         touched[self.network.edge_u[local]] = touched[self.network.edge_v[local]] = True
         return touched
@@ -147,14 +152,17 @@ def prepare_network(network: RoadNetwork, plan: PlanData | PlanStudy, *, toleran
     """Place ``network`` on ``plan`` (prepared by :func:`geo.access_plan.prepare_plan` when it is not) for any
     number of checks of any scenario and congestion; ``scenarios`` are those whose edge sets are placed now.
     ``settle`` lays the reversed graph out in the order the ring reaches its nodes (one free-flow pass now, each
-    later pass faster: worth it from about six passes on); without it, in the network's order.
+    later pass faster: worth it from about six passes on); without it, in the network's order. A network whose
+    ring has not been matched yet (an OSM file, a synthetic network without ``ring_id``) is matched here first
+    (:func:`geo.plan_matching.ensure_matched`): the placed network is the matched one.
 
     Raises
     ------
     RingNotConnected
-        When the plan's ring is empty or no edge of ``network`` runs along it.
+        When the plan's ring is empty or cannot be matched onto ``network`` as a closed loop.
     """
     prepared = plan if isinstance(plan, PlanStudy) else prepare_plan(plan, tolerance_m=tolerance_m)
+    network = ensure_matched(network, prepared.plan)
     graph = ReverseGraph.build(network)
     projected = MetricNodes.in_box(network, prepared.node_box_wgs84)
     ring = match_ring_edges(network, prepared.ring, tolerance_m=prepared.tolerance_m, zone=prepared.ring_zone,
@@ -169,13 +177,15 @@ def prepare_network(network: RoadNetwork, plan: PlanData | PlanStudy, *, toleran
     touching = np.flatnonzero(in_study[network.edge_u] | in_study[network.edge_v])
     pu, pv = position[network.edge_u[touching]], position[network.edge_v[touching]]
     both = (pu >= 0) & (pv >= 0)
-    near, pu, pv = touching[both], pu[both], pv[both]
+    roadside = coverage.has_roadside_access(network.highway[touching])
+    keep_road = both & roadside  # only roads with roadside access count in the road length
+    near, pu, pv = touching[keep_road], pu[keep_road], pv[keep_road]
     member = prepared.grid.membership((mx[pu] + mx[pv]) / 2, (my[pu] + my[pv]) / 2)
     placed = PlacedNetwork(
         network=network, plan=prepared, graph=graph, ring=ring,
         layout=SettledLayout.build(network, sources=ring_nodes(network, ring.index) if settle else None, graph=graph),
         project_edges=project_edge_mask(network, prepared.projects), study_nodes=study_nodes, node_mx=mx,
-        node_my=my, local_edges=touching[_is_local_road(network.highway[touching])],
+        node_my=my, roadside_edges=touching[roadside],
         corridor_edges=near[member[0]], edge_member=member[:, member[0]],
         block_nodes=_block_nodes(network, prepared, study_nodes), placements=())
     placements = tuple(_place(placed, placed.scenario_edges(scenario)) for scenario in dict.fromkeys(scenarios))
@@ -185,18 +195,20 @@ def prepare_network(network: RoadNetwork, plan: PlanData | PlanStudy, *, toleran
 
 
 def _place(placed: PlacedNetwork, active: np.ndarray) -> Placement:
-    """Nearest access node of every corridor cell (within the cell distance) and of every block centroid, entry
-    nodes, loop routes and the coverage sums' base, with the edges ``active`` in use."""
+    """Nearest access node of every corridor cell (within the cell distance) and of every block centroid, with
+    the distances (the access legs), entry nodes, loop routes and the coverage sums' base, with the edges
+    ``active`` in use."""
     network, access, grid = placed.network, placed.access_nodes(active), placed.plan.grid
     near = access[placed.study_nodes]
     tree_nodes = placed.study_nodes[near]
     tree = coverage.node_tree(placed.node_mx[near], placed.node_my[near])
     n_blocks = len(placed.plan.blocks)
     served, cell_node = np.zeros(grid.corridor_cells.size, dtype=bool), np.empty(0, dtype=np.int64)
+    cell_leg = np.empty(0, dtype=np.float64)
     block_node, block_distance = np.full(n_blocks, -1), np.full(n_blocks, np.inf)
     if tree is not None:
-        served, nearest = coverage.nearest_cell_nodes(grid, tree)
-        cell_node = tree_nodes[nearest[served]]
+        served, nearest, distance = coverage.nearest_cell_nodes(grid, tree)
+        cell_node, cell_leg = tree_nodes[nearest[served]], distance[served]
         block_distance, block_nearest = tree.query(placed.plan.block_centroids.reshape(-1, 2))
         block_node = tree_nodes[block_nearest]
     in_use = active[placed.corridor_edges]
@@ -204,7 +216,7 @@ def _place(placed: PlacedNetwork, active: np.ndarray) -> Placement:
     cover = coverage.CoverageBase.build(grid, road_v=network.edge_v[roads], road_length_m=network.length_m[roads],
                                         road_speed_kph=network.speed_kph[roads],
                                         road_member=placed.edge_member[:, in_use], served=served,
-                                        cell_node=cell_node)
+                                        cell_node=cell_node, cell_leg_m=cell_leg)
     return Placement(active=active, inactive=np.flatnonzero(~active), access=access,
                      entries=entry_nodes(network, placed.ring, active=active, graph=placed.graph),
                      loop=loop_routes(network, placed.ring, active=active, min_gap_m=placed.plan.tolerance_m),
@@ -217,14 +229,6 @@ def project_edge_mask(network: RoadNetwork, projects: Iterable[str]) -> np.ndarr
     candidates = np.flatnonzero(mask)
     mask[candidates] = np.isin(network.project_id[candidates], list(projects))
     return mask
-
-
-def _is_local_road(highway: np.ndarray) -> np.ndarray:
-    """Not an expressway (``motorway``/``trunk``): such roads have roadside access."""
-    expressway = np.zeros(highway.size, dtype=bool)
-    for highway_class in EXPRESSWAY_CLASSES:  # element-wise == beats np.isin on object arrays by far
-        expressway |= highway == highway_class
-    return ~expressway
 
 
 def _block_nodes(network: RoadNetwork, prepared: PlanStudy, candidates: np.ndarray) -> tuple[np.ndarray, ...]:

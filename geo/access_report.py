@@ -9,26 +9,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.access_eval import OUTSIDE_NETWORK, Evaluation
+from geo.access_eval import MAX_SNAP_DISTANCE_M, OUTSIDE_NETWORK, Evaluation
 from geo.access_place import PlacedNetwork
-from geo.network import RoadNetwork
+from geo.coverage import ACCESS_SPEED_KPH, MAX_CELL_DISTANCE_M
+from geo.network import RoadNetwork, is_real_network, network_attribution, network_label
 from geo.ring_loop import LoopDirection
 
-SCHEMATIC_SOURCE = "bundled-schematic"
 OUTSIDE_NETWORK_ZH, OUTSIDE_NETWORK_EN = "超出路网覆盖范围", "beyond the network"
 DIRECTION_ZH = {"clockwise": "顺时针", "counterclockwise": "逆时针"}
+PLAN_THRESHOLD_MIN = 10.0  # 「10分钟入环」
+PLAN_LOOP_THRESHOLD_MIN = 30.0  # 「30分钟通环」
+DEFAULT_COVERAGE_TARGET = 0.95  # project assumption: the plan's "everywhere" would be 1.0
+PLAN, ASSUMPTION, OPTION = "plan", "project assumption", "option"
+SOURCE_ZH = {PLAN: "规划原文", ASSUMPTION: "项目假定", OPTION: "自定参数"}
+SERVED_AREA_ZH = "走廊有路网服务区域：网格中心 {d:g} 米内有可从路侧进出的道路节点"
+SERVED_AREA_EN = "served corridor area: cells with a node of a road with roadside access within {d:g} m of their centre"
 
 
 @dataclass(frozen=True)
 class Limits:
-    """The report's thresholds: coverage bands, the 10-minute target, the 30-minute loop, the share target and how
-    far a block may lie from its nearest access node."""
+    """The report's thresholds: coverage bands, the 10-minute target, the 30-minute loop, the share target, how
+    far a block may lie from its nearest access node, how far a served cell may, and the access legs' speed."""
 
     bands_min: tuple[float, ...]
     threshold_min: float
     loop_threshold_min: float
     coverage_target: float
     max_snap_distance_m: float
+    max_cell_distance_m: float = MAX_CELL_DISTANCE_M
+    access_speed_kph: float = ACCESS_SPEED_KPH
 
     @property
     def all_min(self) -> tuple[float, ...]:
@@ -52,10 +61,38 @@ def _share(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
+def thresholds(limits: Limits) -> list[dict]:
+    """The check's thresholds, each with where it comes from: ``"plan"`` (the plan's words 「10分钟入环、30分钟通环」),
+    ``"project assumption"`` (this project's own choice) or ``"option"`` (a caller's value in place of either)."""
+    rows = (
+        ("threshold_min", limits.threshold_min, "min", PLAN, PLAN_THRESHOLD_MIN,
+         "「10分钟入环」：走廊各处 10 分钟内到达环山路", "「10分钟入环」: reach the ring road within 10 minutes"),
+        ("loop_threshold_min", limits.loop_threshold_min, "min", PLAN, PLAN_LOOP_THRESHOLD_MIN,
+         "「30分钟通环」：30 分钟内绕环山路一圈", "「30分钟通环」: drive once round the ring road within 30 minutes"),
+        ("coverage_target", limits.coverage_target, "share", ASSUMPTION, DEFAULT_COVERAGE_TARGET,
+         "有路网服务区域中须在时限内入环的比例（规划原文“各处”即 100%，留余量以免边缘网格左右结论）",
+         "share of the served corridor area that must reach the ring in time (the plan's 'everywhere' is 100%; "
+         "the margin keeps fringe cells from deciding)"),
+        ("max_cell_distance_m", limits.max_cell_distance_m, "m", ASSUMPTION, MAX_CELL_DISTANCE_M,
+         "网格中心此距离内有可从路侧进出的道路节点才算有路网服务",
+         "a cell is served when a node of a road with roadside access lies within this distance of its centre"),
+        ("access_speed_kph", limits.access_speed_kph, "km/h", ASSUMPTION, ACCESS_SPEED_KPH,
+         "从网格中心或区块中心按直线距离到最近路网节点的接驳速度",
+         "speed of the access leg from a cell's or block's centre to its network node, over the straight line"),
+        ("max_snap_distance_m", limits.max_snap_distance_m, "m", ASSUMPTION, MAX_SNAP_DISTANCE_M,
+         "区块内无路网节点时，中心到最近节点超过此距离即视为超出路网覆盖范围",
+         "a block without nodes of its own lies beyond the network when its nearest node is farther than this"),
+    )
+    return [{"name": name, "value": float(value), "unit": unit, "source": source if value == default else OPTION,
+             "zh": zh, "en": en} for name, value, unit, source, default, zh, en in rows]
+
+
 def network_info(network: RoadNetwork) -> dict:
-    """The network's provenance plus its size; ``schematic`` is true for the bundled schematic network."""
+    """The network's provenance plus its size, its label and credit; ``schematic`` is true for a network that does
+    not hold real roads (a synthetic one)."""
     return {**network.source, "source": network.source.get("source", "unknown"), "nodes": network.n_nodes,
-            "edges": network.n_edges, "schematic": network.source.get("source") == SCHEMATIC_SOURCE}
+            "edges": network.n_edges, "schematic": not is_real_network(network.source),
+            "label": network_label(network.source), "attribution": network_attribution(network.source)}
 
 
 def scenario_sections(study: PlacedNetwork, ev: Evaluation, limits: Limits, *, network: dict) -> dict:
@@ -68,13 +105,16 @@ def scenario_sections(study: PlacedNetwork, ev: Evaluation, limits: Limits, *, n
 
 
 def area_summary(area_id: str, name: str, raw: dict, limits: Limits) -> dict:
-    """One area's coverage section: road and area shares per limit, pass against the coverage target."""
+    """One area's coverage section: road and area shares per limit, the area no road serves, pass against the
+    coverage target."""
     keys = limits.keys
     served = dict(zip(keys, map(_share, raw["served_within"])))
     reached = served[limits.threshold_key]
     return {"id": area_id, "name": name, "road_length_km": round(raw["road_length_m"] / 1000, 3),
             "road_within": dict(zip(keys, map(_share, raw["road_within"]))),
             "area_km2": round(raw["area_m2"] / 1e6, 3), "served_area_km2": round(raw["served_area_m2"] / 1e6, 3),
+            "unserved_area_km2": round(raw["unserved_m2"] / 1e6, 3),
+            "unserved_area_share": _share(raw["unserved_share"]),
             "area_within": dict(zip(keys, map(_share, raw["area_within"]))), "served_area_within": served,
             "pass": None if reached is None else reached >= limits.coverage_target}
 
@@ -98,6 +138,7 @@ def _blocks(study: PlacedNetwork, ev: Evaluation, limits: Limits) -> list[dict]:
                      "nearest_node_m": None if raw["nearest_node_m"] is None else round(raw["nearest_node_m"], 1),
                      "status": raw["status"], "reason": _outside_reason(raw["nearest_node_m"], limits)
                      if raw["status"] == OUTSIDE_NETWORK else None,
+                     "access_leg_min": minutes(raw["access_leg_s"]),
                      "worst_min": worst, "median_min": minutes(raw["median_s"]),
                      "pass": worst is not None and worst <= limits.threshold_min})
     return rows
@@ -150,15 +191,12 @@ def _direction(study: PlacedNetwork, ev: Evaluation, loop: LoopDirection, limits
 
 
 def verdict(coverage: dict, blocks: list[dict], loop: dict, limits: Limits, *, network: dict) -> dict:
-    """Overall pass/fail: corridor coverage, every block within the threshold, and the loop both ways."""
-    t, target = limits.threshold_min, limits.coverage_target
-    reached = coverage["served_area_within"][limits.threshold_key] or 0.0
+    """Overall pass/fail: corridor coverage of the served area, every block within the threshold, and the loop
+    both ways; states which area counts and how much of the corridor no road serves."""
     outside = [b["id"] for b in blocks if b["status"] == OUTSIDE_NETWORK]
     slow = [b["id"] for b in blocks if not b["pass"] and b["status"] != OUTSIDE_NETWORK]
-    zh, en = [], []
-    zh.append(f"走廊有路网覆盖区域中 {reached:.1%} 可在 {t:g} 分钟内入环（目标 {target:.0%}）")
-    en.append(f"{reached:.1%} of the served corridor area reaches the ring within {t:g} min (target {target:.0%})")
-    block_zh, block_en = _block_clauses(len(blocks), slow, outside, t)
+    zh, en = _coverage_clauses(coverage, limits)
+    block_zh, block_en = _block_clauses(len(blocks), slow, outside, limits.threshold_min)
     zh.append(block_zh)
     en.append(block_en)
     if not loop["complete"]:
@@ -174,12 +212,33 @@ def verdict(coverage: dict, blocks: list[dict], loop: dict, limits: Limits, *, n
                   + f" (target {limits.loop_threshold_min:g} min)")
     passed = bool(coverage["pass"]) and not slow and not outside and loop["pass"]
     if network.get("schematic"):
-        zh.append("注意：基于示意路网，非实测道路")
-        en.append("note: computed on the schematic bundled network, not surveyed roads")
+        zh.append("注意：基于示意路网，非真实道路")
+        en.append("note: computed on a schematic network, not real roads")
+    d = limits.max_cell_distance_m
     return {"pass": passed, "coverage_pass": bool(coverage["pass"]), "blocks_pass": not slow and not outside,
             "loop_pass": loop["pass"], "blocks_over_threshold": slow, "blocks_outside_network": outside,
+            "counted_area": {"zh": SERVED_AREA_ZH.format(d=d), "en": SERVED_AREA_EN.format(d=d),
+                             "area_km2": coverage["served_area_km2"]},
+            "unserved_area": {"area_km2": coverage["unserved_area_km2"], "share": coverage["unserved_area_share"]},
             "zh": ("达标：" if passed else "未达标：") + "；".join(zh) + "。",
             "en": ("Pass: " if passed else "Fail: ") + "; ".join(en) + "."}
+
+
+def _coverage_clauses(coverage: dict, limits: Limits) -> tuple[list[str], list[str]]:
+    """The verdict's clauses on the corridor: the share of the served area in time (which area that is, the
+    target and where it comes from) and the area no road serves."""
+    t, target, d = limits.threshold_min, limits.coverage_target, limits.max_cell_distance_m
+    reached = coverage["served_area_within"][limits.threshold_key] or 0.0
+    source = next(row["source"] for row in thresholds(limits) if row["name"] == "coverage_target")
+    served, unserved = coverage["served_area_km2"], coverage["unserved_area_km2"]
+    share = coverage["unserved_area_share"]
+    zh = [f"走廊有路网服务区域（网格中心 {d:g} 米内有可从路侧进出的道路，{served:.1f} 平方公里）中 {reached:.1%} "
+          f"可在 {t:g} 分钟内入环（目标 {target:.0%}，{SOURCE_ZH[source]}）",
+          f"无道路服务区域 {unserved:.1f} 平方公里" + ("" if share is None else f"，占走廊 {share:.1%}")]
+    en = [f"{reached:.1%} of the served corridor area (cells with a road with roadside access within {d:g} m: "
+          f"{served:.1f} km²) reaches the ring within {t:g} min (target {target:.0%}, {source})",
+          f"no road serves {unserved:.1f} km²" + ("" if share is None else f" ({share:.1%} of the corridor)")]
+    return zh, en
 
 
 def _block_clauses(n_blocks: int, slow: list[str], outside: list[str], threshold_min: float) -> tuple[str, str]:
@@ -248,9 +307,12 @@ def rank_projects(rows: list[dict]) -> list[dict]:
 def summary_text(report: dict) -> str:
     """A readable Chinese/English summary of a report (single scenario or compare) for the command line."""
     net, params = report["network"], report["params"]
-    lines = [f"路网 Network: {net['source']} — {net['nodes']} nodes, {net['edges']} edges"
-             + ("（示意路网 schematic, not surveyed roads）" if net.get("schematic") else ""),
-             f"情景 Scenario: {params['scenario']}, 拥堵系数 congestion ×{params['congestion']:g}"]
+    lines = [f"路网 Network: {net['label']} ({net['source']}) — {net['nodes']} nodes, {net['edges']} edges"
+             + (f"; {net['attribution']}" if net.get("attribution") else ""),
+             f"情景 Scenario: {params['scenario']}, 拥堵系数 congestion ×{params['congestion']:g} "
+             "(speed factor 速度系数: 1 = free flow 畅行, ≈0.6 = peak hour 高峰)",
+             "阈值 Thresholds: " + "; ".join(f"{t['name']} {t['value']:g} {t['unit']} ({SOURCE_ZH[t['source']]} "
+                                            f"{t['source']})" for t in params["thresholds"])]
     if params["scenario"] == "compare":
         for name in ("baseline", "planned"):
             lines += [f"\n== {name} ==", *_scenario_lines(_pick(report, name), params)]
@@ -280,7 +342,11 @@ def _scenario_lines(report: dict, params: dict) -> list[str]:
     cov = report["coverage"]
     lines = [f"入环覆盖 Coverage (served area {cov['served_area_km2']:.1f} of {cov['area_km2']:.1f} km²): "
              f"{_format_shares(cov['served_area_within'])}",
-             f"  道路长度 road length: {_format_shares(cov['road_within'])}",
+             f"  道路长度 road length (roads with roadside access 可从路侧进出的道路): "
+             f"{_format_shares(cov['road_within'])}",
+             f"  无道路服务 Unserved (no road with roadside access within {params['max_cell_distance_m']:g} m): "
+             f"{cov['unserved_area_km2']:.1f} km²" + ("" if cov["unserved_area_share"] is None else
+                                                     f" = {cov['unserved_area_share']:.1%} of the corridor 走廊"),
              "分区 Districts (served area within " + key + " min):"]
     for d in report["districts"]:
         share = d["served_area_within"][key]

@@ -1,8 +1,12 @@
 """Coverage of the corridor by time to the ring: shares of road length and of area, overall and per district.
 
-The corridor is cut into square cells (~250 m) in EPSG:32651; a cell belongs to an area when its centre does, and
-its time is its nearest road node's time (a cell farther than ``MAX_CELL_DISTANCE_M`` from every node has no road
-and is unreached). Points (nodes, edge midpoints) are assigned to areas through the same cells: a cell the area's
+Only *roads with roadside access* count (:func:`has_roadside_access`: every class but motorways, trunk roads and
+their links, which nothing along them can drive onto): their nodes are the access nodes, their length the road
+length. The corridor is cut into square cells (~250 m) in EPSG:32651; a cell belongs to an area when its centre
+does, and is *served* when an access node lies within :data:`MAX_CELL_DISTANCE_M` of its centre. A served cell's
+time is the access leg from its centre to its nearest access node (straight-line distance at
+:data:`ACCESS_SPEED_KPH`) plus that node's time to the ring; a cell that is not served has no road and is never
+within a limit. Points (nodes, edge midpoints) are assigned to areas through the same cells: a cell the area's
 boundary passes through gets an exact point-in-polygon test, every other cell answers for all its points at once, so
 membership is exact and costs a few array lookups per point.
 """
@@ -22,7 +26,13 @@ from geo.shapes import to_metric
 logger = logging.getLogger(__name__)
 
 CELL_SIZE_M = 250.0
-MAX_CELL_DISTANCE_M = 500.0
+MAX_CELL_DISTANCE_M = 500.0  # project assumption: a cell farther than this from every access node has no road
+# Project assumption: the access leg from a point to its network node, over the straight-line distance. Local
+# streets and lanes missing from the network are designed for ~20 km/h (支路 in CJJ 37), and the way there is
+# ~1.3× the straight line (a usual detour factor): 20 / 1.3 ≈ 15 km/h, so 250 m take one minute.
+ACCESS_SPEED_KPH = 15.0
+# Grade-separated classes and their ramps: nothing along them can drive on, so they give no roadside access.
+NO_ROADSIDE_ACCESS = ("motorway", "motorway_link", "trunk", "trunk_link")
 
 
 @dataclass(frozen=True)
@@ -164,6 +174,21 @@ def _cells_near_vertices(polygon: shapely.Geometry, grid: AreaGrid) -> np.ndarra
     return marked[1:-1, 1:-1].ravel()
 
 
+def has_roadside_access(highway: np.ndarray) -> np.ndarray:
+    """Per road: is it a road with roadside access — a class other than :data:`NO_ROADSIDE_ACCESS` (motorways,
+    trunk roads and their links). The one definition behind both the access nodes and the road length counted."""
+    no_access = np.zeros(highway.size, dtype=bool)
+    for highway_class in NO_ROADSIDE_ACCESS:  # element-wise == beats np.isin on object arrays by far
+        no_access |= highway == highway_class
+    return ~no_access
+
+
+def access_leg_s_per_m(*, congestion: float, access_speed_kph: float = ACCESS_SPEED_KPH) -> float:
+    """Seconds per metre of straight-line access leg at ``access_speed_kph`` slowed by ``congestion`` (a factor
+    on speed, like every road's)."""
+    return 3.6 / (access_speed_kph * congestion)
+
+
 def node_tree(x: np.ndarray, y: np.ndarray) -> cKDTree | None:
     """A KD-tree over metric node coordinates (``None`` when there are no nodes)."""
     if x.size == 0:
@@ -171,30 +196,31 @@ def node_tree(x: np.ndarray, y: np.ndarray) -> cKDTree | None:
     return cKDTree(np.column_stack([x, y]), balanced_tree=False, compact_nodes=False, leafsize=16)
 
 
-def nearest_cell_nodes(grid: AreaGrid, tree: cKDTree, *,
-                       max_distance_m: float = MAX_CELL_DISTANCE_M) -> tuple[np.ndarray, np.ndarray]:
-    """Per corridor cell: has it a node of ``tree`` within ``max_distance_m`` (a road: it is served), and the
-    position in ``tree`` of its nearest one (meaningful where served)."""
+def nearest_cell_nodes(grid: AreaGrid, tree: cKDTree, *, max_distance_m: float = MAX_CELL_DISTANCE_M
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per corridor cell: has it a node of ``tree`` closer than ``max_distance_m`` (a road: it is served), the
+    position in ``tree`` of its nearest one and the distance to it in metres (both meaningful where served)."""
     distance, nearest = tree.query(grid.corridor_centres, distance_upper_bound=max_distance_m)
-    return np.isfinite(distance), nearest
+    return np.isfinite(distance), nearest, distance
 
 
 @dataclass(frozen=True)
 class CoverageBase:
-    """What the coverage sums of one set of edges in use run over, fixed for that set: the corridor's roads in use
-    and its served cells, with the areas each lies in.
+    """What the coverage sums of one set of edges in use run over, fixed for that set: the corridor's roads with
+    roadside access in use and its served cells, with the areas each lies in.
 
     Attributes
     ----------
     road_v, road_length_m, road_speed_kph
-        Per corridor road in use (a directed edge whose midpoint lies in the corridor): the node it drives on to,
-        its length and its free-flow speed.
+        Per corridor road in use (a directed edge of a road with roadside access whose midpoint lies in the
+        corridor): the node it drives on to, its length and its free-flow speed.
     road_member
         ``(areas, roads)``: 1.0 where the road lies in the area.
     road_total_m
         Per area: the length of its roads.
-    cell_node
-        Per served corridor cell (an access node within :data:`MAX_CELL_DISTANCE_M`): that node.
+    cell_node, cell_leg_m
+        Per served corridor cell (an access node within :data:`MAX_CELL_DISTANCE_M`): that node, and the
+        straight-line distance in metres from the cell's centre to it (the access leg).
     cell_member
         ``(areas, served cells)``: 1.0 where the cell lies in the area.
     n_cells, n_served
@@ -207,20 +233,31 @@ class CoverageBase:
     road_member: np.ndarray
     road_total_m: np.ndarray
     cell_node: np.ndarray
+    cell_leg_m: np.ndarray
     cell_member: np.ndarray
     n_cells: np.ndarray
     n_served: np.ndarray
 
     @classmethod
     def build(cls, grid: AreaGrid, *, road_v: np.ndarray, road_length_m: np.ndarray, road_speed_kph: np.ndarray,
-              road_member: np.ndarray, served: np.ndarray, cell_node: np.ndarray) -> CoverageBase:
+              road_member: np.ndarray, served: np.ndarray, cell_node: np.ndarray,
+              cell_leg_m: np.ndarray) -> CoverageBase:
         """From the roads in use (``road_member``: ``(areas, roads)`` booleans) and, per corridor cell of ``grid``,
-        whether it is ``served`` and, per served cell, its ``cell_node``."""
+        whether it is ``served`` and, per served cell, its ``cell_node`` and the ``cell_leg_m`` to it."""
         member, served_member = road_member.astype(np.float64), grid.cell_membership[:, served]
         return cls(road_v=road_v, road_length_m=road_length_m, road_speed_kph=road_speed_kph, road_member=member,
                    road_total_m=member @ road_length_m, cell_node=cell_node,
-                   cell_member=served_member.astype(np.float64), n_cells=grid.cell_membership.sum(axis=1),
-                   n_served=served_member.sum(axis=1))
+                   cell_leg_m=np.asarray(cell_leg_m, dtype=np.float64), cell_member=served_member.astype(np.float64),
+                   n_cells=grid.cell_membership.sum(axis=1), n_served=served_member.sum(axis=1))
+
+
+def cell_times_s(base: CoverageBase, node_time_s: np.ndarray, *, congestion: float,
+                 access_speed_kph: float = ACCESS_SPEED_KPH) -> np.ndarray:
+    """Per served cell of ``base``: seconds to the ring — the access leg from its centre to its node at
+    ``access_speed_kph`` × ``congestion``, plus the node's time (``node_time_s``, per network node)."""
+    times = base.cell_leg_m * access_leg_s_per_m(congestion=congestion, access_speed_kph=access_speed_kph)
+    times += node_time_s[base.cell_node]
+    return times
 
 
 def edge_fraction_within(node_time_s: np.ndarray, edge_time_s: np.ndarray, limits_s: np.ndarray) -> np.ndarray:
@@ -236,25 +273,30 @@ def edge_fraction_within(node_time_s: np.ndarray, edge_time_s: np.ndarray, limit
 
 
 def summarize(base: CoverageBase, node_time_s: np.ndarray, limits_s: np.ndarray, *, congestion: float,
-              cell_m: float) -> list[dict]:
+              cell_m: float, access_speed_kph: float = ACCESS_SPEED_KPH) -> list[dict]:
     """Road and area shares per area (rows of ``base``'s memberships) at ``congestion``, unrounded.
 
     Road length counts each direction of travel (a two-way street twice), each with the time from that
     carriageway driving on; area shares are of the area's cells, and of its served cells (a road within reach —
-    a cell without one is never within a limit).
+    a cell without one is never within a limit), each cell's time including its access leg
+    (:func:`cell_times_s`). ``unserved_m2`` and ``unserved_share`` are the area no road serves.
     """
     road_time = edge_travel_time_s(base.road_length_m, base.road_speed_kph, congestion=congestion)
     share = edge_fraction_within(node_time_s[base.road_v], road_time, limits_s)
     share *= base.road_length_m[None, :]
     road_within = base.road_member @ share.T
-    cells_within = (limits_s[:, None] >= node_time_s[base.cell_node][None, :]).astype(np.float64)
+    cell_time = cell_times_s(base, node_time_s, congestion=congestion, access_speed_kph=access_speed_kph)
+    cells_within = (limits_s[:, None] >= cell_time[None, :]).astype(np.float64)
     area_within = base.cell_member @ cells_within.T
     out = []
     for a in range(base.road_member.shape[0]):
+        unserved = base.n_cells[a] - base.n_served[a]
         out.append({"road_length_m": float(base.road_total_m[a]),
                     "road_within": _shares(road_within[a], base.road_total_m[a]),
                     "area_m2": float(base.n_cells[a] * cell_m ** 2),
                     "served_area_m2": float(base.n_served[a] * cell_m ** 2),
+                    "unserved_m2": float(unserved * cell_m ** 2),
+                    "unserved_share": float(unserved / base.n_cells[a]) if base.n_cells[a] > 0 else None,
                     "area_within": _shares(area_within[a], base.n_cells[a]),
                     "served_within": _shares(area_within[a], base.n_served[a])})
     return out

@@ -72,6 +72,10 @@ class RingNotConnected(ValueError, NetworkError):
     """The ring road is empty or does not join the road network."""
 
 
+class MatchFailed(ValueError, NetworkError):
+    """An approximate line or ring could not be matched onto the road network (no road near it, no connection)."""
+
+
 class EditConflict(RuntimeError, CorridorError):
     """Someone else changed the item since the caller read it (optimistic concurrency; the web answers 409).
 

@@ -7,7 +7,9 @@ raster of 50 m cells in EPSG:32651, and the cells whose centre lies within the b
 Where no reachable road passes within the buffer there is a hole — these are not convex hulls. The raster makes
 the outlines stepped at 50 m and the buffer exact to about ±35 m, several times faster than buffering and
 unioning thousands of street pieces. Edges are drawn straight between their nodes. Only edges near the corridor
-and the blocks are drawn, so the cost follows the study area, not the whole network.
+and the blocks are drawn, so the cost follows the study area, not the whole network, and only roads with roadside
+access (:func:`geo.coverage.has_roadside_access`, as in the coverage): a place beside a motorway cannot get on it.
+The bands show the roads' own times; unlike the coverage's cells they add no access leg within the buffer.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import numpy as np
 import shapely
 from scipy import ndimage
 
+from geo import coverage
 from geo.access import BANDS_MIN, validate_options
 from geo.access_eval import scenario_mask, time_to_ring_nodes
 from geo.access_place import PlacedNetwork
@@ -115,10 +118,11 @@ def _network_and_ring(network: RoadNetwork | PlacedNetwork, plan: PlanData | Pla
 
 
 def _edges_near(network: RoadNetwork, plan: PlanData, active: np.ndarray, *, margin_m: float) -> np.ndarray:
-    """Active edges with both ends in the box around the corridor and the blocks."""
+    """Active edges of roads with roadside access with both ends in the box around the corridor and the blocks."""
     lon0, lat0, lon1, lat1 = study_box(plan, margin_m=margin_m)
     inside = (network.x >= lon0) & (network.x <= lon1) & (network.y >= lat0) & (network.y <= lat1)
-    return np.flatnonzero(active & inside[network.edge_u] & inside[network.edge_v])
+    edges = np.flatnonzero(active & inside[network.edge_u] & inside[network.edge_v])
+    return edges[coverage.has_roadside_access(network.highway[edges])]
 
 
 def _cumulative_reach(network: RoadNetwork, edges: np.ndarray, node_time: np.ndarray, edge_time: np.ndarray, *,
@@ -162,7 +166,10 @@ class _Raster:
 
     def mark(self, pieces: np.ndarray) -> None:
         """Mark the cells the line ``pieces`` pass through (sampled every half cell)."""
-        points = shapely.get_coordinates(shapely.segmentize(pieces, RASTER_M / 2))
+        # GEOS cannot segmentize a zero-length piece (a street whose ends share a position): its point is enough
+        has_length = shapely.length(pieces) > 0
+        points = np.vstack([shapely.get_coordinates(shapely.segmentize(pieces[has_length], RASTER_M / 2)),
+                            shapely.get_coordinates(pieces[~has_length])])
         cols = ((points[:, 0] - self.origin[0]) // RASTER_M).astype(np.int64)
         rows = ((points[:, 1] - self.origin[1]) // RASTER_M).astype(np.int64)
         self.road[rows, cols] = True

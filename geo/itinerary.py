@@ -194,7 +194,8 @@ def _visit_text(point: dict) -> str:
 def format_itinerary(tour: dict) -> str:
     """A plain-text itinerary in Chinese of a tour result from :func:`geo.tours.plan_tour`."""
     totals = tour["totals"]
-    lines = [f"{tour['title']}　路网：{tour['network']['label']}", ""]
+    scenario = tour.get("params", {}).get("scenario_label")
+    lines = [f"{tour['title']}　路网：{tour['network']['label']}" + (f"（{scenario}）" if scenario else ""), ""]
     for point in tour["points"]:
         leg = tour["legs"][point["seq"] - 1] if point["seq"] else None  # leg i ends at point i
         drive = f"　车程 {leg['drive_min']:g} 分钟 / {leg['distance_km']:g} 公里" if leg else ""
@@ -213,4 +214,6 @@ def format_itinerary(tour: dict) -> str:
     lines += [f"无法到达：{u['message']}" for u in tour["unreachable"]]
     if tour["network"].get("schematic"):
         lines.append("注意：示意路网仅供规划参考，车程为估算值。")
+    if tour["network"].get("attribution"):
+        lines.append(f"路网数据：{tour['network']['attribution']}")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,9 +24,9 @@ from geo.speeds import SpeedConfig, speeds_for
 
 logger = logging.getLogger(__name__)
 
-CACHE_FORMAT_VERSION = 1
+CACHE_FORMAT_VERSION = 2
 EARTH_RADIUS_M = 6_371_008.8
-_STRING_COLUMNS = ("highway", "name", "project_id", "maxspeed")
+_STRING_COLUMNS = ("highway", "name", "project_id", "maxspeed", "ring_id")
 
 
 @dataclass(eq=False)
@@ -58,6 +59,9 @@ class RoadNetwork:
         OSM ``maxspeed`` as tagged, ``""`` when absent; kept so speeds can be recomputed with another config.
     geometry
         Optional edge shapes (object array of shapely LineStrings, ``None`` = straight u→v) for drawing routes.
+    ring_id
+        Id of the ring segment (``RING-N`` …) whose matched loop the edge belongs to, ``""`` off the ring; all
+        ``""`` until the ring has been matched onto the network (:mod:`geo.plan_matching`).
     """
 
     node_id: np.ndarray
@@ -74,6 +78,7 @@ class RoadNetwork:
     oneway: np.ndarray | None = None
     maxspeed: np.ndarray | None = None
     geometry: np.ndarray | None = None
+    ring_id: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         m = self.edge_u.shape[0]
@@ -81,9 +86,11 @@ class RoadNetwork:
             self.oneway = np.zeros(m, dtype=bool)
         if self.maxspeed is None:
             self.maxspeed = np.full(m, "", dtype=object)
+        if self.ring_id is None:
+            self.ring_id = np.full(m, "", dtype=object)
         edge_arrays = {"edge_v": self.edge_v, "length_m": self.length_m, "speed_kph": self.speed_kph,
                        "highway": self.highway, "name": self.name, "project_id": self.project_id,
-                       "oneway": self.oneway, "maxspeed": self.maxspeed}
+                       "oneway": self.oneway, "maxspeed": self.maxspeed, "ring_id": self.ring_id}
         if self.geometry is not None:
             edge_arrays["geometry"] = self.geometry
         wrong = [f"{k} has {len(a)}" for k, a in edge_arrays.items() if len(a) != m]
@@ -116,8 +123,35 @@ class RoadNetwork:
         """A copy with only the edges where ``keep`` is True (all nodes kept), e.g. without a road project."""
         keep = np.asarray(keep, dtype=bool)
         edge_fields = ("edge_u", "edge_v", "length_m", "speed_kph", "highway", "name", "project_id", "oneway",
-                       "maxspeed") + (("geometry",) if self.geometry is not None else ())
+                       "maxspeed", "ring_id") + (("geometry",) if self.geometry is not None else ())
         return replace(self, **{f: getattr(self, f)[keep] for f in edge_fields})
+
+
+OSM_SOURCES = ("osm", "osm-file", "osm-download")
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+def is_real_network(source: dict) -> bool:
+    """Whether a network with this ``source`` dict holds real roads (OpenStreetMap), not a synthetic drawing."""
+    return source.get("source") in OSM_SOURCES
+
+
+def network_label(source: dict) -> str:
+    """How pages and printouts name a network with this ``source`` dict (Simplified Chinese); the credit a real
+    network needs is :func:`network_attribution`'s."""
+    kind = source.get("source")
+    if kind == "osm":
+        return f"OpenStreetMap 真实路网（{source.get('extract', '')} 提取）"
+    if kind == "osm-download":
+        return f"OpenStreetMap 真实路网（{source.get('downloaded', '')} 下载）"
+    if kind == "osm-file":
+        return f"OpenStreetMap 路网文件 {Path(str(source.get('file', ''))).name}"
+    return f"示意路网（{source.get('description') or kind}）：非真实道路"
+
+
+def network_attribution(source: dict) -> str | None:
+    """The credit a network with this ``source`` dict must carry wherever it is shown: OpenStreetMap's (ODbL)."""
+    return OSM_ATTRIBUTION if is_real_network(source) else None
 
 
 def default_network_dir() -> Path:
@@ -190,6 +224,26 @@ def keep_nodes(network: RoadNetwork, keep: np.ndarray | None) -> RoadNetwork:
                    edge_u=new_index[inner.edge_u], edge_v=new_index[inner.edge_v])
 
 
+def path_coordinates(network: RoadNetwork, edges: np.ndarray) -> list[tuple[float, float]]:
+    """Lon/lat points along consecutive ``edges`` (a path: each edge starts where the previous one ends), following
+    each edge's shape where it has one (a stored shape may run against the edge's direction)."""
+    edges = np.asarray(edges, dtype=np.int64)
+    first = int(network.edge_u[edges[0]]) if edges.size else 0
+    coordinates = [(float(network.x[first]), float(network.y[first]))]
+    for edge in edges:
+        u, v = int(network.edge_u[edge]), int(network.edge_v[edge])
+        shape = network.geometry[edge] if network.geometry is not None else None
+        if shape is None:
+            coordinates.append((float(network.x[v]), float(network.y[v])))
+            continue
+        points = [(float(px), float(py)) for px, py in shape.coords]
+        start = (float(network.x[u]), float(network.y[u]))
+        if math.dist(points[-1], start) < math.dist(points[0], start):
+            points.reverse()
+        coordinates.extend(points[1:])
+    return coordinates
+
+
 def haversine_m(x1: np.ndarray, y1: np.ndarray, x2: np.ndarray, y2: np.ndarray) -> np.ndarray:
     """Great-circle distance in metres between lon/lat points (as OSMnx measures edge lengths)."""
     lon1, lat1, lon2, lat2 = (np.radians(a) for a in (x1, y1, x2, y2))
@@ -240,7 +294,7 @@ def read_network_cache(directory: str | Path) -> RoadNetwork:
         edge_u=_numeric(edges, "u"), edge_v=_numeric(edges, "v"), length_m=_numeric(edges, "length_m"),
         speed_kph=_numeric(edges, "speed_kph"), highway=_strings(edges, "highway"), name=_strings(edges, "name"),
         project_id=_strings(edges, "project_id"), source=meta["source"], oneway=_numeric(edges, "oneway"),
-        maxspeed=_strings(edges, "maxspeed"), geometry=geometry)
+        maxspeed=_strings(edges, "maxspeed"), geometry=geometry, ring_id=_strings(edges, "ring_id"))
     if (network.n_nodes, network.n_edges) != (meta["n_nodes"], meta["n_edges"]):
         raise NetworkSourceError(f"network cache {directory} is inconsistent: meta.json says {meta['n_nodes']} "
                                  f"nodes/{meta['n_edges']} edges, the files hold {network.n_nodes}/"

@@ -199,9 +199,10 @@ def _any_true(value: object) -> bool:
     return any(value) if isinstance(value, list) else bool(value)
 
 
-def fetch_network(polygon: shapely.Geometry, *, out: str | Path, timeout_s: float = 60.0,
+def fetch_network(polygon: shapely.Geometry, *, out: str | Path | None, timeout_s: float = 60.0,
                   speeds: SpeedConfig | None = None) -> RoadNetwork:
-    """Download the OSM drive network inside ``polygon`` (WGS-84), add speeds, and save it as a cache at ``out``.
+    """Download the OSM drive network inside ``polygon`` (WGS-84), add speeds, and save it as a cache at ``out``
+    (``None``: not saved, e.g. to match the plan onto it first, as ``corridor fetch-network`` does).
 
     Raises
     ------
@@ -226,7 +227,8 @@ def fetch_network(polygon: shapely.Geometry, *, out: str | Path, timeout_s: floa
               "downloaded": dt.date.today().isoformat(), "area_bounds": [round(b, 5) for b in polygon.bounds],
               "overpass_url": ox.settings.overpass_url}
     network = graph_to_network(graph, speeds=speeds, source=source)
-    save_network(network, out)
+    if out is not None:
+        save_network(network, out)
     return network
 
 

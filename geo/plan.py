@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import DataFileError, UnknownItem, ValidationError
-from geo.schema import LAYERS, METRIC_CRS, PLAN_DISTRICTS, WGS84
+from geo.schema import LAYERS, METRIC_CRS, PLACES_LAYER, PLAN_DISTRICTS, WGS84
 from geo.validate import Problem, check_features, check_inside_areas, read_feature_collection, to_geodataframe
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,23 @@ def read_plan(data_dir: Path | str | None = None, *,
     data = PlanData(**layers)
     problems += check_links(data, tolerance_m=tolerance_m)
     return data, problems
+
+
+def read_places(data_dir: Path | str | None = None) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Read and check the named places of the OpenStreetMap extract (``osm-places.geojson``).
+
+    The places are a reference for checking the blocks' positions, not part of the plan, so a data directory
+    without the file is not a problem: the result is then ``(None, [])``.
+    """
+    directory = Path(data_dir) if data_dir is not None else default_data_dir()
+    path = directory / PLACES_LAYER.filename
+    if not path.exists():
+        return None, []
+    doc, problems = read_feature_collection(path)
+    if doc is None:
+        return None, problems
+    parsed, feature_problems = check_features(doc, PLACES_LAYER)
+    return to_geodataframe(parsed, PLACES_LAYER), problems + feature_problems
 
 
 def load_plan(data_dir: Path | str | None = None, *, tolerance_m: float = DISTRICT_TOLERANCE_M) -> PlanData:

@@ -4,8 +4,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from geo.plan import PlanData, default_data_dir, read_plan
+import geopandas as gpd
+
+from geo.places import nearest_places
+from geo.plan import PlanData, default_data_dir, read_places, read_plan
 from geo.schema import (
+    PLACES_LAYER,
     ENCODED_TRANSPORT_BY_CATEGORY, PLAN_BLOCKS_BY_DISTRICT, PLAN_CONTINUING_ROADS_STATED,
     PLAN_DISTRICTS, PLAN_RING_ROAD_TASKS_BY_DISTRICT, PLAN_TASK_TOTAL, PLAN_TIER_COUNTS, PLAN_TRANSPORT_TOTAL, TIERS,
 )
@@ -20,7 +24,9 @@ def validation_report(data_dir: Path | str | None = None) -> dict:
     -------
     dict
         ``valid``, ``data_dir``, ``counts`` (per layer: expected and found, in total and by group), ``tiers``,
-        ``findings`` (the plan's internal inconsistencies: facts, not failures) and ``problems`` (failures).
+        ``findings`` (the plan's internal inconsistencies: facts, not failures), ``block_places`` (each block's
+        nearest OpenStreetMap named place: findings on the approximate positions, see :func:`block_places`) and
+        ``problems`` (failures).
     """
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
     data, problems = read_plan(directory)
@@ -33,7 +39,8 @@ def validation_report(data_dir: Path | str | None = None) -> dict:
     targets, target_problems = read_targets(directory)
     department_tasks, task_problems = read_department_tasks(directory)
     parks, park_problems = read_parks(directory, areas=data.districts if data is not None else None)
-    problems = problems + target_problems + task_problems + park_problems
+    places, place_problems = read_places(directory)
+    problems = problems + target_problems + task_problems + park_problems + place_problems
     counts["targets"] = {"rows": len(targets), "department_tasks": len(department_tasks),
                          "parks": 0 if parks is None else len(parks)}
     return {
@@ -42,6 +49,7 @@ def validation_report(data_dir: Path | str | None = None) -> dict:
         "counts": counts,
         "tiers": tiers,
         "findings": plan_findings(data) + target_findings(targets),
+        "block_places": block_places(data, places),
         "problems": [p.to_dict() for p in problems],
     }
 
@@ -108,6 +116,33 @@ def plan_findings(data: PlanData | None) -> list[dict]:
     return findings
 
 
+def block_places(data: PlanData | None, places: gpd.GeoDataFrame | None) -> dict:
+    """Each block's nearest named place of the OpenStreetMap extract, and its distance in whole metres.
+
+    Returns
+    -------
+    dict
+        ``layer`` (the places file), ``places`` (how many it holds; 0 when it is missing) and ``blocks`` (one row
+        per block, see :func:`geo.places.nearest_places`; empty when the blocks or the places are missing).
+    """
+    rows = nearest_places(data.blocks, places) if data is not None and places is not None else []
+    return {"layer": PLACES_LAYER.filename, "places": 0 if places is None else len(places),
+            "blocks": [row | {"distance_m": round(row["distance_m"])} for row in rows]}
+
+
+def _block_place_lines(section: dict) -> list[str]:
+    if not section["blocks"]:
+        return [f"Block positions: not checked against OpenStreetMap named places (no blocks or no places in "
+                f"{section['layer']}; scripts/build_plan_data.py writes it)"]
+    lines = [f"Block positions against the {section['places']} OpenStreetMap named places of {section['layer']} "
+             "(findings, not failures; distance from the block's centre):"]
+    for row in section["blocks"]:
+        anchor = f"; re-anchored: {row['anchor']}" if row["anchor"] else ""
+        lines.append(f"  * {row['block_id']} {row['block_name']}: nearest {row['place']} ({row['place_kind']}) "
+                     f"at {row['distance_m']} m{anchor}")
+    return lines
+
+
 def format_report(report: dict) -> str:
     """Render a validation report as readable text."""
     lines = [f"Data: {report['data_dir']}"]
@@ -125,6 +160,7 @@ def format_report(report: dict) -> str:
         lines.append(f"tiers: {counts}; {tiers['note']}")
     lines.append(f"Findings in the plan itself ({len(report['findings'])}; facts, not failures):")
     lines += [f"  * {f['where']}: {f['message']}" for f in report["findings"]]
+    lines += _block_place_lines(report["block_places"])
     if report["valid"]:
         lines.append("VALID: every layer matches its schema and the plan's counts.")
     else:

@@ -1,12 +1,10 @@
 """The ring road on a road network: which edges are the ring, where traffic joins it, and the drive around it.
 
-Ring edges are found geometrically, so the same code works on the bundled schematic network and on real OSM data:
-a directed edge is a ring edge when both its ends and its midpoint lie within ``tolerance_m`` of the plan's ring
-line (in EPSG:32651) and it runs along that line (its ends' positions along the ring are at least half its length
-apart, which rules out short roads crossing the ring). Nodes are prefiltered by a coarse raster around the line
-(:class:`LineZone`, built once per ring) before exact distances, and only the edges arriving at nodes near the
-ring are examined (through the network's :class:`geo.road_graph.ReverseGraph`), so matching costs follow the ring,
-not the network.
+Ring edges are the edges of the ring loop matched onto the network (the network's ``ring_id`` column, written by
+:func:`geo.plan_matching.match_plan` with a map matcher): a road that merely lies near the plan's ring line is never a
+ring edge. Each ring edge is then located along the plan's ring line (in EPSG:32651, through :class:`LineZone`, built
+once per ring): where it starts, how far it advances and in which direction, which is what the loop and the gaps
+of a broken ring are measured in.
 """
 from __future__ import annotations
 
@@ -29,7 +27,6 @@ from geo.schema import METRIC_CRS, WGS84
 logger = logging.getLogger(__name__)
 
 RING_TOLERANCE_M = 30.0
-MIN_ALONG_SHARE = 0.5  # an edge must advance along the ring by at least half its length
 _METRES_PER_DEGREE_LAT = 110_574.0  # the smallest value, at the equator: a safe margin in degrees
 
 
@@ -181,33 +178,14 @@ def _chain_order(metric: list[np.ndarray], ids: list[str], *,
 
 @dataclass(frozen=True)
 class LineZone:
-    """The cells of a coarse raster near a metric line, for finding points within ``tolerance_m`` of it quickly.
-
-    Cells are twice the tolerance wide and marked around the line's vertices (densified to one tolerance apart)
-    with their neighbours, so every point within the tolerance falls in a marked cell; exact distances are then
-    measured only for points in marked cells. Built once per ring line and reused for every network.
-    """
+    """A metric line prepared for locating many points along it (built once per ring, reused for every network)."""
 
     line: shapely.LineString
     tolerance_m: float
-    origin: np.ndarray
-    cell_m: float
-    marked: np.ndarray
 
     @classmethod
     def around(cls, line: shapely.LineString, *, tolerance_m: float) -> LineZone:
-        cell = 2 * tolerance_m
-        vertices = shapely.get_coordinates(shapely.segmentize(line, tolerance_m))
-        origin = vertices.min(axis=0) - 2 * cell
-        shape = (np.ceil((vertices.max(axis=0) - origin) / cell).astype(int) + 3)[::-1]
-        marked = np.zeros(shape, dtype=bool)
-        col, row = np.floor((vertices - origin) / cell).astype(int).T
-        for dr in (-1, 0, 1):
-            for dc in (-1, 0, 1):
-                marked[row + dr, col + dc] = True
-        exact = shapely.LineString(line)
-        shapely.prepare(exact)
-        return cls(line=exact, tolerance_m=tolerance_m, origin=origin, cell_m=cell, marked=marked)
+        return cls(line=shapely.LineString(line), tolerance_m=tolerance_m)
 
     @cached_property
     def segments(self) -> tuple[np.ndarray, ...]:
@@ -239,16 +217,6 @@ class LineZone:
             f = np.clip(factor[np.arange(best.size), best], 0.0, 1.0)
             out[lo:lo + chunk] = start[best] + np.where(f >= 1, length[best], f * length[best])
         return out
-
-    def near(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Indices of the metric points within the tolerance of the line."""
-        pc = np.floor((x - self.origin[0]) / self.cell_m).astype(np.int64)
-        pr = np.floor((y - self.origin[1]) / self.cell_m).astype(np.int64)
-        rows, cols = self.marked.shape
-        candidate = np.flatnonzero((pc >= 0) & (pr >= 0) & (pc < cols) & (pr < rows))
-        candidate = candidate[self.marked[pr[candidate], pc[candidate]]]
-        exact = shapely.dwithin(self.line, shapely.points(x[candidate], y[candidate]), self.tolerance_m)
-        return candidate[exact]
 
 
 @dataclass(frozen=True)
@@ -319,36 +287,35 @@ class RingEdges:
 def match_ring_edges(network: RoadNetwork, ring: RingLine, *, tolerance_m: float = RING_TOLERANCE_M,
                      zone: LineZone | None = None, nodes: MetricNodes | None = None,
                      graph: ReverseGraph | None = None) -> RingEdges:
-    """Find the edges of ``network`` that run along ``ring`` within ``tolerance_m`` (none is an error-free result).
+    """The ring edges of ``network`` — the edges of its matched ring loop (``network.ring_id``, set by
+    :func:`geo.plan_matching.match_plan`) — located along ``ring`` (none is an error-free result).
 
-    ``zone`` (of ``ring.line`` and ``tolerance_m``), ``nodes`` (projected nodes including every node inside
-    :func:`ring_box_wgs84`) and ``graph`` (the network's reverse graph) are built when not given; callers that
-    already have them pass them in. Only edges arriving at a node near the ring are examined.
+    An edge that merely lies near the ring line is not a ring edge: only the matched loop counts. ``zone`` (of
+    ``ring.line`` and ``tolerance_m``) is built when not given; ``nodes`` and ``graph`` are accepted for callers that
+    share them and are not needed here.
     """
+    del nodes, graph  # the matched loop names its edges: no search near the line is needed
     zone = zone or LineZone.around(ring.line, tolerance_m=tolerance_m)
-    nodes = nodes or MetricNodes.in_box(network, ring_box_wgs84(ring, tolerance_m=tolerance_m))
-    graph = graph or ReverseGraph.build(network)
-    near = zone.near(nodes.x, nodes.y)
-    position = np.full(network.n_nodes, np.nan)
-    position[nodes.index[near]] = zone.locate(nodes.x[near], nodes.y[near])
-    arriving = graph.positions_into(nodes.index[near])
-    candidate = np.sort(graph.edge[arriving[np.isfinite(position[graph.tail[arriving]])]]).astype(np.int64)
-    pu, pv = position[network.edge_u[candidate]], position[network.edge_v[candidate]]
+    candidate = np.flatnonzero(network.ring_id != "").astype(np.int64)
+    ends = np.concatenate([network.edge_u[candidate], network.edge_v[candidate]])
+    mx, my = to_metric_xy(network.x[ends], network.y[ends])
+    located = zone.locate(np.asarray(mx, dtype=float), np.asarray(my, dtype=float))
+    pu, pv = located[:candidate.size], located[candidate.size:]
     delta = pv - pu
     if ring.closed:  # the shorter way round
         delta = (delta + ring.length_m / 2) % ring.length_m - ring.length_m / 2
-    along = np.abs(delta)
-    runs_along = along >= MIN_ALONG_SHARE * network.length_m[candidate]
-    runs_along &= shapely.dwithin(ring.line, _edge_midpoints(network, candidate), tolerance_m)
-    start, along, forward = pu[runs_along], along[runs_along], delta[runs_along] > 0
-    middle = np.where(forward, start + along / 2, start - along / 2)
+    along, forward = np.abs(delta), delta > 0
+    middle = np.where(forward, pu + along / 2, pu - along / 2)
     segment = ring.segment_at(middle % ring.length_m if ring.closed else middle)
-    logger.info("matched %d ring edges within %.0f m", int(runs_along.sum()), tolerance_m)
-    return RingEdges(ring=ring, index=candidate[runs_along], forward=forward, start_m=start, along_m=along,
-                     segment=segment, n_edges=network.n_edges)
+    named = {segment_id: k for k, segment_id in enumerate(ring.segment_ids)}
+    by_id = np.array([named.get(str(r), -1) for r in network.ring_id[candidate]], dtype=np.int64)
+    segment = np.where(by_id >= 0, by_id, segment)  # the matched segment where the loop names one of the plan's
+    logger.info("%d ring edges on the matched loop", candidate.size)
+    return RingEdges(ring=ring, index=candidate, forward=forward, start_m=pu, along_m=along, segment=segment,
+                     n_edges=network.n_edges)
 
 
-def _edge_midpoints(network: RoadNetwork, edges: np.ndarray) -> np.ndarray:
+def edge_midpoints(network: RoadNetwork, edges: np.ndarray) -> np.ndarray:
     """Metric midpoints of ``edges``: halfway along the edge's shape when it has one, else between its ends."""
     u, v = network.edge_u[edges], network.edge_v[edges]
     mx, my = to_metric_xy((network.x[u] + network.x[v]) / 2, (network.y[u] + network.y[v]) / 2)

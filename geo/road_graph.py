@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from geo.errors import NetworkSourceError
 from geo.network import RoadNetwork
 
 logger = logging.getLogger(__name__)
@@ -153,3 +154,38 @@ def travel_graph(network: RoadNetwork, *, edge_time_s: np.ndarray, active: np.nd
                  reverse: bool = True) -> sp.csr_matrix:
     """The network as an ``n × n`` CSR matrix of travel times; ``reverse`` puts each edge u→v in row v."""
     return ReverseGraph.build(network, reverse=reverse).matrix(edge_time_s, active=active)
+
+
+class EdgeTwins:
+    """Each edge's street: the edge and its reverse twin (same ends swapped, same length) on two-way streets."""
+
+    def __init__(self, network: RoadNetwork) -> None:
+        low = np.minimum(network.edge_u, network.edge_v)
+        high = np.maximum(network.edge_u, network.edge_v)
+        keys = np.column_stack([low, high, np.round(network.length_m * 1000).astype(np.int64)])
+        _, self.street = np.unique(keys, axis=0, return_inverse=True)
+        self.street = self.street.ravel()
+        self._order = np.argsort(self.street, kind="stable")
+        self._starts = np.searchsorted(self.street[self._order], np.arange(self.street.max(initial=-1) + 2))
+        self._network = network
+
+    def both_ways(self, edges: np.ndarray) -> np.ndarray:
+        """``edges`` and their twins, ascending and unique."""
+        streets = np.unique(self.street[edges])
+        runs = [self._order[self._starts[s]:self._starts[s + 1]] for s in streets]
+        return np.unique(np.concatenate(runs)) if runs else np.empty(0, dtype=np.int64)
+
+    def one_way(self, edges: np.ndarray) -> np.ndarray:
+        """One edge per street among ``edges`` (the lowest index), ascending."""
+        edges = np.unique(edges)
+        _, first = np.unique(self.street[edges], return_index=True)
+        return np.sort(edges[first])
+
+    def reverse(self, edge: int) -> int:
+        """The twin running the other way; raises :class:`MatchFailed` on a one-way street."""
+        network = self._network
+        for candidate in self._order[self._starts[self.street[edge]]:self._starts[self.street[edge] + 1]]:
+            if network.edge_u[candidate] == network.edge_v[edge] and network.edge_v[candidate] == network.edge_u[edge]:
+                return int(candidate)
+        raise NetworkSourceError(f"edge {edge} has no reverse edge: the matched ring uses a one-way street, so it cannot be "
+                          "turned to the plan's direction; check the network's oneway tags")

@@ -17,7 +17,7 @@ PLAN_DISTRICTS: tuple[str, ...] = (
 TIERS: tuple[str, ...] = ("示范区块", "标准区块", "储备潜力区块")
 # Item 9: 全年创建示范区块4个、标准区块6个、储备潜力区块3个.
 PLAN_TIER_COUNTS: dict[str, int] = {"示范区块": 4, "标准区块": 6, "储备潜力区块": 3}
-GEOMETRY_SOURCES: tuple[str, ...] = ("approximate", "provisional", "surveyed")
+GEOMETRY_SOURCES: tuple[str, ...] = ("approximate", "provisional", "surveyed", "osm-matched")
 ROAD_CATEGORIES: tuple[str, ...] = ("road_complete_2021", "road_continuing", "transit", "ring")
 TASK_KINDS: tuple[str, ...] = ("block", "ring_road")
 AREA_KINDS: tuple[str, ...] = ("district", "functional_zone", "corridor")
@@ -103,8 +103,10 @@ LAYERS: dict[str, LayerSpec] = {
             "id": Field((str,), pattern=r"B\d{2}"), "name": TEXT, "name_en": TEXT, "district": PLAN_DISTRICT,
             "tier": Field((str,), nullable=True, choices=TIERS), "new_in_2021": Field((bool,)),
             "lead_unit": TEXT, "responsible_unit": TEXT, "geometry_source": SOURCE,
+            "anchor": OPTIONAL_TEXT, "anchor_shift_m": Field((int, float), nullable=True),
         },
         POLYGONAL,
+        optional_fields=frozenset({"anchor", "anchor_shift_m"}),
     ),
     "roads": LayerSpec(
         "roads", "roads.geojson",
@@ -113,9 +115,11 @@ LAYERS: dict[str, LayerSpec] = {
             "category": Field((str,), choices=ROAD_CATEGORIES), "target_2021": TEXT, "lead_unit": TEXT,
             "responsible_unit": TEXT, "geometry_source": SOURCE,
             "project_id": Field((str,), nullable=True, pattern=r"R\d{2}"), "components": OPTIONAL_TEXT,
+            "osm_names": OPTIONAL_TEXT, "matched_length_m": Field((int, float), nullable=True),
+            "match_note": OPTIONAL_TEXT,
         },
         LINEAR + ("Point", "MultiPoint"),
-        optional_fields=frozenset({"components"}),
+        optional_fields=frozenset({"components", "osm_names", "matched_length_m", "match_note"}),
     ),
     "tasks": LayerSpec(
         "tasks", "tasks.geojson",
@@ -128,6 +132,13 @@ LAYERS: dict[str, LayerSpec] = {
         POLYGONAL + LINEAR,
     ),
 }
+
+# Named places of the OpenStreetMap extract: a reference layer for `corridor validate`, not part of the plan.
+# `place` is OSM's open-ended place=* value (town, suburb, village, ...), so any text is accepted.
+PLACES_LAYER = LayerSpec(
+    "places", "osm-places.geojson", {"id": Field((str,), pattern=r"P\d{3}"), "name": TEXT, "place": TEXT},
+    ("Point",),
+)
 
 # Geometry types allowed per category or kind, narrower than the layer's list.
 ROAD_GEOMETRY_BY_CATEGORY: dict[str, tuple[str, ...]] = {

@@ -15,6 +15,7 @@ from geo.network import RoadNetwork, haversine_m
 from geo.speeds import SpeedConfig, speeds_for
 
 RING_SEGMENT_NAMES = {"N": "环山北路", "E": "环山东路", "S": "环山南路", "W": "环山西路"}
+RING_SEGMENT_IDS = {name: f"RING-{side}" for side, name in RING_SEGMENT_NAMES.items()}
 _METRES_PER_DEGREE = 111_320.0
 
 
@@ -40,8 +41,8 @@ def synthetic_grid_network(n_nodes: int, *, seed: int = 0, spacing_m: float = 40
     -------
     RoadNetwork
         Strongly connected (the border lines and every 5th line are two-way). Source
-        ``{"source": "synthetic-grid", ...}``; ring edges carry the ring segment names of :data:`RING_SEGMENT_NAMES`
-        and highway ``primary``.
+        ``{"source": "synthetic-grid", ...}``; ring edges carry the ring segment names of :data:`RING_SEGMENT_NAMES`,
+        highway ``primary`` and their ``ring_id`` (``RING-N`` …: the grid's ring is known, not matched).
     """
     if not isinstance(n_nodes, int) or n_nodes < 16:
         raise InvalidParameter("n_nodes", f"a synthetic grid needs at least 16 nodes, got {n_nodes!r}")
@@ -89,7 +90,8 @@ def synthetic_grid_network(n_nodes: int, *, seed: int = 0, spacing_m: float = 40
         project_id=project_id[pick],
         source={"source": "synthetic-grid", "description": f"synthetic {n_nodes}-node grid (seed {seed}), "
                 "not real roads", "n_nodes": n_nodes, "seed": seed, "spacing_m": spacing_m},
-        oneway=(oneway_forward | oneway_backward)[pick], maxspeed=maxspeed)
+        oneway=(oneway_forward | oneway_backward)[pick], maxspeed=maxspeed,
+        ring_id=np.array([RING_SEGMENT_IDS.get(n, "") for n in names[pick]], dtype=object))
 
 
 def _mark_ring(a: np.ndarray, b: np.ndarray, row: np.ndarray, col: np.ndarray, cols: int, n_nodes: int,

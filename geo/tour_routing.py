@@ -1,9 +1,14 @@
 """Routing for inspection tours: snap points to the road network, build the travel-time matrix, draw legs.
 
+Only the edges in use count (all of them, or a scenario's, e.g. the network without the road projects' edges:
+:func:`geo.tours.tour_graph`); an edge left out is no road here, for routing and for snapping alike.
+
 Snapping rule: every point (start, end, site anchor) goes to the nearest node of the network's largest strongly
-connected component (found with a KD-tree in EPSG:32651), so a tour can always drive on from it and back. A point
-farther than ``max_snap_m`` from that component is unreachable: either no road at all lies within ``max_snap_m``
-(reason ``"far"``), or the nearby roads do not connect to the main network (reason ``"disconnected"``).
+connected component (found with a KD-tree in EPSG:32651), so a tour can always drive on from it and back. The
+distance that counts is the one to that node: where the route begins. A point farther than ``max_snap_m``
+(default :data:`DEFAULT_MAX_SNAP_M`) from that component is unreachable: either no road at all lies within
+``max_snap_m`` (reason ``"far"``), or the nearby roads do not connect to the main network (reason
+``"disconnected"``).
 
 The matrix comes from ONE multi-source SciPy Dijkstra call (``indices`` = all snapped nodes), which computes a
 one-to-all row per point; the predecessors of each row rebuild the leg routes. Parallel edges keep the fastest.
@@ -21,12 +26,14 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geo.errors import InvalidParameter
-from geo.network import RoadNetwork
+from geo.network import RoadNetwork, path_coordinates
 
 logger = logging.getLogger(__name__)
 
 METRIC_CRS = "EPSG:32651"
-DEFAULT_MAX_SNAP_M = 2000.0
+# An inspection party leaves the car for at most a walk of this length; the accessibility check draws the same line
+# (geo.access_eval.MAX_SNAP_DISTANCE_M). Farther sites are reported, not routed to a road that is not theirs.
+DEFAULT_MAX_SNAP_M = 1000.0
 _MIN_EDGE_TIME_S = 1e-3  # SciPy drops explicit zeros from sparse graphs; keep zero-length edges as edges
 
 
@@ -39,50 +46,81 @@ def _to_metric() -> pyproj.Transformer:
 class RoutingGraph:
     """A network prepared for tours: travel-time CSR graph, edge lookup, main component and KD-trees.
 
-    Build it once per (network, congestion) with :func:`routing_graph` and reuse it for many tours.
+    Build it once per (network, edges in use, congestion) with :func:`routing_graph` and reuse it for many tours.
+    ``scenario`` names the edges in use and ``edges_left_out`` counts the others.
     """
 
     network: RoadNetwork
     congestion: float
+    scenario: str
+    edges_left_out: int
     graph: sp.csr_matrix
     edge_keys: np.ndarray  # sorted u * n + v of the fastest edge per node pair
     edge_index: np.ndarray  # original edge index for each key
     main_nodes: np.ndarray  # node indices of the largest strongly connected component
     main_tree: cKDTree
-    all_tree: cKDTree
+    road_tree: cKDTree  # every node on an edge in use, whatever its component
 
 
 @dataclass(frozen=True)
 class Snap:
-    """Where points meet the network: ``node`` (−1 when unreachable), ``distance_m`` and ``reason``."""
+    """Where points meet the network.
+
+    Attributes
+    ----------
+    node
+        The main component's node each point snaps to, −1 when unreachable.
+    distance_m
+        Metres to the nearest node of the main component (where the route begins).
+    road_m
+        Metres to the nearest node of any road in use (equals ``distance_m`` unless a disconnected road is nearer).
+    reason
+        ``None``, ``"far"`` or ``"disconnected"`` (module docstring).
+    """
 
     node: np.ndarray
     distance_m: np.ndarray
+    road_m: np.ndarray
     reason: list[str | None]
 
 
-def routing_graph(network: RoadNetwork, *, congestion: float = 1.0) -> RoutingGraph:
-    """Prepare ``network`` for tour routing at ``congestion`` × free-flow speed."""
+def routing_graph(network: RoadNetwork, *, congestion: float = 1.0, active: np.ndarray | None = None,
+                  scenario: str = "planned") -> RoutingGraph:
+    """Prepare the edges ``active`` (a mask; default all) of ``network`` for tour routing at ``congestion`` ×
+    free-flow speed; ``scenario`` names that set of edges in results and messages.
+
+    Raises
+    ------
+    InvalidParameter
+        For a congestion outside (0, 1.5], or when no edge is in use.
+    """
     if not (np.isfinite(congestion) and 0 < congestion <= 1.5):
         raise InvalidParameter("congestion", f"expected a factor in (0, 1.5] (1 = free flow), got {congestion!r}")
     if network.n_nodes == 0 or network.n_edges == 0:
         raise InvalidParameter("network", "the road network has no edges; load another network")
+    in_use = np.flatnonzero(np.ones(network.n_edges, dtype=bool) if active is None else active)
+    if in_use.size == 0:
+        raise InvalidParameter("scenario", f"no edge of the road network is in use in the {scenario} scenario; "
+                                           "choose another scenario")
     n = network.n_nodes
     seconds = np.maximum(network.travel_time_s(congestion=congestion), _MIN_EDGE_TIME_S)
     keys = network.edge_u.astype(np.int64) * n + network.edge_v.astype(np.int64)
-    order = np.lexsort((seconds, keys))
+    order = in_use[np.lexsort((seconds[in_use], keys[in_use]))]
     first = np.ones(len(order), dtype=bool)
     first[1:] = keys[order][1:] != keys[order][:-1]
     fastest = order[first]
     graph = sp.csr_matrix((seconds[fastest], (network.edge_u[fastest], network.edge_v[fastest])), shape=(n, n))
     _, labels = connected_components(graph, directed=True, connection="strong")
     main_nodes = np.flatnonzero(labels == np.bincount(labels).argmax())
+    road_nodes = np.union1d(network.edge_u[in_use], network.edge_v[in_use])
     mx, my = _to_metric().transform(network.x, network.y)
     metric = np.column_stack([mx, my])
-    logger.info("tour routing graph: %d nodes, %d edges, main component %d nodes", n, len(fastest), len(main_nodes))
-    return RoutingGraph(network=network, congestion=congestion, graph=graph, edge_keys=keys[fastest],
+    logger.info("tour routing graph (%s): %d nodes, %d edges, main component %d nodes", scenario, n, len(fastest),
+                len(main_nodes))
+    return RoutingGraph(network=network, congestion=congestion, scenario=scenario,
+                        edges_left_out=network.n_edges - in_use.size, graph=graph, edge_keys=keys[fastest],
                         edge_index=fastest, main_nodes=main_nodes, main_tree=cKDTree(metric[main_nodes]),
-                        all_tree=cKDTree(metric))
+                        road_tree=cKDTree(metric[road_nodes]))
 
 
 def snap_points(graph: RoutingGraph, lon: np.ndarray, lat: np.ndarray, *,
@@ -91,12 +129,26 @@ def snap_points(graph: RoutingGraph, lon: np.ndarray, lat: np.ndarray, *,
     px, py = _to_metric().transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     points = np.column_stack([np.atleast_1d(px), np.atleast_1d(py)])
     main_distance, main_position = graph.main_tree.query(points)
-    any_distance, _ = graph.all_tree.query(points)
+    road_distance, _ = graph.road_tree.query(points)
     reachable = main_distance <= max_snap_m
     node = np.where(reachable, graph.main_nodes[main_position], -1)
     reason = [None if ok else ("disconnected" if near <= max_snap_m else "far")
-              for ok, near in zip(reachable, any_distance)]
-    return Snap(node=node, distance_m=main_distance, reason=reason)
+              for ok, near in zip(reachable, road_distance)]
+    return Snap(node=node, distance_m=main_distance, road_m=road_distance, reason=reason)
+
+
+def unreachable_text(snap: Snap, index: int, *, max_snap_m: float) -> str:
+    """Why point ``index`` of ``snap`` is unreachable, in Chinese, with its distances rounded to the metre, e.g.
+    ``距最近道路 1,350 米，超过 1,000 米上限``."""
+    limit = f"超过 {_metres(max_snap_m)} 米上限"
+    if snap.reason[index] == "disconnected":
+        return (f"最近道路（{_metres(snap.road_m[index])} 米）与主路网不连通，距主路网 "
+                f"{_metres(snap.distance_m[index])} 米，{limit}")
+    return f"距最近道路 {_metres(snap.road_m[index])} 米，{limit}"
+
+
+def _metres(value: float) -> str:
+    return f"{round(float(value)):,}"
 
 
 def travel_matrix(graph: RoutingGraph, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,24 +183,5 @@ def leg_route(graph: RoutingGraph, predecessors: np.ndarray, origin: int, target
     keys = path[:-1] * network.n_nodes + path[1:]
     edges = graph.edge_index[np.searchsorted(graph.edge_keys, keys)]
     seconds = float(np.asarray(graph.graph[path[:-1], path[1:]]).sum())
-    return LegRoute(coordinates=_edge_chain(network, edges, path), length_m=float(network.length_m[edges].sum()),
+    return LegRoute(coordinates=path_coordinates(network, edges), length_m=float(network.length_m[edges].sum()),
                     seconds=seconds)
-
-
-def _edge_chain(network: RoadNetwork, edges: np.ndarray, path: np.ndarray) -> list[tuple[float, float]]:
-    coordinates = [(float(network.x[path[0]]), float(network.y[path[0]]))]
-    for edge, u, v in zip(edges, path[:-1], path[1:]):
-        shape = network.geometry[edge] if network.geometry is not None else None
-        if shape is None:
-            coordinates.append((float(network.x[v]), float(network.y[v])))
-            continue
-        points = [(float(px), float(py)) for px, py in shape.coords]
-        start_xy = (float(network.x[u]), float(network.y[u]))
-        if _squared(points[-1], start_xy) < _squared(points[0], start_xy):
-            points.reverse()  # stored shapes may run against the edge's direction
-        coordinates.extend(points[1:])
-    return coordinates
-
-
-def _squared(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2

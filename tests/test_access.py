@@ -17,9 +17,10 @@ from geo.coverage import edge_fraction_within
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork, haversine_m, load_network
 from geo.plan import PlanData, load_plan
-from geo.ring import LineZone, match_ring_edges, ring_entry_nodes, ring_line, ring_nodes
+from geo.plan_matching import match_ring, ring_edge_ids
+from geo.ring import LineZone, entry_nodes, match_ring_edges, ring_entry_nodes, ring_line, ring_nodes
 from geo.ring_loop import drive_loop, drive_routes
-from geo.road_graph import SettledLayout, edge_travel_time_s, travel_graph
+from geo.road_graph import EdgeTwins, SettledLayout, edge_travel_time_s, travel_graph
 from geo.schema import PLAN_DISTRICTS
 
 HELSINKI = TEST_DATA / "helsinki-highways.osm.bz2"
@@ -138,22 +139,32 @@ def helsinki_ring(helsinki) -> tuple[gpd.GeoDataFrame, list[int]]:
     return gpd.GeoDataFrame(segments, crs="EPSG:4326"), cycle
 
 
-def test_ring_edges_are_found_geometrically_and_entries_are_where_other_roads_join(helsinki, helsinki_ring):
+@pytest.fixture(scope="module")
+def helsinki_matched(helsinki, helsinki_ring) -> RoadNetwork:
+    """The Helsinki extract with the ring loop matched onto it (``ring_id`` set), as the access check places it."""
+    ring, _ = helsinki_ring
+    segments = match_ring(helsinki, ring_line(ring))
+    return replace(helsinki, ring_id=ring_edge_ids(helsinki, segments, twins=EdgeTwins(helsinki)))
+
+
+def test_ring_edges_are_the_matched_loop_and_entries_are_where_other_roads_join(helsinki_matched, helsinki_ring):
+    helsinki = helsinki_matched
     ring, cycle = helsinki_ring
     edges = match_ring_edges(helsinki, ring_line(ring))
     on_cycle = set(cycle)
     loop_edges = {(a, b) for a, b in zip(cycle, cycle[1:] + cycle[:1])}
     matched = set(zip(helsinki.edge_u[edges.mask].tolist(), helsinki.edge_v[edges.mask].tolist()))
-    assert loop_edges | {(b, a) for a, b in loop_edges} <= matched
+    assert matched == loop_edges | {(b, a) for a, b in loop_edges}  # the loop's streets both ways, nothing else
     on_ring = set(ring_nodes(helsinki, edges.mask).tolist())
-    assert on_cycle <= on_ring  # plus any short street running within 30 m along the loop
-    entries = ring_entry_nodes(helsinki, ring)
+    assert on_ring == on_cycle
+    entries = entry_nodes(helsinki, edges)
     joined = {int(v) for u, v in zip(helsinki.edge_u, helsinki.edge_v) if (u, v) not in matched}
     assert set(entries.tolist()) == on_ring & joined
-    assert on_cycle & joined and on_cycle & joined <= set(entries.tolist())
+    assert on_cycle & joined
 
 
-def test_entries_alone_give_the_same_off_ring_times_as_all_ring_nodes(helsinki, helsinki_ring):
+def test_entries_alone_give_the_same_off_ring_times_as_all_ring_nodes(helsinki_matched, helsinki_ring):
+    helsinki = helsinki_matched
     ring, _ = helsinki_ring
     edges = match_ring_edges(helsinki, ring_line(ring))
     on_ring = ring_nodes(helsinki, edges.mask)
@@ -164,7 +175,8 @@ def test_entries_alone_give_the_same_off_ring_times_as_all_ring_nodes(helsinki, 
     assert (from_ring[on_ring] == 0).all()
 
 
-def test_loop_time_is_the_sum_of_its_edges_and_segments(helsinki, helsinki_ring):
+def test_loop_time_is_the_sum_of_its_edges_and_segments(helsinki_matched, helsinki_ring):
+    helsinki = helsinki_matched
     ring, _ = helsinki_ring
     edges = match_ring_edges(helsinki, ring_line(ring))
     times = helsinki.travel_time_s()
@@ -183,7 +195,8 @@ def test_loop_time_is_the_sum_of_its_edges_and_segments(helsinki, helsinki_ring)
 
 def grid_network(*, cols: int = 13, rows: int = 13, lon0: float = 120.10, lat0: float = 27.87) -> RoadNetwork:
     """Two-way grid streets every 0.005°, 36 km/h (10 m/s); the line lat 27.92 between lon 120.12 and 120.14 is
-    built by project R01; plus a separate two-node street far east that cannot reach anything."""
+    built by project R01; plus a separate two-node street far east that cannot reach anything. The streets along
+    the tiny plan's ring rectangle carry its segment ids in ``ring_id``, as the map matcher would set them."""
     index = np.arange(cols * rows).reshape(rows, cols)
     a = np.concatenate([index[:, :-1].ravel(), index[:-1, :].ravel()])
     b = np.concatenate([index[:, 1:].ravel(), index[1:, :].ravel()])
@@ -196,7 +209,25 @@ def grid_network(*, cols: int = 13, rows: int = 13, lon0: float = 120.10, lat0: 
     return RoadNetwork(node_id=np.arange(x.size) + 1, x=x, y=y, edge_u=u, edge_v=v,
                        length_m=haversine_m(x[u], y[u], x[v], y[v]), speed_kph=np.full(u.size, 36.0),
                        highway=np.full(u.size, "residential", dtype=object), name=np.full(u.size, "", dtype=object),
-                       project_id=project.astype(object), source={"source": "test-grid"})
+                       project_id=project.astype(object), source={"source": "test-grid"}, ring_id=_ring_ids(x, y, u, v))
+
+
+def _ring_ids(x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Per edge: the tiny plan's ring segment it runs along (RING-N at lat 27.88, RING-E at lon 120.14, RING-S at
+    lat 27.92, RING-W at lon 120.12, within the rectangle), ``""`` elsewhere."""
+    def on(values: np.ndarray, value: float) -> np.ndarray:
+        return np.isclose(values[u], value) & np.isclose(values[v], value)
+
+    def between(values: np.ndarray, low: float, high: float) -> np.ndarray:
+        return ((values[u] > low - 1e-6) & (values[u] < high + 1e-6) & (values[v] > low - 1e-6)
+                & (values[v] < high + 1e-6))
+
+    ring_id = np.full(u.size, "", dtype=object)
+    for side, along_x, value in (("RING-N", False, 27.88), ("RING-S", False, 27.92), ("RING-E", True, 120.14),
+                                 ("RING-W", True, 120.12)):
+        on_side = on(x, value) & between(y, 27.88, 27.92) if along_x else on(y, value) & between(x, 120.12, 120.14)
+        ring_id[on_side] = side
+    return ring_id
 
 
 @pytest.fixture
@@ -291,14 +322,12 @@ def test_a_placed_network_refuses_another_plan_and_a_bare_network_needs_one(tiny
         check_access(grid_network(), scenario="planned")
 
 
-def test_line_zone_finds_and_locates_points_as_shapely_does():
+def test_line_zone_locates_points_as_shapely_does():
     line = shapely.LineString([(0, 0), (1000, 0), (1000, 500), (400, 900), (0, 0)])
     zone = LineZone.around(line, tolerance_m=30.0)
     rng = np.random.default_rng(3)
     x, y = rng.uniform(-100, 1100, 4000), rng.uniform(-100, 1000, 4000)
-    near = zone.near(x, y)
     points = shapely.points(x, y)
-    assert set(near.tolist()) == set(np.flatnonzero(shapely.dwithin(line, points, 30.0)).tolist())
     assert zone.locate(x, y) == pytest.approx(shapely.line_locate_point(line, points), abs=1e-9)
 
 
@@ -319,7 +348,7 @@ def test_a_block_far_from_every_node_is_reported_beyond_the_network(write_layers
     plan = load_plan(write_layers(_with_blocks_off_the_grid))
     report = check_access(grid_network(), plan, scenario="planned")
     near, far = report["blocks"][1], report["blocks"][2]
-    assert report["params"]["max_snap_distance_m"] == 1000.0
+    assert report["params"]["max_snap_distance_m"] == 2000.0
     assert near["status"] == "measured" and near["measured_at"] == "nearest_node" and near["reason"] is None
     assert near["nearest_node_m"] == pytest.approx(haversine_m(120.16, 27.9, 120.1625, 27.9), abs=5)
     assert near["worst_min"] is not None and near["pass"]
@@ -376,7 +405,7 @@ def test_empty_ring_is_refused(tiny_plan):
 
 def test_ring_away_from_the_network_is_refused(tiny_plan):
     far = grid_network(lon0=121.0)
-    with pytest.raises(RingNotConnected, match="does not touch the road network"):
+    with pytest.raises(RingNotConnected, match="ring could not be matched onto the network test-grid: no road"):
         check_access(far, tiny_plan, scenario="planned")
     with pytest.raises(RingNotConnected, match="no edge runs within 30 m"):
         ring_entry_nodes(far, tiny_plan.ring)
@@ -389,16 +418,41 @@ def test_time_to_ring_refuses_no_entries_and_bad_congestion(helsinki):
         time_to_ring(helsinki, np.array([0]), congestion=-1.0)
 
 
-def test_bundled_network_and_plan_report_the_schematic_source_and_the_broken_baseline_ring():
-    report = check_access(load_network(), load_plan(), scenario="baseline")
-    assert report["network"]["source"] == "bundled-schematic" and report["network"]["schematic"]
+@pytest.fixture(scope="module")
+def bundled() -> tuple:
+    """The bundled real network and the shipped plan, placed once."""
+    network, plan = load_network(), load_plan()
+    return network, plan, prepare_network(network, plan)
+
+
+def test_bundled_network_is_real_osm_and_every_block_is_measured(bundled):
+    _, _, placed = bundled
+    report = check_access(placed, scenario="planned")
+    network = report["network"]
+    assert network["source"] == "osm" and network["extract"] == "BBBike 2026-06-08" and not network["schematic"]
+    assert network["attribution"] == "© OpenStreetMap contributors" and "OpenStreetMap" in network["label"]
     assert len(report["blocks"]) == 13 and len(report["districts"]) == 7
-    assert "RING-S" in [s["id"] for s in report["ring_loop"]["missing_segments"]]
-    assert "示意路网" in report["verdict"]["zh"]
-    b08 = next(b for b in report["blocks"] if b["id"] == "B08")
-    assert b08["status"] == "outside_network" and b08["worst_min"] is None and not b08["pass"]
-    assert b08["nearest_node_m"] > 10_000  # the bundled network stops short of Yueqing Bay
-    assert {"B08", "B09", "B11", "B13"} <= set(report["verdict"]["blocks_outside_network"])
+    assert all(b["status"] == "measured" for b in report["blocks"])  # the extent covers every block
+    assert report["verdict"]["blocks_outside_network"] == []
+    assert report["ring_loop"]["complete"]
+
+
+def test_bundled_baseline_leaves_out_the_ring_segment_a_project_builds(bundled):
+    _, _, placed = bundled
+    report = check_access(placed, scenario="baseline")
+    assert "RING-S" in [s["id"] for s in report["ring_loop"]["missing_segments"]]  # built by R12 (环山南路)
+    assert not report["ring_loop"]["pass"]
+
+
+def test_bundled_times_equal_networkx_on_the_built_graph(bundled):
+    """Every node's time to the ring, recomputed by NetworkX on the placed (matched) network, within 1e-6 s."""
+    _, _, placed = bundled
+    network = placed.network
+    for scenario in ("planned", "baseline"):
+        active = placed.scenario_edges(scenario)
+        sources = ring_nodes(network, placed.ring.index[active[placed.ring.index]])
+        evaluation = placed.layout.time_to(sources, congestion=0.6, inactive=np.flatnonzero(~active))
+        assert_same_times(evaluation, networkx_times(network.select_edges(active), sources, congestion=0.6))
 
 
 def test_cli_prints_json_or_a_bilingual_summary_and_fails_cleanly_on_bad_congestion():
@@ -410,7 +464,7 @@ def test_cli_prints_json_or_a_bilingual_summary_and_fails_cleanly_on_bad_congest
     result = runner.invoke(main, ["access", "--scenario", "planned", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["params"]["scenario"] == "planned" and report["network"]["schematic"]
+    assert report["params"]["scenario"] == "planned" and report["network"]["source"] == "osm"
     text = runner.invoke(main, ["access", "--scenario", "compare"])
     assert text.exit_code == 0 and "结论 Verdict" in text.output and "R12" in text.output
     bad = runner.invoke(main, ["access", "--congestion", "-1"])

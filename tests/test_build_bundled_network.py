@@ -1,4 +1,4 @@
-"""Tests for scripts/build_bundled_network.py on the tiny hand-built plan layers."""
+"""Tests for scripts/build_bundled_network.py: the extent, the files written, and the real Wenzhou build."""
 from __future__ import annotations
 
 import importlib.util
@@ -11,9 +11,13 @@ import pytest
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from geo.network import load_network
+from bbbike_fixtures import TYPES, road, write_extract
+from geo.errors import DataFileError, InvalidParameter
+from geo.network import haversine_m, load_network
+from geo.osm_source import DRIVABLE_HIGHWAYS
 
 REPO = Path(__file__).resolve().parent.parent
+CACHE_FILES = ("nodes.parquet", "edges.parquet", "meta.json")
 
 
 @pytest.fixture(scope="module")
@@ -21,64 +25,101 @@ def builder():
     spec = importlib.util.spec_from_file_location("build_bundled_network",
                                                   REPO / "scripts" / "build_bundled_network.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the script loads
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
 
-def small_corridor(layers: dict) -> None:
-    """Shrink the corridor to a 4 × 6 km box around the tiny ring; add a rail line and an expressway."""
-    corridor = next(f for f in layers["districts"]["features"] if f["properties"]["id"] == "CORRIDOR")
-    box = [[120.11, 27.875], [120.15, 27.875], [120.15, 27.925], [120.11, 27.925], [120.11, 27.875]]
-    corridor["geometry"] = {"type": "Polygon", "coordinates": [box]}
-    template = layers["roads"]["features"][0]
-    rail = json.loads(json.dumps(template))
-    rail["properties"].update(id="R15", name="市域铁路S2线一期")
-    rail["geometry"]["coordinates"] = [[120.115, 27.88], [120.145, 27.92]]
-    expressway = json.loads(json.dumps(template))
-    expressway["properties"].update(id="R08", name="金丽温高速东延线")
-    expressway["geometry"]["coordinates"] = [[120.100, 27.915], [120.150, 27.9155]]
-    layers["roads"]["features"] += [rail, expressway]
+def test_extent_is_the_plans_bounds_grown_by_the_margin_in_kilometres(builder, write_layers):
+    data_dir = write_layers()
+    west, south, east, north = builder.plan_extent(data_dir, margin_km=3.0)
+    # tiny layers: the CORRIDOR square spans 120.05–120.75 E, 27.55–28.25 N and holds everything else
+    assert south == pytest.approx(27.55 - 3000 / 111_195.08, abs=1e-6)
+    for lon, lat, edge_lon in ((west, north, 120.05), (east, north, 120.75), (west, south, 120.05)):
+        assert float(haversine_m(lon, lat, edge_lon, lat)) >= 3000.0
+    assert float(haversine_m(east, south, 120.75, south)) == pytest.approx(3000.0, rel=0.02)
+    wider = builder.plan_extent(data_dir, margin_km=5.0)
+    assert wider[0] < west and wider[3] > north
 
 
-def test_builds_a_connected_schematic_network(builder, write_layers, tmp_path):
-    data_dir = write_layers(small_corridor)
-    network, core = builder.build_bundled_network(data_dir)
-    assert network.source["source"] == "bundled-schematic"
-    assert any("R15" in note and "rail" in note for note in network.source["notes"])
-    assert "R15" not in set(network.project_id)
-    assert {"环山北路", "环山东路", "环山南路", "环山西路", "测试大道", "金丽温高速东延线"} <= set(network.name)
-    assert set(network.project_id[network.name == "环山南路"]) == {"R01"}
+def test_extent_needs_a_margin_of_3_km_and_the_corridor(builder, write_layers):
+    with pytest.raises(InvalidParameter, match=r"margin_km: expected at least 3\.0 km"):
+        builder.plan_extent(write_layers(), margin_km=1.0)
+
+    def drop_corridor(layers):
+        layers["districts"]["features"] = [f for f in layers["districts"]["features"]
+                                           if f["properties"]["id"] != "CORRIDOR"]
+
+    with pytest.raises(DataFileError, match=r"districts\.geojson has no CORRIDOR feature"):
+        builder.plan_extent(write_layers(drop_corridor), margin_km=3.0)
+
+
+# Four streets on the tiny plan's ring rectangle (conftest.tiny_layers), 150 m outside it, as OSM would map them.
+RING_STREETS = [
+    [TYPES.index("primary"), "北环路", [[120.1185, 27.9214], [120.1415, 27.9214]]],
+    [TYPES.index("primary"), "东环路", [[120.1415, 27.9214], [120.1415, 27.8786]]],
+    [TYPES.index("primary"), "南环路", [[120.1415, 27.8786], [120.1185, 27.8786]]],
+    [TYPES.index("primary"), "西环路", [[120.1185, 27.8786], [120.1185, 27.9214]]],
+    [TYPES.index("residential"), "", [[120.1300, 27.9214], [120.1300, 27.9000]]],  # a street off the ring
+]
+
+
+def test_writes_the_cache_diagnostics_and_matched_ring_identically_twice(builder, write_layers, tmp_path):
+    data_dir = write_layers()
+    source = write_extract(tmp_path / "extract.json", [road("primary", "东西路", (-500, 0), (500, 0)),
+                                                       road("residential", "南北路", (0, -400), (0, 400)),
+                                                       road("residential", "近路", (300, 8), (300, 200)),
+                                                       *RING_STREETS])
+    for out in ("a", "b"):
+        builder.main(["--data-dir", str(data_dir), "--source", str(source), "--out", str(tmp_path / out)])
+    for name in CACHE_FILES + ("diagnostics.geojson", "ring.geojson"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    network = load_network(tmp_path / "a")
+    assert network.source["built_by"] == "scripts/build_bundled_network.py"
+    assert network.source["build"]["ends_snapped"] == 1
+    assert set(network.name[network.ring_id != ""]) == {"北环路", "东环路", "南环路", "西环路"}
+    ring = json.loads((tmp_path / "a" / "ring.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["id"] for f in ring["features"]] == ["RING-N", "RING-E", "RING-S", "RING-W"]
+    corners = [street[2][0] for street in RING_STREETS[:4]]
+    perimeter = sum(haversine_m(*a, *b) for a, b in zip(corners, corners[1:] + corners[:1]))
+    assert sum(f["properties"]["matched_length_m"] for f in ring["features"]) == pytest.approx(perimeter, abs=0.2)
+    assert network.source["plan_match"]["projects"][0]["id"] == "R01"  # the tiny plan's one road project
+    diagnostics = json.loads((tmp_path / "a" / "diagnostics.geojson").read_text(encoding="utf-8"))
+    # the streets round ORIGIN are kept apart from the ring: outside the largest component
+    assert sorted({f["properties"]["kind"] for f in diagnostics["features"]}) == ["noded", "outside_component",
+                                                                                 "snap_line", "snapped"]
+    assert not (tmp_path / "a" / "no-road-areas.geojson").exists()
+
+
+@pytest.fixture(scope="module")
+def real_builds(builder, tmp_path_factory) -> list[Path]:
+    """The real Wenzhou network for the plan's extent, built twice (about ten seconds each)."""
+    outs = [tmp_path_factory.mktemp(name) for name in ("real-a", "real-b")]
+    for out in outs:
+        builder.main(["--out", str(out)])
+    return outs
+
+
+def test_real_build_is_deterministic(real_builds):
+    first, second = real_builds
+    for name in CACHE_FILES:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_real_network_is_one_strongly_connected_drivable_component(real_builds):
+    network = load_network(real_builds[0])
+    build = network.source["build"]
+    assert build["largest_component_share"] >= 0.98
+    assert build["repaired"] == [3624, 3669]
+    assert set(network.highway) <= DRIVABLE_HIGHWAYS
     adjacency = coo_array((np.ones(network.n_edges), (network.edge_u, network.edge_v)),
                           shape=(network.n_nodes, network.n_nodes))
     assert connected_components(adjacency, directed=True, connection="strong")[0] == 1
-    local = network.highway == "residential"
-    assert 100 < np.median(network.length_m[local]) <= 500
-    assert core.is_empty  # a ring 2 km wide has no core 1 km inside it
+    assert network.n_nodes > 20_000 and 7000 < network.length_m.sum() / 2000 < 9000
+    assert network.source["extract"] == "BBBike 2026-06-08" and network.source["source"] == "osm"
 
 
-def test_expressway_passes_over_local_streets(builder, write_layers):
-    network, _ = builder.build_bundled_network(write_layers(small_corridor))
-    expressway_nodes = set(network.edge_u[network.name == "金丽温高速东延线"])
-    local_nodes = set(network.edge_u[network.highway == "residential"]) | set(
-        network.edge_u[network.highway == "secondary"])
-    ring_nodes = set(network.edge_u[np.char.startswith(network.name.astype(str), "环山")])
-    assert expressway_nodes & ring_nodes  # interchanges with the ring
-    assert not (expressway_nodes & local_nodes) - ring_nodes  # no junction with a local street
-
-
-def test_build_is_deterministic_and_the_loader_returns_the_source_unchanged(builder, write_layers, tmp_path):
-    data_dir = write_layers(small_corridor)
-    for out in ("a", "b"):
-        builder.main(["--data-dir", str(data_dir), "--out", str(tmp_path / out)])
-    for name in ("nodes.parquet", "edges.parquet", "meta.json", "no-road-areas.geojson"):
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    meta = json.loads((tmp_path / "a" / "meta.json").read_text(encoding="utf-8"))
-    assert load_network(tmp_path / "a").source == meta["source"]
-
-
-def test_bundled_network_is_up_to_date_with_the_plan_data(builder, tmp_path):
-    """data/network/ must be rebuilt (python scripts/build_bundled_network.py) whenever data/*.geojson change."""
-    builder.main(["--data-dir", str(REPO / "data"), "--out", str(tmp_path)])
-    for name in ("nodes.parquet", "edges.parquet", "meta.json", "no-road-areas.geojson"):
-        assert (tmp_path / name).read_bytes() == (REPO / "data" / "network" / name).read_bytes(), name
+def test_bundled_network_is_up_to_date(real_builds):
+    """data/network/ must be rebuilt (python scripts/build_bundled_network.py) when its inputs or rules change."""
+    for name in CACHE_FILES:
+        assert (real_builds[0] / name).read_bytes() == (REPO / "data" / "network" / name).read_bytes(), name

@@ -13,7 +13,7 @@ from geo.errors import InvalidParameter, RingNotConnected
 from geo.isochrones import isochrone_bands
 from geo.network import RoadNetwork
 from geo.plan import PlanData, load_plan
-from geo.ring import match_ring_edges, ring_line
+from geo.ring import match_ring_edges, ring_line, to_wgs84_xy
 
 from test_access import grid_network
 
@@ -91,3 +91,16 @@ def test_a_placed_network_gives_the_same_bands(tiny_plan, scenario):
     placed = prepare_network(network, tiny_plan)
     assert isochrone_bands(placed, scenario=scenario, congestion=0.8) == isochrone_bands(
         network, tiny_plan, scenario=scenario, congestion=0.8)
+
+
+@pytest.mark.parametrize("link_class", ["trunk_link", "primary"])
+def test_only_roads_with_roadside_access_are_drawn(write_layers, link_class):
+    from test_coverage import X0, Y0, hand_layers, hand_network
+
+    network = hand_network(link_class=link_class)
+    bands = isochrone_bands(network, load_plan(write_layers(hand_layers)), scenario="planned")
+    covered = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in bands["features"]])
+    lon, lat = to_wgs84_xy(np.array([X0 + 1125.0, X0 + 2000.0]), np.array([Y0 + 900.0, Y0 + 900.0]))
+    at_link_end, on_motorway = shapely.intersects_xy(covered, lon, lat)
+    assert not on_motorway  # reachable through the link, but nothing beside a motorway can get on it
+    assert at_link_end == (link_class == "primary")  # a trunk_link has no roadside access either

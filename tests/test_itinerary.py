@@ -110,7 +110,7 @@ def small_tour() -> dict:
                   "geometry": {"type": "LineString", "coordinates": [[120.7, 28.0], [120.705, 28.0], [120.71, 28.0]]}}],
         "totals": {"stops": 1, "drive_min": 10, "distance_km": 5.5, "dwell_min": 20, "lunch_min": 0,
                    "duration_min": 30, "depart": "08:30", "finish": "09:00"},
-        "unreachable": [{"message": "区块丙：距道路超过 2 公里"}], "lunch": None, "budget": None,
+        "unreachable": [{"message": "区块丙：距最近道路 1,350 米，超过 1,000 米上限"}], "lunch": None, "budget": None,
     }
 
 
@@ -129,7 +129,16 @@ def test_gpx_parses_with_waypoints_and_track() -> None:
 def test_text_itinerary() -> None:
     text = format_itinerary(small_tour())
     assert "区块乙　到达 08:40，停留 20 分钟，离开 09:00　车程 10 分钟 / 5.5 公里" in text
-    assert "无法到达：区块丙" in text and "示意路网" in text
+    assert "无法到达：区块丙：距最近道路 1,350 米，超过 1,000 米上限" in text and "示意路网" in text
+
+
+def test_text_itinerary_names_the_scenario_and_credits_openstreetmap() -> None:
+    tour = {**small_tour(), "params": {"scenario": "baseline", "scenario_label": "现状路网"},
+            "network": {"label": "OpenStreetMap 路网", "schematic": False,
+                        "attribution": "© OpenStreetMap contributors"}}
+    lines = format_itinerary(tour).splitlines()
+    assert lines[0] == "巡查路线（1 个点位）　路网：OpenStreetMap 路网（现状路网）"
+    assert lines[-1] == "路网数据：© OpenStreetMap contributors" and "示意路网" not in "".join(lines)
 
 
 def test_no_lunch_for_merely_leaving_the_start() -> None:

@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from geo.errors import InvalidGeometry, InvalidParameter, NetworkSourceError
-from geo.network import (RoadNetwork, clip_network, default_network_dir, haversine_m, keep_nodes, load_network,
-                         read_network_cache, save_network)
+from geo.network import (RoadNetwork, clip_network, default_network_dir, haversine_m, is_real_network, keep_nodes,
+                         load_network, network_attribution, network_label, read_network_cache, save_network)
 from geo.osm_source import graph_to_network
 from geo.speeds import SpeedConfig
 
@@ -182,16 +182,25 @@ def test_cache_of_another_format_version_is_rejected(tmp_path):
         load_network(tmp_path)
 
 
-def test_bundled_network_loads_and_says_it_is_schematic():
+def test_bundled_network_is_real_osm_with_the_ring_and_projects_matched():
     network = load_network()
-    assert network.source["source"] == "bundled-schematic"
-    assert "示意路网" in network.source["description"]
+    assert network.source["source"] == "osm" and network.source["extract"] == "BBBike 2026-06-08"
+    assert network.source["attribution"] == "© OpenStreetMap contributors"
     assert network.source["built_by"] == "scripts/build_bundled_network.py"
-    assert {"环山北路", "环山东路", "环山南路", "环山西路"} <= set(network.name)
-    assert set(network.project_id[network.name == "环山南路"]) == {"R12"}
-    assert "R15" not in set(network.project_id)
-    assert any("R15" in note for note in network.source["notes"])
-    assert network.oneway.any()
+    assert not network.oneway.any()  # the extract has no oneway: every road is two-way
+    assert set(network.ring_id) == {"", "RING-N", "RING-E", "RING-S", "RING-W"}
+    assert {"瓯越大道", "环山东路", "罗山大道"} <= set(network.name[network.ring_id != ""])
+    assert "R15" not in set(network.project_id)  # a railway builds no road edge
+    assert network_label(network.source) == "OpenStreetMap 真实路网（BBBike 2026-06-08 提取）"
+    assert network_attribution(network.source) == "© OpenStreetMap contributors"
+
+
+def test_labels_say_plainly_when_a_network_is_not_real():
+    synthetic = {"source": "synthetic-grid", "description": "synthetic 100-node grid"}
+    assert not is_real_network(synthetic) and network_attribution(synthetic) is None
+    assert network_label(synthetic) == "示意路网（synthetic 100-node grid）：非真实道路"
+    assert network_label({"source": "osm-download", "downloaded": "2026-12-01"}) == \
+        "OpenStreetMap 真实路网（2026-12-01 下载）"
 
 
 def test_bundled_cache_is_small():

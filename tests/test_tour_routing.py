@@ -1,13 +1,16 @@
 """Snapping, the travel-time matrix and leg routes on a tiny hand-built network."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import shapely
 
 from geo.errors import InvalidParameter
 from geo.network import RoadNetwork
-from geo.tour_routing import leg_route, routing_graph, snap_points, travel_matrix
+from geo.tour_routing import (DEFAULT_MAX_SNAP_M, leg_route, routing_graph, snap_points, travel_matrix,
+                              unreachable_text)
 
 # 0..3: a one-way square loop 0→1→2→3→0 (1 km sides at 36 km/h = 100 s); 4, 5: a two-way island far east;
 # 6: a dead end reached one way from 0 (not strongly connected).
@@ -56,6 +59,45 @@ def test_snapping_reasons() -> None:
     assert list(snap.node) == [0, -1, -1, 2]  # the dead end's neighbour snaps to the loop
     assert snap.reason == [None, "disconnected", "far", None]
     assert snap.distance_m[0] == pytest.approx(560, abs=30)
+    assert snap.road_m[0] == pytest.approx(10, abs=5)  # node 6, a road, but off the main component
+    assert snap.road_m[1] == pytest.approx(50, abs=5)  # by the island (50 m to its nearer end node) ...
+    assert snap.distance_m[1] == pytest.approx(8900, abs=50)  # ... and 8.9 km from the loop
+
+
+def test_default_limit_is_one_kilometre() -> None:
+    graph = routing_graph(tiny_network())
+    snap = snap_points(graph, np.array([120.71 + 0.0090, 120.71 + 0.0110]), np.array([28.00, 28.00]))
+    assert DEFAULT_MAX_SNAP_M == 1000
+    assert snap.distance_m == pytest.approx([885, 1080], abs=10)  # 0.001° of longitude at 28° N ≈ 98 m
+    assert list(snap.node) == [1, -1] and snap.reason == [None, "far"]
+
+
+def test_unreachable_text_gives_the_distances_in_metres() -> None:
+    graph = routing_graph(tiny_network())
+    snap = snap_points(graph, np.array([120.71 + 0.0137, 120.8005]), np.array([28.00, 28.0001]))
+    assert snap.distance_m[0] == pytest.approx(1346, abs=10)
+    expected = f"距最近道路 {round(snap.road_m[0]):,} 米，超过 1,000 米上限"
+    assert unreachable_text(snap, 0, max_snap_m=1000) == expected
+    assert re.fullmatch(r"距最近道路 1,3[45]\d 米，超过 1,000 米上限", unreachable_text(snap, 0, max_snap_m=1000))
+    assert re.fullmatch(r"最近道路（\d\d 米）与主路网不连通，距主路网 8,9\d\d 米，超过 1,000 米上限",
+                        unreachable_text(snap, 1, max_snap_m=1000))
+    assert "超过 2,500 米上限" in unreachable_text(snap, 1, max_snap_m=2500)
+
+
+def test_edges_left_out_are_no_roads() -> None:
+    active = np.ones(len(EDGES), dtype=bool)
+    active[[0, 5, 6]] = False  # the fast parallel edge 0→1 and the island
+    graph = routing_graph(tiny_network(), active=active, scenario="baseline")
+    assert (graph.scenario, graph.edges_left_out) == ("baseline", 3)
+    cost, _ = travel_matrix(graph, np.array([0, 1]))
+    assert cost[0, 1] == pytest.approx(200)  # only the slow edge 0→1 is left
+    snap = snap_points(graph, np.array([120.8005]), np.array([28.0001]))
+    assert snap.reason == ["far"] and snap.road_m[0] > 8000  # the island's roads are not in use
+
+
+def test_no_edge_in_use() -> None:
+    with pytest.raises(InvalidParameter, match="scenario: no edge of the road network is in use in the baseline"):
+        routing_graph(tiny_network(), active=np.zeros(len(EDGES), dtype=bool), scenario="baseline")
 
 
 def test_snapping_limit_is_configurable() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
@@ -13,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from geo.errors import InvalidParameter
-from geo.itinerary import GPX_NAMESPACE, parse_lunch
+from geo.itinerary import GPX_NAMESPACE, format_itinerary, parse_lunch
 from geo.network import RoadNetwork, save_network
 from geo.plan import load_plan, reference_points
 from geo.synthetic_network import synthetic_grid_network
 from geo.tour_routing import routing_graph, snap_points
 from geo.tour_sites import Site
-from geo.tours import TourRequest, plan_tour, tour_request
+from geo.tours import TourRequest, plan_tour, tour_graph, tour_request
 from web.cli import main
 
 ORIGIN = (120.60, 27.90)  # south-west corner of a 20 × 20 grid with 300 m spacing (about 6 × 6 km)
@@ -125,16 +126,40 @@ def test_budget_check(graph) -> None:
 
 def test_unreachable_sites_are_named_and_the_rest_planned(graph) -> None:
     tour = plan_tour(graph, TourRequest(sites=[SITES[0], FAR_AWAY, SITES[1]], start=START))
-    assert tour["unreachable"] == [{"id": "FAR", "name": "远方点位", "reason": "far",
-                                    "message": "远方点位：距道路超过 2 公里"}]
+    [far] = tour["unreachable"]
+    assert (far["id"], far["name"], far["reason"]) == ("FAR", "远方点位", "far")
+    assert far["distance_m"] == far["main_network_m"] == pytest.approx(102_600, abs=300)
+    assert re.fullmatch(r"远方点位：距最近道路 102,\d{3} 米，超过 1,000 米上限", far["message"])
     assert [o["id"] for o in tour["order"]] in (["S1", "S2"], ["S2", "S1"])
 
 
 def test_nothing_reachable_or_unreachable_start(graph) -> None:
     with pytest.raises(InvalidParameter, match="sites: none of the sites can be reached.*远方点位"):
         plan_tour(graph, TourRequest(sites=[FAR_AWAY], start=START))
-    with pytest.raises(InvalidParameter, match="start: 远方点位 cannot be reached"):
+    with pytest.raises(InvalidParameter, match="start: 远方点位 cannot be reached: 距最近道路 102,"):
         plan_tour(graph, TourRequest(sites=SITES[:2], start=FAR_AWAY))
+
+
+def grid_sites(network: RoadNetwork, count: int) -> list[Site]:
+    """``count`` sites on distinct nodes of the grid (each snaps to its own node)."""
+    return [Site(id=f"N{i}", name=f"路口{i}", kind="task", lon=float(network.x[i]), lat=float(network.y[i]))
+            for i in range(1, count + 1)]
+
+
+def test_unreachable_sites_do_not_count_against_the_stop_limit(network, graph) -> None:
+    sites = [*grid_sites(network, 59), FAR_AWAY, replace(FAR_AWAY, id="FAR2", name="远方点位二", lat=26.0)]
+    tour = plan_tour(graph, TourRequest(sites=sites, start=START, end="open"))
+    assert tour["totals"]["stops"] == 59 and [u["id"] for u in tour["unreachable"]] == ["FAR", "FAR2"]
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ([], "sites: at most 60 stops per tour, got 61 that can be reached; split the tour by district"),
+    ([FAR_AWAY], "sites: at most 60 stops per tour, got 61 that can be reached \\(and 1 that cannot\\)"),
+])
+def test_more_than_sixty_reachable_stops_are_refused(network, graph, extra: list[Site], message: str) -> None:
+    with pytest.raises(InvalidParameter, match=message) as caught:
+        plan_tour(graph, TourRequest(sites=[*grid_sites(network, 61), *extra], start=START))
+    assert caught.value.field == "sites"
 
 
 def test_start_among_the_sites_is_inspected_first(graph) -> None:
@@ -144,14 +169,14 @@ def test_start_among_the_sites_is_inspected_first(graph) -> None:
 
 
 def test_schematic_network_is_labelled(network) -> None:
-    schematic = replace(network, source={"source": "bundled-schematic", "description": "示意"})
+    schematic = replace(network, source={"source": "synthetic-grid", "description": "测试网格"})
     tour = plan_tour(routing_graph(schematic), TourRequest(sites=SITES[:1], start=START))
-    assert tour["network"]["label"] == "示意路网" and tour["network"]["schematic"] is True
+    assert tour["network"]["label"] == "示意路网（测试网格）：非真实道路" and tour["network"]["schematic"] is True
+    assert tour["network"]["attribution"] is None
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"sites": []}, "sites: expected at least one site"),
-    ({"sites": [replace(SITES[0], id=f"X{i}") for i in range(61)]}, "sites: at most 60 stops per tour, got 61"),
     ({"dwell": -5}, "dwell: expected dwell minutes from 0 to 1440"),
     ({"dwell_by_site": {"S1": float("nan")}}, "dwell\\[S1\\]"),
     ({"end": "somewhere"}, "end: expected 'start', 'open' or a site"),
@@ -236,3 +261,78 @@ def test_cli_bad_input(plan_dir: Path, network_dir: Path, arguments: list[str], 
 def test_points_report_their_distance_to_the_network(graph) -> None:
     tour = plan_tour(graph, TourRequest(sites=SITES[:2], start=START))
     assert all(0 <= p["snap_m"] <= 300 for p in tour["points"])  # a 300 m grid: never farther than its cells
+
+
+# A shortcut built by road project R01 (0 ↔ 2, 2 km) and a detour of existing roads (0 ↔ 1 ↔ 3 ↔ 2, 3 × 2.2 km),
+# all at 36 km/h (10 m/s): the planned network drives 200 s each way, the baseline 660 s.
+SHORTCUT_NODES = [(120.70, 28.00), (120.70, 28.02), (120.72, 28.00), (120.72, 28.02)]
+SHORTCUT_LINKS = [(0, 2, 2000.0, "R01"), (0, 1, 2200.0, ""), (1, 3, 2200.0, ""), (3, 2, 2200.0, "")]
+HQ_WEST = Site(id="HQ", name="指挥部", kind="reference", lon=120.7001, lat=28.0001)
+EAST_SITE = Site(id="B01", name="东侧区块", kind="block", lon=120.7199, lat=28.0001)
+# 1,350 m due south of node 0 along the meridian (metres per degree of latitude at 28° N: 110,842)
+ISLAND = Site(id="E01", name="七都岛", kind="task", lon=120.70, lat=28.00 - 1350 / 110_842)
+
+
+def shortcut_network(source: dict | None = None) -> RoadNetwork:
+    links = [*SHORTCUT_LINKS, *((v, u, length, project) for u, v, length, project in SHORTCUT_LINKS)]
+    u, v, length, project = (np.array(column) for column in zip(*links))
+    return RoadNetwork(node_id=np.arange(len(SHORTCUT_NODES)), x=np.array([p[0] for p in SHORTCUT_NODES]),
+                       y=np.array([p[1] for p in SHORTCUT_NODES]), edge_u=u, edge_v=v,
+                       length_m=length.astype(float), speed_kph=np.full(len(links), 36.0),
+                       highway=np.full(len(links), "primary", dtype=object),
+                       name=np.full(len(links), "", dtype=object), project_id=project.astype(object),
+                       source=source or {"source": "test"})
+
+
+def test_baseline_scenario_leaves_the_project_shortcut_out(plan_dir: Path) -> None:
+    plan, request = load_plan(plan_dir), TourRequest(sites=[EAST_SITE], start=HQ_WEST)
+    planned = plan_tour(tour_graph(shortcut_network(), plan), request)
+    baseline = plan_tour(tour_graph(shortcut_network(), plan, scenario="baseline"), request)
+    assert planned["params"]["scenario"] == "planned" and planned["params"]["scenario_label"] == "规划路网"
+    assert baseline["params"]["scenario"] == "baseline" and baseline["params"]["scenario_label"] == "现状路网"
+    assert (planned["params"]["edges_left_out"], baseline["params"]["edges_left_out"]) == (0, 2)
+    assert planned["totals"]["drive_min"] == pytest.approx(400 / 60, abs=0.05)
+    assert baseline["totals"]["drive_min"] == pytest.approx(1320 / 60, abs=0.05)
+    assert baseline["legs"][0]["geometry"]["coordinates"] == [list(SHORTCUT_NODES[i]) for i in (0, 1, 3, 2)]
+    assert planned["legs"][0]["geometry"]["coordinates"] == [list(SHORTCUT_NODES[i]) for i in (0, 2)]
+    assert "规划路网" in format_itinerary(planned) and "现状路网" in format_itinerary(baseline)
+
+
+@pytest.mark.parametrize("scenario", ["compare", "", None, "Baseline", ["planned"]])
+def test_unknown_scenario(plan_dir: Path, scenario: object) -> None:
+    with pytest.raises(InvalidParameter, match="scenario: expected 'planned' .* or 'baseline'"):
+        tour_graph(shortcut_network(), load_plan(plan_dir), scenario=scenario)
+
+
+def test_a_site_beyond_the_limit_is_reported_with_its_distance() -> None:
+    tour = plan_tour(routing_graph(shortcut_network()), TourRequest(sites=[EAST_SITE, ISLAND], start=HQ_WEST))
+    [island] = tour["unreachable"]
+    assert island["distance_m"] == pytest.approx(1350, abs=2) and island["reason"] == "far"
+    assert island["message"] == "七都岛：距最近道路 1,350 米，超过 1,000 米上限"
+    assert "无法到达：七都岛：距最近道路 1,350 米，超过 1,000 米上限" in format_itinerary(tour)
+    wider = plan_tour(routing_graph(shortcut_network()),
+                      TourRequest(sites=[EAST_SITE, ISLAND], start=HQ_WEST, max_snap_m=1500))
+    assert wider["unreachable"] == [] and wider["totals"]["stops"] == 2 and wider["params"]["max_snap_m"] == 1500
+
+
+def test_osm_network_is_labelled_and_attributed() -> None:
+    source = {"source": "osm", "extract": "BBBike 2026-06-08", "attribution": "© OpenStreetMap contributors"}
+    tour = plan_tour(routing_graph(shortcut_network(source)), TourRequest(sites=[EAST_SITE], start=HQ_WEST))
+    assert tour["network"]["label"] == "OpenStreetMap 真实路网（BBBike 2026-06-08 提取）"
+    assert tour["network"]["schematic"] is False
+    text = format_itinerary(tour)
+    assert "路网：OpenStreetMap 真实路网（BBBike 2026-06-08 提取）（规划路网）" in text
+    assert text.endswith("路网数据：© OpenStreetMap contributors") and "示意路网" not in text
+
+
+def test_cli_scenario(plan_dir: Path, network_dir: Path) -> None:
+    common = ["tour", "--data-dir", str(plan_dir), "--network", str(network_dir), "--sites", "B01"]
+    result = CliRunner().invoke(main, common + ["--scenario", "baseline", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["params"]["scenario"] == "baseline"
+    text = CliRunner().invoke(main, common)
+    assert text.exit_code == 0 and "（规划路网）" in text.output
+    bad = CliRunner().invoke(main, common + ["--scenario", "future"])
+    assert bad.exit_code == 2
+    assert bad.output.strip().splitlines() == ["error: scenario: expected 'planned' (the network as mapped) or "
+                                               "'baseline' (without the road projects' edges), got 'future'"]

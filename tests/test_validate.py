@@ -47,12 +47,20 @@ def test_unknown_property(write_layers):
     ("id", "X1", r"expected text matching B\d{2}"),
     ("name_en", None, "must not be null"),
     ("new_in_2021", 1, "expected true/false, got int"),
+    ("anchor_shift_m", "3 km", "expected an integer or a number or null, got str"),
+    ("anchor", 7, "expected text or null, got int"),
 ])
 def test_wrong_type_or_value(write_layers, field, value, expected):
     def modify(layers):
         layers["blocks"]["features"][0]["properties"][field] = value
     problems = _problems(write_layers, modify)
     assert any(f" {field}: " in p and expected in p for p in problems), problems
+
+
+def test_a_block_may_carry_its_anchor_note(write_layers):
+    def modify(layers):
+        layers["blocks"]["features"][0]["properties"] |= {"anchor": "OpenStreetMap 地名“七都街道”", "anchor_shift_m": 3007}
+    assert _problems(write_layers, modify) == []
 
 
 def test_boolean_is_not_accepted_as_integer(write_layers):

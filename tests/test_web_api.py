@@ -131,12 +131,13 @@ def test_server_errors_are_json_without_traceback(write_layers) -> None:
     assert known.status_code == 500 and "not OSM XML" in known.get_json()["message"]
 
 
-def test_access_report_has_every_section_and_says_schematic(real_app: Flask) -> None:
+def test_access_report_has_every_section_and_names_the_osm_network(real_app: Flask) -> None:
     response = real_app.test_client().get("/api/access?scenario=planned&congestion=1")
     assert response.status_code == 200
     report = response.get_json()
     assert {"network", "params", "coverage", "districts", "blocks", "ring_loop", "verdict"} <= set(report)
-    assert report["network"]["source"] == "bundled-schematic"
+    assert report["network"]["source"] == "osm" and report["network"]["extract"] == "BBBike 2026-06-08"
+    assert report["network"]["attribution"] == "© OpenStreetMap contributors" and not report["network"]["schematic"]
     assert report["params"]["scenario"] == "planned" and report["params"]["congestion"] == pytest.approx(1.0)
     assert len(report["blocks"]) == 13
     assert set(report["ring_loop"]["directions"]) == {"clockwise", "counterclockwise"}

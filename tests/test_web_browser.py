@@ -162,7 +162,7 @@ def test_access_page_layers_and_scenario_toggle(watch: PageWatch, live_server: s
     report = watch.page.evaluate("fetch('/api/access').then(r => r.json())")
     assert watch.counts() == {"districts": 8, "bands": 4, "ring": 4, "blocks": 13,
                               "entries": len(report["ring"]["entries"])}
-    assert "示意路网（schematic bundled network）" in watch.page.inner_text("#network-source")
+    assert "OpenStreetMap 真实路网" in watch.page.inner_text("#network-source")
     with watch.page.expect_navigation(wait_until="load"):
         watch.page.check("#scenario-baseline")
     watch.page.wait_for_function("window.corridor !== undefined")

@@ -20,6 +20,8 @@ from web_fixtures import DATA_DIR, live_server, make_app, real_app  # noqa: F401
 
 MAX_PAGE_BYTES = 1_500_000
 CHROMIUM = Path("/usr/bin/chromium")
+EVERY_SITE = [*(f"B{i:02d}" for i in range(1, 14)), *(f"R{i:02d}" for i in range(1, 18)),
+              *(f"RING-{side}" for side in "NESW"), *(f"E{i:02d}" for i in range(1, 77))]
 TOUR_QUERY = "site=B01&site=B05&site=R03&depart=10:30&lunch=1&lunch_from=12:00&lunch_to=13:00&lunch_minutes=45"
 
 
@@ -41,7 +43,7 @@ def test_page_shows_itinerary_with_clock_times_and_amap_links(real_app: Flask) -
     assert rows[0] == ("温州市人民政府", "start") and rows[-1] == ("温州市人民政府", "return")
     assert sorted(r[0] for r in rows[1:-1]) == ["B01", "B05", "R03"]
     assert page.count('class="amap-link"') == 5 and "coordinate=gaode" in page
-    assert "示意路网" in page and 'id="tour-lunch"' in page and "id=\"gpx-link\"" in page
+    assert "OpenStreetMap 真实路网" in page and 'id="tour-lunch"' in page and "id=\"gpx-link\"" in page
     assert 'id="print-button"' in page and "@media print" not in page  # print rules live in tour.css
 
 
@@ -83,9 +85,30 @@ def test_api_plans_a_tour(real_app: Flask) -> None:
     dwell = {p["id"]: p["dwell_min"] for p in tour["points"]}
     assert dwell["R03"] == 10 and dwell["B01"] == 30
     assert tour["lunch"]["taken"] and tour["totals"]["lunch_min"] == 40
-    assert tour["budget"]["within"] is False and tour["network"]["label"] == "示意路网"
+    assert tour["budget"]["within"] is False and tour["network"]["label"] == "OpenStreetMap 真实路网（BBBike 2026-06-08 提取）"
     link = urllib.parse.urlparse(tour["points"][1]["amap_url"])
     assert link.netloc == "uri.amap.com" and "coordinate=gaode" in link.query
+
+
+def test_api_and_page_switch_the_scenario(real_app: Flask) -> None:
+    client = real_app.test_client()
+    planned = client.post("/api/tours", json={"sites": ["B01", "B05"]}).get_json()
+    baseline = client.post("/api/tours", json={"sites": ["B01", "B05"], "scenario": "baseline"}).get_json()
+    assert planned["params"]["scenario"] == "planned" and planned["params"]["edges_left_out"] == 0
+    assert baseline["params"]["scenario"] == "baseline" and baseline["params"]["edges_left_out"] > 0
+    page = client.get("/tour?site=B01&scenario=baseline").get_data(as_text=True)
+    assert 'id="tour-scenario" data-scenario="baseline">现状路网<' in page
+    assert '<option value="baseline" selected>' in page
+    default = client.get("/tour?site=B01").get_data(as_text=True)
+    assert 'data-scenario="planned">规划路网<' in default and '<option value="planned" selected>' in default
+    bad = client.get("/tour?site=B01&scenario=future")
+    assert bad.status_code == 400 and 'data-field="scenario"' in bad.get_data(as_text=True)
+
+
+def test_unreachable_sites_show_their_distance(real_app: Flask) -> None:
+    tour = real_app.test_client().post("/api/tours", json={"sites": ["B01", "B05"], "end": "open"}).get_json()
+    assert tour["params"]["max_snap_m"] == 1000
+    assert all(u["distance_m"] > 1000 or u["reason"] == "disconnected" for u in tour["unreachable"])
 
 
 def test_api_query_by_district_and_status(real_app: Flask) -> None:
@@ -99,7 +122,9 @@ def test_api_query_by_district_and_status(real_app: Flask) -> None:
 @pytest.mark.parametrize(("body", "parameter", "message"), [
     ({"sites": ["B01", "B99"]}, "sites", "unknown site id(s): B99"),
     ({"sites": []}, "sites", "expected at least one site"),
-    ({"sites": [f"E{i}" for i in range(14, 77)]}, "sites", "at most 60 stops per tour, got 63"),
+    ({"sites": EVERY_SITE}, "sites", "at most 60 stops per tour, got "),  # > 60 reach the road, whatever the network
+    ({"sites": ["B01"], "scenario": "compare"}, "scenario", "expected 'planned' (the network as mapped) or"),
+    ({"sites": ["B01"], "scenario": 1}, "scenario", "got 1"),
     ({"sites": ["B01"], "dwell": -5}, "dwell", "expected dwell minutes from 0 to 1440"),
     ({"sites": ["B01"], "dwell": "long"}, "dwell", "expected a number"),
     ({"sites": ["B01"], "depart": "25:00"}, "depart", "expected a time of day as HH:MM"),

@@ -46,17 +46,29 @@ def validate(data_dir: Path | None, as_json: bool) -> None:
               help="Cache folder to write (default: data/network-osm/; the bundled data/network/ is kept).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=1.0), default=60.0, show_default=True,
               help="Seconds to wait for the OpenStreetMap server before giving up.")
-def fetch_network_command(out: Path | None, timeout_s: float) -> None:
-    """Download the corridor's drivable road network from OpenStreetMap (needs internet) and cache it."""
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Plan data folder (default: data/ or $CORRIDOR_DATA_DIR).")
+def fetch_network_command(out: Path | None, timeout_s: float, data_dir: Path | None) -> None:
+    """Download the corridor's drivable road network from OpenStreetMap (needs internet), find the plan's ring and
+    road projects on it, and cache it."""
+    from geo.network import save_network
     from geo.osm_source import corridor_download_area, default_download_dir, fetch_network
+    from geo.plan import load_plan
+    from geo.plan_matching import match_plan
 
     target = out or default_download_dir()
     try:
-        network = fetch_network(corridor_download_area(), out=target, timeout_s=timeout_s)
+        plan = load_plan(data_dir)
+        network = fetch_network(corridor_download_area(data_dir), out=None, timeout_s=timeout_s)
+        network, match = match_plan(network, plan)
+        save_network(network, target)
     except CorridorError as exc:
         _fail(str(exc))
-    click.echo(f"saved {network.n_nodes} nodes and {network.n_edges} edges to {target}; use it with "
-               f"--network {target} or CORRIDOR_NETWORK={target}")
+    unmatched = [p.id for p in match.projects if p.method == "none"]
+    click.echo(f"saved {network.n_nodes} nodes and {network.n_edges} edges to {target}; ring matched "
+               f"({match.ring_length_m / 1000:.1f} km)"
+               + (f"; no credible match for {', '.join(unmatched)}" if unmatched else "")
+               + f"; use it with --network {target} or CORRIDOR_NETWORK={target}")
 
 
 @main.command("tour")
@@ -73,6 +85,8 @@ def fetch_network_command(out: Path | None, timeout_s: float) -> None:
 @click.option("--lunch-minutes", type=float, default=60.0, show_default=True, help="Length of the lunch break.")
 @click.option("--budget", type=float, default=None, help="Time budget in minutes (checked, not enforced).")
 @click.option("--congestion", type=float, default=1.0, show_default=True, help="Speed factor (0.6 = peak).")
+@click.option("--scenario", default="planned", show_default=True,
+              help="planned = the network as mapped; baseline = without the road projects' edges.")
 @click.option("--network", "network_path", type=click.Path(path_type=Path), default=None,
               help="Network cache folder or OSM file (default: the bundled schematic network).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -82,14 +96,13 @@ def fetch_network_command(out: Path | None, timeout_s: float) -> None:
               help="Also write the tour as a GPX 1.1 file.")
 def tour_command(sites: str, district: str | None, category: str | None, status: str | None, start: str | None,
                  end: str, depart: str, dwell: float, dwell_at: tuple[str, ...], lunch: str | None,
-                 lunch_minutes: float, budget: float | None, congestion: float, network_path: Path | None,
-                 data_dir: Path | None, as_json: bool, gpx_path: Path | None) -> None:
+                 lunch_minutes: float, budget: float | None, congestion: float, scenario: str,
+                 network_path: Path | None, data_dir: Path | None, as_json: bool, gpx_path: Path | None) -> None:
     """Plan the fastest inspection tour and print its itinerary (Chinese text, or JSON)."""
     from geo.itinerary import format_itinerary, tour_to_gpx
     from geo.network import load_network
     from geo.plan import load_plan, reference_points
-    from geo.tour_routing import routing_graph
-    from geo.tours import plan_tour, tour_request
+    from geo.tours import check_scenario, plan_tour, tour_graph, tour_request
 
     overrides = dict(item.partition("=")[::2] for item in dwell_at)
     try:
@@ -98,11 +111,13 @@ def tour_command(sites: str, district: str | None, category: str | None, status:
         _fail(f"--dwell-at: expected ID=MINUTES such as B05=45, got {', '.join(dwell_at)}")
     query = {k: v for k, v in (("district", district), ("category", category), ("status", status)) if v}
     try:
+        check_scenario(scenario)  # before the network loads, which takes a while
         plan = load_plan(data_dir)
         request = tour_request(plan, reference_points(data_dir), sites=[s for s in sites.split(",") if s.strip()],
                                query=query or None, start=start, end=end, depart=depart, dwell=dwell,
                                dwell_by_site=dwell_by_site, lunch=lunch, lunch_minutes=lunch_minutes, budget=budget)
-        tour = plan_tour(routing_graph(load_network(network_path), congestion=congestion), request)
+        graph = tour_graph(load_network(network_path), plan, scenario=scenario, congestion=congestion)
+        tour = plan_tour(graph, request)
         if gpx_path is not None:
             gpx_path.write_text(tour_to_gpx(tour), encoding="utf-8")
     except (CorridorError, OSError) as exc:
@@ -237,7 +252,8 @@ def serve_command(host: str, port: int, threads: int) -> None:
 @click.option("--scenario", type=click.Choice(["baseline", "planned", "compare"]), default="baseline",
               show_default=True, help="baseline = road projects not built; planned = all built; compare = both.")
 @click.option("--congestion", type=float, default=1.0, show_default=True,
-              help="Factor on free-flow speed, above 0 and at most 1.5 (0.6 = peak hour).")
+              help="Speed factor on every road's free-flow speed (and the access legs'): 1.0 = free flow, "
+                   "peak hour ≈ 0.6; above 0, at most 1.5.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (schema: docs/access.md).")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Plan data folder (default: data/).")
 def access_command(network_path: Path | None, scenario: str, congestion: float, as_json: bool,

@@ -11,7 +11,8 @@ FIELD_LABELS: dict[str, str] = {
     "tier": "区块等级", "new_in_2021": "2021年新布局", "category": "类别", "kind": "类型", "block_id": "所属区块",
     "road_name": "道路名称", "target_2021": "2021年任务目标", "lead_unit": "牵头单位",
     "responsible_unit": "责任单位", "project_id": "建设项目", "components": "组成", "adcode": "行政区划代码",
-    "source": "数据来源", "geometry_source": "几何来源", "status": "状态", "status_color": "状态颜色",
+    "source": "数据来源", "geometry_source": "几何来源", "anchor": "近似位置的定位依据",
+    "anchor_shift_m": "按地名重新定位移动（米）", "status": "状态", "status_color": "状态颜色",
     "worst_min": "入环时间·最不利（分钟）", "median_min": "入环时间·中位（分钟）", "access_pass": "10分钟入环",
     "access_status": "入环测算",
     "measured_at": "测算位置", "nearest_node_m": "距最近路网节点（米）", "node_id": "路网节点",
@@ -19,7 +20,8 @@ FIELD_LABELS: dict[str, str] = {
     "progress_state": "进展状态", "progress_percent": "完成进度（%）", "expected_percent": "应完成进度（%）",
     "last_reported_on": "最近上报日期", "reporter": "上报人", "progress_note": "进展说明", "reported_colour": "上报颜色",
     "colour_mismatch": "上报颜色与计算颜色不一致", "stale": "超一季度未上报", "closed": "已销号", "closed_on": "销号日期",
-    "close_note": "销号说明", "version": "版本",
+    "close_note": "销号说明", "version": "版本", "osm_names": "OpenStreetMap 道路名称",
+    "matched_length_m": "匹配长度（米）", "match_note": "匹配说明",
 }
 VALUE_LABELS: dict[str, dict[str, str]] = {
     "category": {"road_complete_2021": "道路建成（2021年）", "road_continuing": "道路续建", "transit": "公交线路及首末站",
@@ -27,7 +29,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "kind": {"block": "重点区块整治", "ring_road": "重要环线道路整治", "district": "行政区",
              "functional_zone": "功能区", "corridor": "科创走廊研究范围"},
     "geometry_source": {"approximate": "近似（approximate）", "provisional": "临时占位（provisional）",
-                        "surveyed": "测绘（surveyed）"},
+                        "surveyed": "测绘（surveyed）", "osm-matched": "OpenStreetMap 匹配（osm-matched），待核实"},
     "status_color": {key: label for key, (label, _) in STATUS_COLORS.items()},
     "reported_colour": {key: label for key, (label, _) in STATUS_COLORS.items()},
     "measured_at": {"block_nodes": "区块内路网节点", "nearest_node": "区块中心最近的路网节点"},
@@ -42,7 +44,12 @@ GROUP_LABELS: dict[str, str] = {
 APPROXIMATE_NOTICE: dict[str, str] = {
     "approximate": "位置为近似（approximate），约1–2公里精度",
     "provisional": "位置为近似（provisional）：规划未定位，临时占位，待规划人员指定",
+    "osm-matched": "走向由规划近似线匹配到 OpenStreetMap 道路得出（osm-matched），请规划人员核实",
 }
+
+# The ring's course and the road network come from OpenStreetMap (ODbL): credited on every map, whatever the tiles.
+OSM_DATA_ATTRIBUTION = ('环线与路网数据 &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+                        'contributors（ODbL）')
 
 
 def group_of(layer: str, properties: Mapping[str, Any]) -> str:
@@ -69,6 +76,7 @@ def display_value(field: str, value: object) -> str:
 
 def map_options() -> dict[str, Any]:
     """Labels the map script needs (popups, groups, notices, status colours)."""
-    return {"fieldLabels": FIELD_LABELS, "valueLabels": VALUE_LABELS, "groupLabels": GROUP_LABELS,
+    return {"attribution": OSM_DATA_ATTRIBUTION, "fieldLabels": FIELD_LABELS, "valueLabels": VALUE_LABELS,
+            "groupLabels": GROUP_LABELS,
             "notices": APPROXIMATE_NOTICE, "itemPath": "/items/",
             "statusColors": {key: hex_ for key, (_, hex_) in STATUS_COLORS.items()}}

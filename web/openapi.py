@@ -98,7 +98,10 @@ def component_schemas() -> dict[str, Any]:
                       "properties": {name: {"type": ["string", "array", "null"]} for name in TOUR_QUERY_FIELDS}},
             **{name: {"type": ["string", "null"]} for name in ("start", "end", "depart", "lunch")},
             **{name: {"type": ["number", "null"]} for name in ("dwell", "lunch_minutes", "budget", "congestion")},
-            "dwell_by_site": {"type": "object", "additionalProperties": {"type": "number"}}}),
+            "dwell_by_site": {"type": "object", "additionalProperties": {"type": "number"}},
+            "scenario": {"enum": ["planned", "baseline", None],
+                         "description": "planned (default) = the network as mapped; baseline = without the road "
+                                        "projects' edges"}}),
     }
 
 

@@ -1,13 +1,13 @@
 """The inspection-tour planner in the web app: the ``/tour`` page, its GPX download and ``POST /api/tours``.
 
 =====================  ===================================================================================
-``GET /tour``          pick sites (list or map), start, end, departure, dwell, lunch, budget; shows the route
-                       with numbered stops, the itinerary with clock times (printable on A4) and AMap links
+``GET /tour``          pick sites (list or map), start, end, departure, dwell, lunch, budget, scenario; shows the
+                       route with numbered stops, the itinerary with clock times (printable on A4) and AMap links
 ``GET /tour/gpx``      the same tour (same query parameters) as a GPX 1.1 download
 ``POST /api/tours``    JSON in (fields of :data:`API_FIELDS`), the tour as JSON out; 400 naming the field
 =====================  ===================================================================================
 
-Routing graphs are cached per congestion factor in the app's :class:`web.state.CorridorState`.
+Routing graphs are cached per scenario and congestion factor in the app's :class:`web.state.CorridorState`.
 """
 from __future__ import annotations
 
@@ -22,9 +22,8 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from geo.errors import InvalidParameter
 from geo.itinerary import tour_to_gpx
 from geo.plan import PlanData, default_data_dir, reference_points
-from geo.tour_routing import routing_graph
 from geo.tour_sites import DEFAULT_START
-from geo.tours import plan_tour, tour_request
+from geo.tours import DEFAULT_SCENARIO, SCENARIO_LABELS, check_scenario, plan_tour, tour_graph, tour_request
 from web import labels
 from web.maps import ACCESS_COLORS, OVERVIEW_LAYERS, MapLayer, layered_map, render_parts
 from web.state import corridor_state
@@ -36,7 +35,7 @@ logger = logging.getLogger(__name__)
 tours_blueprint = Blueprint("tours", __name__)
 
 API_FIELDS = ("sites", "query", "start", "end", "depart", "dwell", "dwell_by_site", "lunch", "lunch_minutes",
-              "budget", "congestion")
+              "budget", "congestion", "scenario")
 QUERY_FIELDS = ("district", "category", "status", "layers")
 ROUTE_COLOR = "#0b7285"
 QUERY_CATEGORIES = {**labels.VALUE_LABELS["category"],
@@ -77,13 +76,15 @@ def plan_with_status(plan: PlanData) -> PlanData:
 
 
 def compute_tour(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Plan a tour from validated ``tour_request`` keyword options plus ``congestion``."""
+    """Plan a tour from validated ``tour_request`` keyword options plus ``congestion`` and ``scenario``."""
     options = dict(options)
     congestion = options.pop("congestion", 1.0)
+    scenario = options.pop("scenario", DEFAULT_SCENARIO)
     state = corridor_state()
     data_dir = Path(current_app.config["DATA_DIR"]) if current_app.config["DATA_DIR"] else default_data_dir()
     request_ = tour_request(plan_with_status(state.plan), reference_points(data_dir), **options)
-    graph = state.cached("tour-graph", "", congestion, lambda: routing_graph(state.network, congestion=congestion))
+    graph = state.cached("tour-graph", scenario, congestion,
+                         lambda: tour_graph(state.network, state.plan, scenario=scenario, congestion=congestion))
     return plan_tour(graph, request_)
 
 
@@ -120,7 +121,8 @@ def page_options(args: Mapping[str, Any]) -> dict[str, Any]:
             "dwell_by_site": _dwell_overrides(args.get("dwell_at", "")), "lunch": lunch,
             "lunch_minutes": _number(args.get("lunch_minutes") or 60, "lunch_minutes"),
             "budget": _number(args.get("budget"), "budget", optional=True),
-            "congestion": round(_number(args.get("congestion") or 1.0, "congestion"), 3)}
+            "congestion": round(_number(args.get("congestion") or 1.0, "congestion"), 3),
+            "scenario": check_scenario(args.get("scenario") or DEFAULT_SCENARIO)}
 
 
 def _status_key(value: object, field: str) -> str:
@@ -152,7 +154,8 @@ def api_options(body: object) -> dict[str, Any]:
             "dwell_by_site": {k: _number(v, f"dwell_by_site.{k}") for k, v in dwell_by_site.items()},
             "lunch": body.get("lunch"), "lunch_minutes": _number(body.get("lunch_minutes", 60), "lunch_minutes"),
             "budget": _number(body.get("budget"), "budget", optional=True),
-            "congestion": round(_number(body.get("congestion", 1.0), "congestion"), 3)}
+            "congestion": round(_number(body.get("congestion", 1.0), "congestion"), 3),
+            "scenario": check_scenario(DEFAULT_SCENARIO if body.get("scenario") is None else body["scenario"])}
 
 
 def _api_query(query: object) -> dict[str, Any] | None:
@@ -236,7 +239,8 @@ def tour_page():
     return render_template("tour.html", map_parts=render_parts(_tour_map(tour)), tour=tour, error=error,
                            args=request.args, choices=_site_choices(), selected=selected,
                            references=list(reference_points(data_dir)["name"]), default_start=DEFAULT_START,
-                           districts=_query_districts(), categories=QUERY_CATEGORIES), status
+                           districts=_query_districts(), categories=QUERY_CATEGORIES, scenarios=SCENARIO_LABELS,
+                           default_scenario=DEFAULT_SCENARIO), status
 
 
 @tours_blueprint.get("/tour/gpx")

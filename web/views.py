@@ -28,7 +28,6 @@ NAV_EXTENSION = "corridor_nav"
 CORE_NAV: tuple[tuple[str, str], ...] = (("总览", "views.overview"), ("可达性", "views.access"),
                                          ("任务清单", "views.tasks"))
 PAGE_SCENARIOS: dict[str, str] = {"baseline": "现状（不含在建道路）", "planned": "规划（全部道路项目建成）"}
-SCHEMATIC_SOURCE = "bundled-schematic"
 COUNTED_LAYERS: tuple[str, ...] = ("blocks", "roads", "tasks")
 
 
@@ -147,13 +146,6 @@ def access_map(report: Mapping[str, Any], scenario: str, congestion: float):
                        options=labels.map_options())
 
 
-def network_label(network: Mapping[str, Any]) -> str:
-    """How the page names the network: plainly schematic for the bundled one."""
-    if network.get("source") == SCHEMATIC_SOURCE:
-        return "示意路网（schematic bundled network）：据规划近似数据生成，非真实道路"
-    return f"{network.get('source')}：{network.get('description', '')}"
-
-
 @views_blueprint.get("/access")
 def access():
     """可达性: 「10分钟入环、30分钟通环」 on the map and in tables, baseline or planned, at a congestion factor."""
@@ -166,4 +158,4 @@ def access():
     parts = corridor_state().cached("access_map", scenario, congestion,
                                     lambda: render_parts(access_map(report, scenario, congestion)))
     return render_template("access.html", map_parts=parts, report=report, scenario=scenario, congestion=congestion,
-                           scenarios=PAGE_SCENARIOS, network_label=network_label(report["network"]))
+                           scenarios=PAGE_SCENARIOS)

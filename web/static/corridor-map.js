@@ -184,6 +184,7 @@
   window.corridorMapInit = function (map, layers, options) {
     window.corridorMap = map;
     window.corridorLayers = layers;
+    if (options.attribution) map.attributionControl.addAttribution(options.attribution);
     window.corridor = setup(map, layers, options);
   };
 })();

@@ -1,0 +1,266 @@
+"""Coverage figures worked out by hand on a tiny network: road length, area, served area, unserved area, blocks,
+the verdict; roads with roadside access only; the access leg from a cell's or block's point to its node.
+
+The layout, in metres east and north of (X0, Y0) in EPSG:32651 (converted to lon/lat for the plan and the network)::
+
+    y=900   MW ============ M ================ ME     motorway (no roadside access), M linked to S4 by a trunk_link
+                            |
+    corridor 10..1990 × 10..990: 8 × 4 cells of 250 m, centres x = 125 + 250c, y = 125 + 250r
+                            |
+    y=100   Q -- S0 -- S1 -- S2 -- S3 -- S4 -- S5 -- S6 -- S7        a residential street, nodes at x = 125 + 250k
+            (Q on the ring's east side, x = -475; the ring is a 500 m square west of the corridor)
+
+District D01 (鹿城区) is x < 1100 (cells c = 0..3), D02 (龙湾区) x > 1100 (c = 4..7); the other five lie far away.
+Speeds: ring 36 km/h; Q–S0 600 m at 24 km/h = 90 s = 1.5 min; each S(k)–S(k+1) 250 m at 7.5 km/h = 120 s = 2 min.
+So S(k) reaches the ring in 1.5 + 2k minutes. Access legs at 15 km/h take 0.24 s per metre.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from geo import coverage
+from geo.access import check_access, prepare_network
+from geo.access_eval import evaluate
+from geo.access_report import summary_text
+from geo.network import RoadNetwork
+from geo.plan import PlanData, load_plan
+from geo.ring import to_wgs84_xy
+from geo.schema import PLAN_DISTRICTS
+
+X0, Y0 = 270_000.0, 3_087_000.0  # multiples of the 250 m cell, so the corridor's cells start at (X0, Y0)
+STREET_X = 125.0 + 250.0 * np.arange(8)
+CELL_KM2 = 0.25 * 0.25
+LEG_S_PER_M = 3.6 / 15.0  # 15 km/h: 0.24 s per metre
+
+
+def lonlat(x: float, y: float) -> list[float]:
+    lon, lat = to_wgs84_xy(np.array([X0 + x]), np.array([Y0 + y]))
+    return [float(lon[0]), float(lat[0])]
+
+
+def rectangle(x0: float, y0: float, x1: float, y1: float) -> dict:
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+    return {"type": "Polygon", "coordinates": [[lonlat(x, y) for x, y in corners]]}
+
+
+def hand_layers(layers: dict) -> None:
+    """The tiny plan's layers moved onto the hand-drawn layout of the module docstring."""
+    areas = layers["districts"]["features"]
+    for feature in areas:
+        if feature["properties"]["kind"] == "corridor":
+            feature["geometry"] = rectangle(10, 10, 1990, 990)
+        else:
+            i = PLAN_DISTRICTS.index(feature["properties"]["name"])
+            boxes = {0: (-200, -200, 1100, 1200), 1: (1100, -200, 2200, 1200)}
+            feature["geometry"] = rectangle(*boxes.get(i, (4000 + 1000 * i, 4000, 4500 + 1000 * i, 4500)))
+    block = layers["blocks"]["features"][0]
+    block["geometry"] = rectangle(300, 50, 700, 150)  # holds S1 and S2
+    second = {**block, "properties": {**block["properties"], "id": "B02"}, "geometry": rectangle(825, 300, 925, 400)}
+    layers["blocks"]["features"].append(second)  # no node inside; centroid (875, 350), 250 m north of S3
+    corners = [(-975, 350), (-475, 350), (-475, -150), (-975, -150)]  # NW, NE, SE, SW
+    for feature in (f for f in layers["roads"]["features"] if f["properties"]["category"] == "ring"):
+        side = "NESW".index(feature["properties"]["id"][-1])
+        feature["geometry"] = {"type": "LineString",
+                               "coordinates": [lonlat(*corners[side]), lonlat(*corners[(side + 1) % 4])]}
+    road = next(f for f in layers["roads"]["features"] if f["properties"]["id"] == "R01")
+    road["geometry"] = {"type": "LineString", "coordinates": [lonlat(-900, 600), lonlat(-600, 600)]}
+    tasks = layers["tasks"]["features"]
+    tasks[0]["geometry"] = rectangle(300, 50, 700, 150)
+    tasks[1]["geometry"] = {"type": "LineString", "coordinates": [lonlat(0, 500), lonlat(100, 500)]}
+
+
+@pytest.fixture
+def hand_plan(write_layers) -> PlanData:
+    return load_plan(write_layers(hand_layers))
+
+
+def hand_network(*, street_y: float = 100.0, link_class: str = "trunk_link") -> RoadNetwork:
+    """The network of the module docstring; ``street_y`` moves the street (and Q) north or south."""
+    ring_xy = [(-975, -150), (-475, -150), (-475, 350), (-975, 350)]  # SW, SE, NE, NW
+    xy = np.array([*ring_xy[:2], (-475, street_y), *ring_xy[2:], *((x, street_y) for x in STREET_X),
+                   (-500, 900), (1125, 900), (2500, 900)], dtype=float)
+    sw, se, q, ne, nw, s0, s4, mw, m, me = 0, 1, 2, 3, 4, 5, 9, 13, 14, 15
+    roads = [  # (u, v, length m, km/h, class, ring segment)
+        (sw, se, 500, 36, "primary", "RING-S"), (se, q, street_y + 150, 36, "primary", "RING-E"),
+        (q, ne, 350 - street_y, 36, "primary", "RING-E"), (ne, nw, 500, 36, "primary", "RING-N"),
+        (nw, sw, 500, 36, "primary", "RING-W"), (q, s0, 600, 24, "residential", ""),
+        *((s0 + k, s0 + k + 1, 250, 7.5, "residential", "") for k in range(7)),
+        (mw, m, 1625, 80, "motorway", ""), (m, me, 1375, 80, "motorway", ""),
+        (s4, m, 900 - street_y, 40, link_class, ""),
+    ]
+    u, v, length, speed, highway, ring = (np.array(c) for c in zip(*roads))
+    lon, lat = to_wgs84_xy(X0 + xy[:, 0], Y0 + xy[:, 1])
+    return RoadNetwork(node_id=np.arange(len(xy)) + 1, x=np.asarray(lon), y=np.asarray(lat),
+                       edge_u=np.concatenate([u, v]).astype(np.int64), edge_v=np.concatenate([v, u]).astype(np.int64),
+                       length_m=np.tile(length.astype(float), 2), speed_kph=np.tile(speed.astype(float), 2),
+                       highway=np.tile(highway.astype(object), 2), name=np.full(2 * len(roads), "", dtype=object),
+                       project_id=np.full(2 * len(roads), "", dtype=object), source={"source": "hand-drawn"},
+                       ring_id=np.tile(ring.astype(object), 2))
+
+
+def street_minutes(k: int) -> float:
+    return 1.5 + 2 * k  # Q–S0 1.5 min, then 2 min per 250 m
+
+
+# --- the whole report against figures worked out by hand -----------------------------------------------------------
+
+def test_corridor_district_and_block_figures_match_the_hand_arithmetic(hand_plan):
+    report = check_access(hand_network(), hand_plan, scenario="planned")
+    # Cells: row 0 (y = 125) is 25 m from the street, row 1 (y = 375) 275 m, rows 2 and 3 are 525 m and 775 m away
+    # (beyond 500 m: unserved; M at y = 900 is only on the motorway and its link, so not an access node).
+    # Cell times: row 0 = 1.5 + 2c + 25 × 0.24 s = 1.6 + 2c min; row 1 = 1.5 + 2c + 275 × 0.24 s = 2.6 + 2c min.
+    row0 = [street_minutes(c) + 25 * LEG_S_PER_M / 60 for c in range(8)]
+    row1 = [street_minutes(c) + 275 * LEG_S_PER_M / 60 for c in range(8)]
+    assert row0[:3] == pytest.approx([1.6, 3.6, 5.6]) and row1[:3] == pytest.approx([2.6, 4.6, 6.6])
+    # within 5 min: 1.6, 3.6 | 2.6, 4.6 -> 4 cells; within 10: row 0 c=0..4 (≤ 9.6), row 1 c=0..3 (≤ 8.6) -> 9;
+    # within 15: c = 0..6 in both rows -> 14. 16 served cells of 32.
+    corridor = report["coverage"]
+    assert corridor["area_km2"] == pytest.approx(32 * CELL_KM2)  # 2.0
+    assert corridor["served_area_km2"] == pytest.approx(16 * CELL_KM2)  # 1.0
+    assert corridor["unserved_area_km2"] == pytest.approx(16 * CELL_KM2) and corridor["unserved_area_share"] == 0.5
+    assert corridor["served_area_within"] == pytest.approx({"5": 4 / 16, "10": 9 / 16, "15": 14 / 16}, abs=1e-4)
+    assert corridor["area_within"] == pytest.approx({"5": 4 / 32, "10": 9 / 32, "15": 14 / 32}, abs=1e-4)
+    # Road length: the street's 7 pieces of 250 m, both directions = 3.5 km (Q–S0's midpoint x = -175 is outside;
+    # motorway and trunk_link do not count). A point a share f along u→v takes (1 - f)·2 + t_v minutes, so a piece
+    # is within L for min(1, max(0, (L - t_v) / 2)) of its length. t_v: westbound S(k+1)→S(k) 1.5 + 2k,
+    # eastbound S(k)→S(k+1) 3.5 + 2k, k = 0..6.
+    #   L=5:  west 1 + 0.75 = 1.75, east 0.75                        -> 2.5 pieces  = 625 m
+    #   L=10: west 1+1+1+1+0.25 = 4.25, east 1+1+1+0.25 = 3.25        -> 7.5 pieces  = 1875 m
+    #   L=15: west 6 + 0.75 = 6.75, east 5 + 0.75 = 5.75              -> 12.5 pieces = 3125 m
+    assert corridor["road_length_km"] == pytest.approx(3.5)
+    assert corridor["road_within"] == pytest.approx({"5": 625 / 3500, "10": 1875 / 3500, "15": 3125 / 3500},
+                                                    abs=1e-4)
+    assert corridor["pass"] is False  # 9/16 = 56.25 % < 95 %
+
+    d01, d02, *elsewhere = report["districts"]
+    # D01: cells c = 0..3 (row 0: 1.6 3.6 5.6 7.6, row 1: 2.6 4.6 6.6 8.6); pieces k = 0..3 (midpoints x ≤ 1000)
+    #   roads: L=5 west 1.75 + east 0.75 = 2.5 of 8; L=10 west 4 + east 3.25 = 7.25 of 8; L=15 all 8
+    assert (d01["road_length_km"], d01["area_km2"], d01["served_area_km2"]) == pytest.approx((2.0, 1.0, 0.5))
+    assert d01["served_area_within"] == pytest.approx({"5": 4 / 8, "10": 8 / 8, "15": 8 / 8}, abs=1e-4)
+    assert d01["area_within"] == pytest.approx({"5": 4 / 16, "10": 8 / 16, "15": 8 / 16}, abs=1e-4)
+    assert d01["road_within"] == pytest.approx({"5": 2.5 / 8, "10": 7.25 / 8, "15": 1.0}, abs=1e-4)
+    assert d01["unserved_area_km2"] == pytest.approx(0.5) and d01["unserved_area_share"] == 0.5
+    assert d01["pass"] is True
+    # D02: cells c = 4..7 (row 0: 9.6 11.6 13.6 15.6, row 1: 10.6 12.6 14.6 16.6); pieces k = 4..6
+    #   roads: t_v west 9.5 11.5 13.5, east 11.5 13.5 15.5: L=10 0.25 of 6; L=15 west 1+1+0.75, east 1+0.75 = 4.5
+    assert (d02["road_length_km"], d02["area_km2"], d02["served_area_km2"]) == pytest.approx((1.5, 1.0, 0.5))
+    assert d02["served_area_within"] == pytest.approx({"5": 0.0, "10": 1 / 8, "15": 6 / 8}, abs=1e-4)
+    assert d02["area_within"] == pytest.approx({"5": 0.0, "10": 1 / 16, "15": 6 / 16}, abs=1e-4)
+    assert d02["road_within"] == pytest.approx({"5": 0.0, "10": 0.25 / 6, "15": 4.5 / 6}, abs=1e-4)
+    assert d02["pass"] is False
+    for district in elsewhere:  # no cell and no road inside the corridor
+        assert district["area_km2"] == 0 and district["unserved_area_share"] is None and district["pass"] is None
+        assert set(district["served_area_within"].values()) == {None}
+
+    b01, b02 = report["blocks"]
+    # B01 holds S1 (3.5 min) and S2 (5.5 min): its own points, no access leg
+    assert (b01["measured_at"], b01["nodes"], b01["access_leg_min"]) == ("block_nodes", 2, 0.0)
+    assert (b01["worst_min"], b01["median_min"], b01["pass"]) == (5.5, 4.5, True)
+    # B02 has no node: centroid (875, 350) → S3 (875, 100) is 250 m, 60 s at 15 km/h; S3 takes 7.5 min
+    assert (b02["measured_at"], b02["nearest_node_m"]) == ("nearest_node", pytest.approx(250.0, abs=0.1))
+    assert b02["access_leg_min"] == 1.0
+    assert (b02["worst_min"], b02["median_min"], b02["pass"]) == (8.5, 8.5, True)
+
+    # the ring: a 2000 m square at 10 m/s = 200 s = 3.33 min either way
+    assert [d["time_min"] for d in report["ring_loop"]["directions"].values()] == [3.33, 3.33]
+    verdict = report["verdict"]
+    assert (verdict["coverage_pass"], verdict["blocks_pass"], verdict["loop_pass"]) == (False, True, True)
+    assert verdict["pass"] is False
+
+
+@pytest.mark.parametrize(("target", "passes"), [(0.55, True), (0.5625, True), (0.57, False)])
+def test_the_verdict_passes_exactly_when_the_hand_computed_share_meets_the_target(hand_plan, target, passes):
+    # 9 of 16 served cells within 10 min = 56.25 %; blocks (5.5, 8.5 min) and the loop (3.33 min) pass.
+    # Without the access leg it would be 10/16 = 62.5 % (row 1, c = 4: 9.5 + 1.1 = 10.6 min), passing at 57 %.
+    verdict = check_access(hand_network(), hand_plan, scenario="planned", coverage_target=target)["verdict"]
+    assert verdict["coverage_pass"] is passes and verdict["pass"] is passes
+    assert verdict["zh"].startswith("达标：" if passes else "未达标：")
+
+
+def test_congestion_slows_the_roads_and_the_access_legs_alike(hand_plan):
+    report = check_access(hand_network(), hand_plan, scenario="planned", congestion=0.5)
+    # every time doubles: row 0 = 3.2 + 4c, row 1 = 5.2 + 4c. Within 5: 3.2 -> 1; within 10: 3.2 7.2 | 5.2 9.2 -> 4;
+    # within 15: 3.2 7.2 11.2 | 5.2 9.2 13.2 -> 6. (An unscaled leg would put row 1, c = 0 at 4.1 min, within 5.)
+    assert report["coverage"]["served_area_within"] == pytest.approx({"5": 1 / 16, "10": 4 / 16, "15": 6 / 16},
+                                                                     abs=1e-4)
+    assert report["blocks"][1]["worst_min"] == 2 * 8.5 and report["blocks"][1]["access_leg_min"] == 2.0
+
+
+# --- roads with roadside access ------------------------------------------------------------------------------------
+
+def test_roadside_access_excludes_motorways_trunk_roads_and_their_links():
+    highway = np.array(["motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+                        "residential", "service"], dtype=object)
+    assert coverage.has_roadside_access(highway).tolist() == [False] * 4 + [True] * 4
+
+
+@pytest.mark.parametrize("link_class", ["trunk_link", "motorway_link", "trunk", "motorway"])
+def test_a_link_without_roadside_access_counts_in_no_road_length_and_serves_no_cell(hand_plan, link_class):
+    report = check_access(hand_network(link_class=link_class), hand_plan, scenario="planned")
+    # only the street: 7 × 250 m × 2 directions; the motorway (2 × (1625 + 1375) m) and the 800 m link are left out
+    assert report["coverage"]["road_length_km"] == pytest.approx(3.5)
+    assert report["districts"][1]["road_length_km"] == pytest.approx(1.5)
+    assert report["coverage"]["served_area_km2"] == pytest.approx(16 * CELL_KM2)
+
+
+def test_the_same_link_as_a_local_road_counts_and_serves_the_cells_near_its_end(hand_plan):
+    report = check_access(hand_network(link_class="primary"), hand_plan, scenario="planned")
+    # the 800 m link, both directions, midpoint (1125, 500) in D02: 3.5 + 1.6 km
+    assert report["coverage"]["road_length_km"] == pytest.approx(5.1)
+    assert report["districts"][1]["road_length_km"] == pytest.approx(1.5 + 1.6)
+    # M (1125, 900) becomes an access node: cells within 500 m of it are c = 3, 4, 5 in rows 2 (275 m and 372 m)
+    # and 3 (25 m and 250 m); c = 2 and 6 are 500.6 m and more away. 16 + 6 = 22 served cells.
+    assert report["coverage"]["served_area_km2"] == pytest.approx(22 * CELL_KM2)
+
+
+# --- the access leg -------------------------------------------------------------------------------------------------
+
+def test_a_cell_200_m_from_its_node_gets_200_m_at_the_local_speed_added(hand_plan):
+    network = hand_network(street_y=-75.0)  # row 0 cells 200 m north of the street, row 1 450 m
+    placed = prepare_network(network, hand_plan)
+    placement = placed.placement(placed.scenario_edges("planned"))
+    cover = placement.cover
+    assert sorted(set(np.round(cover.cell_leg_m, 6).tolist())) == [200.0, 450.0]
+    ev = evaluate(placed, placed.scenario_edges("planned"), congestion=1.0, limits_min=(5.0, 10.0, 15.0))
+    times = coverage.cell_times_s(cover, ev.node_time_s, congestion=1.0)
+    at_200 = np.isclose(cover.cell_leg_m, 200.0)
+    assert times[at_200] - ev.node_time_s[cover.cell_node[at_200]] == pytest.approx(200 / (15 / 3.6))  # 48 s
+    report = check_access(network, hand_plan, scenario="planned")
+    # row 0: 1.5 + 2c + 0.8 min; row 1: 1.5 + 2c + 1.8 min. Within 5: 2.3, 4.3 | 3.3 -> 3 of 16 served cells.
+    assert report["coverage"]["served_area_within"]["5"] == pytest.approx(3 / 16, abs=1e-4)
+    faster = check_access(network, hand_plan, scenario="planned", access_speed_kph=30.0)
+    # at 30 km/h the legs halve: row 0 + 0.4, row 1 + 0.9 -> 1.9, 3.9 | 2.4, 4.4 -> 4 of 16
+    assert faster["coverage"]["served_area_within"]["5"] == pytest.approx(4 / 16, abs=1e-4)
+    assert faster["params"]["access_speed_kph"] == 30.0
+
+
+# --- what the report says about the area and the thresholds ---------------------------------------------------------
+
+def test_the_unserved_area_is_reported_in_the_json_and_the_summary(hand_plan):
+    report = check_access(hand_network(), hand_plan, scenario="planned")
+    verdict = report["verdict"]
+    assert verdict["unserved_area"] == {"area_km2": 1.0, "share": 0.5}
+    assert verdict["counted_area"]["area_km2"] == 1.0
+    assert "roadside access within 500 m" in verdict["counted_area"]["en"]
+    assert "500 米内有可从路侧进出的道路" in verdict["counted_area"]["zh"]
+    assert "无道路服务区域 1.0 平方公里，占走廊 50.0%" in verdict["zh"]
+    assert "no road serves 1.0 km² (50.0% of the corridor)" in verdict["en"]
+    assert f"{9 / 16:.1%} of the served corridor area (cells with a road with roadside access within 500 m: " \
+           "1.0 km²) reaches the ring within 10 min (target 95%, project assumption)" in verdict["en"]
+    text = summary_text(report)
+    assert "无道路服务 Unserved (no road with roadside access within 500 m): 1.0 km² = 50.0% of the corridor" in text
+
+
+def test_each_threshold_says_where_it_comes_from(hand_plan):
+    params = check_access(hand_network(), hand_plan, scenario="planned")["params"]
+    sources = {t["name"]: (t["value"], t["source"]) for t in params["thresholds"]}
+    assert sources == {"threshold_min": (10.0, "plan"), "loop_threshold_min": (30.0, "plan"),
+                       "coverage_target": (0.95, "project assumption"),
+                       "max_cell_distance_m": (500.0, "project assumption"),
+                       "access_speed_kph": (15.0, "project assumption"),
+                       "max_snap_distance_m": (2000.0, "project assumption")}
+    changed = check_access(hand_network(), hand_plan, scenario="planned", threshold_min=12.0, coverage_target=0.9)
+    changed_sources = {t["name"]: t["source"] for t in changed["params"]["thresholds"]}
+    assert changed_sources["threshold_min"] == "option" and changed_sources["coverage_target"] == "option"
+    assert changed_sources["loop_threshold_min"] == "plan"
