@@ -201,6 +201,7 @@ def _compare(study: PlacedNetwork, *, congestion: float, limits: report.Limits, 
         sections[name] = report.scenario_sections(study, ev, limits, network=network)
     project_edges = np.flatnonzero(study.project_edges)
     project_of = study.network.project_id[project_edges]
+    matches = {m["id"]: m for m in study.network.source.get("plan_match", {}).get("projects", [])}
     rows = []
     for project_id, name in study.plan.projects.items():
         own = project_edges[project_of == project_id]
@@ -212,7 +213,7 @@ def _compare(study: PlacedNetwork, *, congestion: float, limits: report.Limits, 
                            label=f"the baseline with {project_id}")
             with_project = _corridor_area(study, ev, limits)
         rows.append(report.project_effect(project_id, name, int(own.size), sections["baseline"]["coverage"],
-                                          with_project, limits))
+                                          with_project, limits, match=matches.get(project_id)))
     return report.compare_sections(sections["baseline"], sections["planned"], report.rank_projects(rows))
 
 

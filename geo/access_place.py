@@ -165,9 +165,8 @@ def prepare_network(network: RoadNetwork, plan: PlanData | PlanStudy, *, toleran
     network = ensure_matched(network, prepared.plan)
     graph = ReverseGraph.build(network)
     projected = MetricNodes.in_box(network, prepared.node_box_wgs84)
-    ring = match_ring_edges(network, prepared.ring, tolerance_m=prepared.tolerance_m, zone=prepared.ring_zone,
-                            nodes=projected, graph=graph)
-    require_ring_edges(ring, network, tolerance_m=prepared.tolerance_m)
+    ring = match_ring_edges(network, prepared.ring, tolerance_m=prepared.tolerance_m, zone=prepared.ring_zone)
+    require_ring_edges(ring, network)
     x0, y0, x1, y1 = prepared.study_bounds_m
     keep = (projected.x >= x0) & (projected.x <= x1) & (projected.y >= y0) & (projected.y <= y1)
     study_nodes, mx, my = projected.index[keep], projected.x[keep], projected.y[keep]

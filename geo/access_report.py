@@ -281,12 +281,17 @@ def _delta(before: float | None, after: float | None, digits: int) -> float | No
     return None if before is None or after is None else round(after - before, digits)
 
 
+NOT_MATCHED_NOTE = "未与路网匹配（轨道交通项目，或路网未经 geo.plan_matching 匹配）"
+
+
 def project_effect(project_id: str, name: str, n_edges: int, base: dict, with_project: dict | None,
-                   limits: Limits) -> dict:
-    """One road project's own effect: the coverage within the threshold it adds to the baseline alone."""
+                   limits: Limits, *, match: dict | None = None) -> dict:
+    """One road project's own effect: the coverage within the threshold it adds to the baseline alone; ``match`` is
+    how the project was found on the network (:meth:`geo.plan_matching.ProjectMatch.to_dict`), when it was."""
     key = limits.threshold_key
     row = {"id": project_id, "name": name, "edges": n_edges, "in_network": n_edges > 0, "rank": None,
-           "area_within_gain": None, "road_within_gain": None, "served_area_km2_gain": None}
+           "area_within_gain": None, "road_within_gain": None, "served_area_km2_gain": None,
+           "match": match or {"method": "none", "note": NOT_MATCHED_NOTE}}
     if with_project is not None:
         row.update(area_within_gain=_delta(base["area_within"][key], with_project["area_within"][key], 4),
                    road_within_gain=_delta(base["road_within"][key], with_project["road_within"][key], 4),
@@ -319,7 +324,9 @@ def summary_text(report: dict) -> str:
         lines.append("\n道路项目单独贡献 Each road project's own effect (share of corridor area within "
                      f"{params['threshold_min']:g} min gained):")
         for p in report["projects"]:
-            gain = "不在路网中 not in the network" if not p["in_network"] else f"{p['area_within_gain']:+.2%}"
+            how = f"{p['match']['method']}: {p['match']['note']}"
+            gain = f"未在路网中找到 not found on the network ({how})" if not p["in_network"] else \
+                f"{p['area_within_gain']:+.2%} ({p['match']['method']})"
             lines.append(f"  {p['rank'] or '-':>2} {p['id']} {p['name']}: {gain}")
         lines.append(f"\n结论 Verdict: {report['verdict']['zh']}\n{report['verdict']['en']}")
         return "\n".join(lines)

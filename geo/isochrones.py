@@ -26,9 +26,10 @@ from geo.access_eval import scenario_mask, time_to_ring_nodes
 from geo.access_place import PlacedNetwork
 from geo.access_plan import PlanStudy, prepare_plan, study_box
 from geo.access_report import network_info
+from geo.errors import InvalidParameter
 from geo.network import RoadNetwork
 from geo.plan import PlanData
-from geo.errors import InvalidParameter
+from geo.plan_matching import ensure_matched
 from geo.ring import RING_TOLERANCE_M, RingEdges, match_ring_edges, require_ring_edges, to_metric_xy
 from geo.road_graph import ReverseGraph
 from geo.shapes import round_coordinates, to_wgs84
@@ -110,10 +111,10 @@ def _network_and_ring(network: RoadNetwork | PlacedNetwork, plan: PlanData | Pla
         raise InvalidParameter("plan", "expected the plan data or a prepared plan with a road network, got none; "
                                        "pass one, or a network from geo.access_place.prepare_network")
     prepared = plan if isinstance(plan, PlanStudy) else prepare_plan(plan, tolerance_m=tolerance_m)
+    network = ensure_matched(network, prepared.plan)
     graph = ReverseGraph.build(network)
-    ring = match_ring_edges(network, prepared.ring, tolerance_m=prepared.tolerance_m, zone=prepared.ring_zone,
-                            graph=graph)
-    require_ring_edges(ring, network, tolerance_m=prepared.tolerance_m)
+    ring = match_ring_edges(network, prepared.ring, tolerance_m=prepared.tolerance_m, zone=prepared.ring_zone)
+    require_ring_edges(ring, network)
     return network, prepared, graph, ring, scenario_mask(network, prepared, scenario)
 
 

@@ -5,9 +5,9 @@ Times are minutes after midnight of the tour's day (floats); :func:`format_clock
 
 Lunch rule: the lunch break has a window (e.g. 12:00–13:00) and a duration. It is taken at most once, right after
 the first visit whose dwell ends inside the window (window start inclusive, end exclusive), before driving on; the
-clock then moves on by the duration. Leaving the start counts as a visit only when something is inspected there. No lunch is taken at the end of the tour, and when no visit ends inside the
-window (e.g. a long drive crosses it) the schedule reports the lunch as not taken, so planners can adjust the
-departure or the dwell times.
+clock then moves on by the duration. Leaving the start counts as a visit only when something is inspected there.
+No lunch is taken at the end of the tour, and when no visit ends inside the window (e.g. a long drive crosses it)
+the schedule reports the lunch as not taken, so planners can adjust the departure or the dwell times.
 """
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import socket
 import tempfile
 import threading
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import osmium
@@ -23,8 +25,8 @@ import osmnx as ox
 import shapely
 from osmnx._errors import InsufficientResponseError
 
-from geo.errors import DataFileError, InvalidGeometry, NetworkSourceError, NetworkUnavailable
-from geo.network import RoadNetwork, save_network
+from geo.errors import DataFileError, InvalidGeometry, InvalidParameter, NetworkSourceError, NetworkUnavailable
+from geo.network import EARTH_RADIUS_M, RoadNetwork, save_network
 from geo.speeds import SpeedConfig, speeds_for
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ _NON_THROUGH_SERVICE = frozenset({"parking_aisle", "driveway", "private", "emerg
 XML_SUFFIXES = (".osm", ".osm.xml", ".osm.bz2", ".osm.xml.bz2")
 PBF_SUFFIXES = (".osm.pbf", ".pbf")
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
+MIN_MARGIN_KM = 3.0  # the network reaches this far beyond everything the plan places, so routes can leave its area
+PLAN_LAYERS = ("blocks.geojson", "tasks.geojson", "roads.geojson")
 
 
 def is_drivable(tags: Mapping[str, object]) -> bool:
@@ -275,19 +279,30 @@ def default_download_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "network-osm"
 
 
-def corridor_download_area(data_dir: str | Path | None = None, *, buffer_m: float = 1000.0) -> shapely.Polygon:
-    """The ``CORRIDOR`` polygon of ``districts.geojson`` grown by ``buffer_m`` (so edge roads stay whole), WGS-84."""
-    import geopandas as gpd
+def plan_extent(data_dir: str | Path, *, margin_km: float = MIN_MARGIN_KM) -> tuple[float, float, float, float]:
+    """The bounds of the plan's blocks, tasks, roads and corridor, grown by ``margin_km`` (west, south, east, north):
+    the extent of the bundled network and of ``corridor fetch-network``'s download.
 
-    from geo.plan import default_data_dir
-
-    path = Path(data_dir or default_data_dir()) / "districts.geojson"
-    try:
-        districts = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several types for missing or broken files
-        raise DataFileError(f"cannot read {path} ({exc}); run scripts/build_plan_data.py or set "
-                            "CORRIDOR_DATA_DIR") from exc
-    corridor = districts[districts["id"] == "CORRIDOR"]
+    The margin is in kilometres on the ground: degrees of longitude are scaled at the extent's most poleward
+    latitude, so no side gets less than ``margin_km``.
+    """
+    if not (isinstance(margin_km, (int, float)) and margin_km >= MIN_MARGIN_KM):
+        raise InvalidParameter("margin_km", f"expected at least {MIN_MARGIN_KM} km so routes can leave the plan's "
+                               f"area; got {margin_km!r}")
+    data_dir = Path(data_dir)
+    layers = [gpd.read_file(data_dir / name) for name in PLAN_LAYERS]
+    # the ring is left out: it is matched onto the network this builds, and the corridor holds it anyway
+    bounds = [(layer[layer["category"] != "ring"] if "category" in layer else layer).total_bounds for layer in layers]
+    districts = gpd.read_file(data_dir / "districts.geojson")
+    corridor = districts.loc[districts["id"] == "CORRIDOR"]
     if corridor.empty:
-        raise DataFileError(f"{path} has no feature with id CORRIDOR; add the corridor study area polygon")
-    return corridor.to_crs("EPSG:32651").buffer(buffer_m).to_crs("EPSG:4326").iloc[0]
+        raise DataFileError(f"{data_dir / 'districts.geojson'} has no CORRIDOR feature; run "
+                            "scripts/build_plan_data.py first")
+    bounds.append(corridor.total_bounds)
+    west, south = np.min(bounds, axis=0)[:2]
+    east, north = np.max(bounds, axis=0)[2:]
+    dlat = math.degrees(margin_km * 1000 / EARTH_RADIUS_M)
+    dlon = dlat / math.cos(math.radians(max(abs(south), abs(north)) + dlat))
+    # rounded outwards to 1e-6°, so no side gets less than the margin
+    return (math.floor((west - dlon) * 1e6) / 1e6, math.floor((south - dlat) * 1e6) / 1e6,
+            math.ceil((east + dlon) * 1e6) / 1e6, math.ceil((north + dlat) * 1e6) / 1e6)

@@ -11,7 +11,8 @@ them as edges of the network. :func:`match_plan` finds them and writes them into
   road OpenStreetMap knows by name is the road of that name (:data:`PROJECT_NAME_RULES`, cut to the stretch the plan
   names where it names one); otherwise the plan's approximate line is map matched
   (:func:`geo.map_matching.match_line`). A project with no credible match keeps no edges and is
-  reported by name with the reason, never silently dropped. Rail and transit items are not road projects.
+  reported by name with the reason, never silently dropped. The rail line the plan lists among its roads is
+  reported as rail; transit items are not projects here.
 
 Projects are matched in the plan's order; an edge already claimed by an earlier project keeps that project (the
 overlap is reported). Everything here is deterministic, so a rebuilt network gets the same answer.
@@ -19,6 +20,7 @@ overlap is reported). Everything here is deterministic, so a rebuilt network get
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -75,6 +77,8 @@ PROJECT_NAME_RULES: dict[str, NameRule] = {
 NAME_MATCH_BUFFER_M = 1500.0  # a stretch of a long named road counts only this close to the plan's line
 PLACE_KINDS = ("town", "suburb")  # 街道 and 镇: the places a stretch of road is named by
 MATCHED = "osm-matched"
+RAIL = re.compile("铁路|轨道")  # the plan lists its rail line among the continuing roads: it builds no road edge
+RAIL_NOTE = "轨道交通项目：不建道路，不计入道路网络；线位取自 OpenStreetMap 铁路图层（见 roads.geojson）"
 # The loop settings are tuned on the plan's ring (39.5 km, drawn up to 3 km off its roads); a smaller ring (a test's,
 # a district's) is matched with every distance scaled down in proportion.
 TUNED_RING_LENGTH_M = 39_500.0
@@ -90,7 +94,8 @@ class ProjectMatch:
     id, name
         The project's id and name in the plan.
     method
-        ``"osm-name"``, ``"map-matched"`` or ``"none"`` (no credible match: the project keeps no edges).
+        ``"osm-name"``, ``"ring-segment"``, ``"map-matched"``, ``"rail"`` (a rail line: no road edges) or ``"none"``
+        (no credible match: the project keeps no edges).
     edges
         The matched edges (one direction of each street), ascending.
     length_m
@@ -234,6 +239,9 @@ def match_projects(network: RoadNetwork, plan: PlanData, *, ring: Sequence[RingS
     projects = []
     for pid, name, line in _road_projects(plan):
         segment = segments.get(builds.get(pid, ""))
+        if RAIL.search(name):
+            projects.append(ProjectMatch(pid, name, "rail", (), 0.0, (), note=RAIL_NOTE))
+            continue
         if segment is not None:
             edges = twins.one_way(np.asarray(segment.edges, dtype=np.int64))
             match = ProjectMatch(pid, name, "ring-segment", tuple(int(e) for e in edges),
@@ -270,8 +278,6 @@ def _wgs84_line(ring: RingLine) -> shapely.LineString:
 
 def _road_projects(plan: PlanData) -> list[tuple[str, str, shapely.Geometry]]:
     roads = plan.roads[plan.roads["category"].isin(ROAD_PROJECT_CATEGORIES)]
-    rail = roads["name"].str.contains("铁路|轨道", regex=True)
-    roads = roads[~rail]
     return list(zip(roads["id"].tolist(), roads["name"].tolist(), roads.geometry.tolist()))
 
 
@@ -379,7 +385,7 @@ def ring_feature_collection(network: RoadNetwork, match: PlanMatch) -> dict:
         features.append({"type": "Feature", "properties": {
             "id": segment.id, "name": segment.name, "geometry_source": MATCHED,
             "osm_names": "、".join(dict.fromkeys(names)) or None, "matched_length_m": round(segment.length_m, 1),
-            "match_note": f"由规划近似环线经地图匹配（HMM）得到的 OpenStreetMap 闭合环线的一段（道路等级：{'、'.join(classes)}），"
-                          "待规划人员核实"},
+            "match_note": "由规划近似环线经地图匹配（HMM）得到的 OpenStreetMap 闭合环线的一段"
+                          f"（道路等级：{'、'.join(classes)}），待规划人员核实"},
             "geometry": {"type": "LineString", "coordinates": coordinates}})
     return {"type": "FeatureCollection", "name": "matched-ring", "features": features}

@@ -285,16 +285,13 @@ class RingEdges:
 
 
 def match_ring_edges(network: RoadNetwork, ring: RingLine, *, tolerance_m: float = RING_TOLERANCE_M,
-                     zone: LineZone | None = None, nodes: MetricNodes | None = None,
-                     graph: ReverseGraph | None = None) -> RingEdges:
+                     zone: LineZone | None = None) -> RingEdges:
     """The ring edges of ``network`` — the edges of its matched ring loop (``network.ring_id``, set by
     :func:`geo.plan_matching.match_plan`) — located along ``ring`` (none is an error-free result).
 
     An edge that merely lies near the ring line is not a ring edge: only the matched loop counts. ``zone`` (of
-    ``ring.line`` and ``tolerance_m``) is built when not given; ``nodes`` and ``graph`` are accepted for callers that
-    share them and are not needed here.
+    ``ring.line`` and ``tolerance_m``) is built when not given.
     """
-    del nodes, graph  # the matched loop names its edges: no search near the line is needed
     zone = zone or LineZone.around(ring.line, tolerance_m=tolerance_m)
     candidate = np.flatnonzero(network.ring_id != "").astype(np.int64)
     ends = np.concatenate([network.edge_u[candidate], network.edge_v[candidate]])
@@ -373,16 +370,17 @@ def ring_entry_nodes(network: RoadNetwork, ring_lines: gpd.GeoDataFrame | gpd.Ge
         When the ring is empty, or no edge of the network runs along it.
     """
     edges = match_ring_edges(network, ring_line(ring_lines, tolerance_m=tolerance_m), tolerance_m=tolerance_m)
-    require_ring_edges(edges, network, tolerance_m=tolerance_m)
+    require_ring_edges(edges, network)
     return entry_nodes(network, edges)
 
 
-def require_ring_edges(edges: RingEdges, network: RoadNetwork, *, tolerance_m: float, what: str = "") -> None:
+def require_ring_edges(edges: RingEdges, network: RoadNetwork, *, what: str = "") -> None:
     """Raise :class:`RingNotConnected` unless ``edges`` holds at least one ring edge."""
     if edges.index.size == 0:
         lon0, lat0, lon1, lat1 = (round(v, 4) for v in edges.ring.bounds_wgs84)
         raise RingNotConnected(
-            f"the ring road (lon {lon0}–{lon1}, lat {lat0}–{lat1}) does not touch the road network "
-            f"{network.source.get('source', '')}{what}: no edge runs within {tolerance_m:.0f} m along it; "
-            "load a network that covers the ring (corridor access --network PATH) or fix the ring geometry")
+            f"the road network {network.source.get('source', '')}{what} has no ring edge (no edge carries a ring_id) "
+            f"for the ring road at lon {lon0}–{lon1}, lat {lat0}–{lat1}; match the ring onto it "
+            "(geo.plan_matching.match_plan, which placing a network does for a network without ring ids) or load a "
+            "network that covers the ring (corridor access --network PATH)")
 

@@ -4,7 +4,8 @@
 CSR matrices of travel times (the sort is not repeated, only the times are laid out in its order) and answers
 "which edges arrive at these nodes" by slicing, which is how ring edges and entry nodes are found without scanning
 all edges. :class:`SettledLayout` is the reversed graph laid out once for many time-to-ring passes: nodes numbered
-in the order a pass settles them, edge lengths and speeds already in matrix order.
+in the order a pass settles them, edge lengths and speeds already in matrix order. :class:`EdgeTwins` pairs each
+edge with its reverse twin, so that what is found for one direction of a street can be marked on both.
 """
 from __future__ import annotations
 
@@ -187,5 +188,5 @@ class EdgeTwins:
         for candidate in self._order[self._starts[self.street[edge]]:self._starts[self.street[edge] + 1]]:
             if network.edge_u[candidate] == network.edge_v[edge] and network.edge_v[candidate] == network.edge_u[edge]:
                 return int(candidate)
-        raise NetworkSourceError(f"edge {edge} has no reverse edge: the matched ring uses a one-way street, so it cannot be "
-                          "turned to the plan's direction; check the network's oneway tags")
+        raise NetworkSourceError(f"edge {edge} has no reverse edge: the matched ring uses a one-way street, so it "
+                                 "cannot be turned to the plan's direction; check the network's oneway tags")

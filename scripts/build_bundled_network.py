@@ -16,16 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 from pathlib import Path
-
-import geopandas as gpd
-import numpy as np
 
 from geo.bbbike import read_extract
 from geo.bbbike_build import build_network, diagnostics_geojson
-from geo.errors import CorridorError, DataFileError, InvalidParameter
-from geo.network import EARTH_RADIUS_M, save_network
+from geo.errors import CorridorError
+from geo.network import save_network
+from geo.osm_source import MIN_MARGIN_KM, plan_extent
 from geo.plan import load_plan, read_places
 from geo.plan_matching import match_plan, ring_feature_collection
 
@@ -33,35 +30,6 @@ logger = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parent.parent
 BUILT_BY = "scripts/build_bundled_network.py"
-MIN_MARGIN_KM = 3.0
-PLAN_LAYERS = ("blocks.geojson", "tasks.geojson", "roads.geojson")
-
-
-def plan_extent(data_dir: Path, *, margin_km: float) -> tuple[float, float, float, float]:
-    """The bounds of the plan's blocks, tasks, roads and corridor, grown by ``margin_km`` (west, south, east, north).
-
-    The margin is in kilometres on the ground: degrees of longitude are scaled at the extent's most poleward
-    latitude, so no side gets less than ``margin_km``.
-    """
-    if not (isinstance(margin_km, (int, float)) and margin_km >= MIN_MARGIN_KM):
-        raise InvalidParameter("margin_km", f"expected at least {MIN_MARGIN_KM} km so routes can leave the plan's "
-                               f"area; got {margin_km!r}")
-    layers = [gpd.read_file(data_dir / name) for name in PLAN_LAYERS]
-    # the ring is left out: it is matched onto the network this builds, and the corridor holds it anyway
-    bounds = [(layer[layer["category"] != "ring"] if "category" in layer else layer).total_bounds for layer in layers]
-    districts = gpd.read_file(data_dir / "districts.geojson")
-    corridor = districts.loc[districts["id"] == "CORRIDOR"]
-    if corridor.empty:
-        raise DataFileError(f"{data_dir / 'districts.geojson'} has no CORRIDOR feature; run "
-                            "scripts/build_plan_data.py first")
-    bounds.append(corridor.total_bounds)
-    west, south = np.min(bounds, axis=0)[:2]
-    east, north = np.max(bounds, axis=0)[2:]
-    dlat = math.degrees(margin_km * 1000 / EARTH_RADIUS_M)
-    dlon = dlat / math.cos(math.radians(max(abs(south), abs(north)) + dlat))
-    # rounded outwards to 1e-6°, so no side gets less than the margin
-    return (math.floor((west - dlon) * 1e6) / 1e6, math.floor((south - dlat) * 1e6) / 1e6,
-            math.ceil((east + dlon) * 1e6) / 1e6, math.ceil((north + dlat) * 1e6) / 1e6)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,6 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from bbbike_fixtures import TYPES, road, write_extract
-from geo.errors import DataFileError, InvalidParameter
 from geo.network import haversine_m, load_network
 from geo.osm_source import DRIVABLE_HIGHWAYS
 
@@ -28,30 +27,6 @@ def builder():
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def test_extent_is_the_plans_bounds_grown_by_the_margin_in_kilometres(builder, write_layers):
-    data_dir = write_layers()
-    west, south, east, north = builder.plan_extent(data_dir, margin_km=3.0)
-    # tiny layers: the CORRIDOR square spans 120.05–120.75 E, 27.55–28.25 N and holds everything else
-    assert south == pytest.approx(27.55 - 3000 / 111_195.08, abs=1e-6)
-    for lon, lat, edge_lon in ((west, north, 120.05), (east, north, 120.75), (west, south, 120.05)):
-        assert float(haversine_m(lon, lat, edge_lon, lat)) >= 3000.0
-    assert float(haversine_m(east, south, 120.75, south)) == pytest.approx(3000.0, rel=0.02)
-    wider = builder.plan_extent(data_dir, margin_km=5.0)
-    assert wider[0] < west and wider[3] > north
-
-
-def test_extent_needs_a_margin_of_3_km_and_the_corridor(builder, write_layers):
-    with pytest.raises(InvalidParameter, match=r"margin_km: expected at least 3\.0 km"):
-        builder.plan_extent(write_layers(), margin_km=1.0)
-
-    def drop_corridor(layers):
-        layers["districts"]["features"] = [f for f in layers["districts"]["features"]
-                                           if f["properties"]["id"] != "CORRIDOR"]
-
-    with pytest.raises(DataFileError, match=r"districts\.geojson has no CORRIDOR feature"):
-        builder.plan_extent(write_layers(drop_corridor), margin_km=3.0)
 
 
 # Four streets on the tiny plan's ring rectangle (conftest.tiny_layers), 150 m outside it, as OSM would map them.

@@ -81,7 +81,7 @@ def test_bad_scenario_congestion_and_ring_are_refused(tiny_plan):
         isochrone_bands(grid_network(), tiny_plan, scenario="compare")
     with pytest.raises(InvalidParameter, match="^congestion"):
         isochrone_bands(grid_network(), tiny_plan, congestion=-1)
-    with pytest.raises(RingNotConnected, match="does not touch"):
+    with pytest.raises(RingNotConnected, match="ring could not be matched onto the network"):
         isochrone_bands(grid_network(lon0=121.0), tiny_plan)
 
 

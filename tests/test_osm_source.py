@@ -8,15 +8,14 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import networkx as nx
-import numpy as np
 import osmnx as ox
 import pytest
 import shapely
 from click.testing import CliRunner
 
-from geo.errors import DataFileError, InvalidGeometry, NetworkSourceError, NetworkUnavailable
-from geo.network import load_network
-from geo.osm_source import corridor_download_area, fetch_network, graph_to_network, is_drivable
+from geo.errors import DataFileError, InvalidGeometry, InvalidParameter, NetworkSourceError, NetworkUnavailable
+from geo.network import haversine_m, load_network
+from geo.osm_source import fetch_network, graph_to_network, is_drivable, plan_extent
 from web.cli import main
 
 AREA = shapely.box(120.70, 27.90, 120.72, 27.92)
@@ -149,18 +148,78 @@ def test_osm_file_without_drivable_roads_is_an_error(tmp_path):
         load_network(footpath)
 
 
-def test_download_area_is_the_corridor_grown_by_a_kilometre(write_layers):
+def test_extent_is_the_plans_bounds_grown_by_the_margin_in_kilometres(write_layers):
     data_dir = write_layers()
-    area = corridor_download_area(data_dir)
-    corridor = shapely.box(120.05, 27.55, 120.75, 28.25)  # the tiny layers' CORRIDOR square
-    assert area.contains(corridor)
-    assert area.bounds[2] - corridor.bounds[2] == pytest.approx(1000 / (111_320 * np.cos(np.radians(27.9))),
-                                                                rel=0.05)
+    west, south, east, north = plan_extent(data_dir, margin_km=3.0)
+    # tiny layers: the CORRIDOR square spans 120.05–120.75 E, 27.55–28.25 N and holds everything else
+    assert south == pytest.approx(27.55 - 3000 / 111_195.08, abs=1e-6)
+    for lon, lat, edge_lon in ((west, north, 120.05), (east, north, 120.75), (west, south, 120.05)):
+        assert float(haversine_m(lon, lat, edge_lon, lat)) >= 3000.0
+    assert float(haversine_m(east, south, 120.75, south)) == pytest.approx(3000.0, rel=0.02)
+    wider = plan_extent(data_dir, margin_km=5.0)
+    assert wider[0] < west and wider[3] > north
 
 
-def test_download_area_needs_a_corridor(write_layers):
+def test_extent_needs_a_margin_of_3_km_and_the_corridor(write_layers):
+    with pytest.raises(InvalidParameter, match=r"margin_km: expected at least 3\.0 km"):
+        plan_extent(write_layers(), margin_km=1.0)
+
     def drop_corridor(layers):
         layers["districts"]["features"] = [f for f in layers["districts"]["features"]
                                            if f["properties"]["id"] != "CORRIDOR"]
-    with pytest.raises(DataFileError, match="no feature with id CORRIDOR"):
-        corridor_download_area(write_layers(drop_corridor))
+
+    with pytest.raises(DataFileError, match=r"districts\.geojson has no CORRIDOR feature"):
+        plan_extent(write_layers(drop_corridor), margin_km=3.0)
+
+
+def _ring_answer() -> dict:
+    """Four two-way primary streets round the tiny plan's ring rectangle (conftest.tiny_layers), 150 m outside it,
+    with residential streets leaving it at each corner and halfway along each side (junctions, which OSMnx keeps
+    when it simplifies the network)."""
+    corners = [(27.9214, 120.1185), (27.9214, 120.1415), (27.8786, 120.1415), (27.8786, 120.1185)]
+    nodes = [{"type": "node", "id": 1 + i, "lat": lat, "lon": lon} for i, (lat, lon) in enumerate(corners)]
+    nodes += [{"type": "node", "id": 31 + i, "lat": lat + 0.002, "lon": lon - 0.002}
+              for i, (lat, lon) in enumerate(corners)]
+    ways = [{"type": "way", "id": 300 + i, "nodes": [1 + i, 31 + i], "tags": {"highway": "residential"}}
+            for i in range(4)]
+    for i, ((lat0, lon0), (lat1, lon1)) in enumerate(zip(corners, corners[1:] + corners[:1])):
+        middle, inner = 11 + i, 21 + i
+        nodes += [{"type": "node", "id": middle, "lat": (lat0 + lat1) / 2, "lon": (lon0 + lon1) / 2},
+                  {"type": "node", "id": inner, "lat": (lat0 + lat1) / 2 * 0.9 + 27.9 * 0.1,
+                   "lon": (lon0 + lon1) / 2 * 0.9 + 120.13 * 0.1}]
+        ways += [{"type": "way", "id": 100 + i, "nodes": [1 + i, middle, 1 + (i + 1) % 4],
+                  "tags": {"highway": "primary", "name": f"环{i}路"}},
+                 {"type": "way", "id": 200 + i, "nodes": [middle, inner], "tags": {"highway": "residential"}}]
+    return {"version": 0.6, "elements": nodes + ways}
+
+
+class _FakeRingOverpass(_FakeOverpass):
+    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps(_ring_answer()).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_cli_fetch_network_matches_the_ring_and_projects_before_caching(tmp_path, overpass_url, write_layers):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeRingOverpass)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        overpass_url(f"http://127.0.0.1:{server.server_address[1]}/api")
+        result = CliRunner().invoke(main, ["fetch-network", "--out", str(tmp_path / "osm"), "--timeout", "5",
+                                           "--data-dir", str(write_layers())])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert "ring matched" in result.output
+    cached = load_network(tmp_path / "osm")
+    assert cached.source["source"] == "osm-download"
+    on_ring = set(cached.name[cached.ring_id != ""])
+    assert on_ring == {"环0路", "环1路", "环2路", "环3路"}  # the crossing street is not ring
+    # the tiny plan draws its RING-S along lat 27.92 (the fixture's own naming), built by its R01
+    assert set(cached.ring_id[cached.name == "环0路"]) == {"RING-S"}
+    assert set(cached.project_id[cached.name == "环0路"]) == {"R01"}
+    assert cached.source["plan_match"]["projects"][0]["method"] == "ring-segment"

@@ -49,18 +49,21 @@ def validate(data_dir: Path | None, as_json: bool) -> None:
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Plan data folder (default: data/ or $CORRIDOR_DATA_DIR).")
 def fetch_network_command(out: Path | None, timeout_s: float, data_dir: Path | None) -> None:
-    """Download the corridor's drivable road network from OpenStreetMap (needs internet), find the plan's ring and
-    road projects on it, and cache it."""
+    """Download the drivable road network around everything the plan places (plus 3 km) from OpenStreetMap (needs
+    internet), find the plan's ring and road projects on it as the bundled network's build does, and cache it."""
+    import shapely
+
     from geo.network import save_network
-    from geo.osm_source import corridor_download_area, default_download_dir, fetch_network
-    from geo.plan import load_plan
+    from geo.osm_source import default_download_dir, fetch_network, plan_extent
+    from geo.plan import default_data_dir, load_plan, read_places
     from geo.plan_matching import match_plan
 
     target = out or default_download_dir()
     try:
         plan = load_plan(data_dir)
-        network = fetch_network(corridor_download_area(data_dir), out=None, timeout_s=timeout_s)
-        network, match = match_plan(network, plan)
+        area = shapely.box(*plan_extent(data_dir or default_data_dir()))
+        network = fetch_network(area, out=None, timeout_s=timeout_s)
+        network, match = match_plan(network, plan, places=read_places(data_dir)[0])
         save_network(network, target)
     except CorridorError as exc:
         _fail(str(exc))
