@@ -1,9 +1,10 @@
 """The part of a road network around an approximate line, ready for map matching (:mod:`geo.map_matching`).
 
 A :class:`Corridor` holds the edges with both ends within a reach of the line: their EPSG:32651 shapes (oriented
-u→v), lengths weighted by road class, and a SciPy CSR graph over them. Only the edges of the corridor's largest
-strongly connected part may be candidates, so a route joins any two candidates and a match never strands on an
-island. :func:`find_candidates` finds each observation's candidate edges through an STRtree over the shapes.
+u→v), lengths weighted by road class, and a SciPy CSR graph over them. Routes are chosen by weighted length and
+report their plain length too (:class:`Routes`). Only the edges of the corridor's largest strongly connected part may
+be candidates, so a route joins any two candidates and a match never strands on an island. :func:`find_candidates`
+finds each observation's candidate edges through an STRtree over the shapes.
 """
 from __future__ import annotations
 
@@ -110,21 +111,29 @@ class Corridor:
                    usable=(labels[u] == largest) & (labels[v] == largest), graph=graph, pair_code=code,
                    pair_edge=first)
 
-    def route_weights(self, edge_a: np.ndarray, offset_a: np.ndarray, edge_b: np.ndarray, offset_b: np.ndarray,
-                      *, limit: float) -> np.ndarray:
-        """Weighted route length from each position ``(edge_a, offset_a)`` to each ``(edge_b, offset_b)``, shape
-        ``(len(edge_a), len(edge_b))``; ``inf`` where the route between the edges is longer than ``limit``.
+    def routes(self, edge_a: np.ndarray, offset_a: np.ndarray, edge_b: np.ndarray, offset_b: np.ndarray, *,
+               limit: float) -> Routes:
+        """The cheapest routes (by weighted length) from each position ``(edge_a, offset_a)`` to each
+        ``(edge_b, offset_b)``; unreached (``inf``) where the route between the edges weighs more than ``limit``.
 
         Two positions on one edge are joined along it, also backwards: where an approximate line runs far from
         its road, consecutive observations may project slightly back along a long edge, which is noise, not a
-        reason to drive round a block and come back."""
+        reason to drive round a block and come back. Such a step is reported in ``back_m`` for the caller to
+        price (a match that runs against its edges must not tie with one that follows them)."""
         sources, which = np.unique(self.v[edge_a], return_inverse=True)
-        between = dijkstra(self.graph, indices=sources, limit=limit)[which.ravel()][:, self.u[edge_b]]
-        rest_a = (self.length_m[edge_a] - offset_a) * self.factor[edge_a]
-        into_b = offset_b * self.factor[edge_b]
-        route = rest_a[:, None] + between + into_b[None, :]
-        along = np.abs(offset_b[None, :] - offset_a[:, None]) * self.factor[edge_b][None, :]
-        return np.where(edge_a[:, None] == edge_b[None, :], along, route)
+        which = which.ravel()
+        targets = self.u[edge_b]
+        dist, predecessor = dijkstra(self.graph, indices=sources, limit=limit, return_predecessors=True)
+        between = dist[:, targets]
+        plain = np.where(np.isfinite(between), self._tree_lengths(predecessor, targets), np.inf)
+        rest_a = self.length_m[edge_a] - offset_a
+        weighted = (rest_a * self.factor[edge_a])[:, None] + between[which] + (offset_b * self.factor[edge_b])[None, :]
+        length = rest_a[:, None] + plain[which] + offset_b[None, :]
+        same = edge_a[:, None] == edge_b[None, :]
+        step = offset_b[None, :] - offset_a[:, None]
+        return Routes(weighted_m=np.where(same, np.abs(step) * self.factor[edge_b][None, :], weighted),
+                      length_m=np.where(same, np.abs(step), length),
+                      back_m=np.where(same, np.maximum(-step, 0.0), 0.0))
 
     def route(self, source: int, target: int) -> list[int]:
         """Local edges of the cheapest route from local node ``source`` to ``target`` (searched in widening
@@ -144,9 +153,46 @@ class Corridor:
         while nodes[-1] != source:
             nodes.append(int(predecessor[nodes[-1]]))
         nodes.reverse()
-        n = self.node_xy.shape[0]
-        codes = np.asarray(nodes[:-1], dtype=np.int64) * n + np.asarray(nodes[1:], dtype=np.int64)
-        return [int(e) for e in self.pair_edge[np.searchsorted(self.pair_code, codes)]]
+        return [int(e) for e in self._pair_edges(np.asarray(nodes[:-1]), np.asarray(nodes[1:]))]
+
+    def _pair_edges(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """The cheapest local edge from each node ``start`` to the node ``end`` beside it."""
+        codes = start.astype(np.int64) * self.node_xy.shape[0] + end
+        return self.pair_edge[np.searchsorted(self.pair_code, codes)]
+
+    def _tree_lengths(self, predecessor: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Plain length of the path from each search's source to each of ``targets`` in its shortest-path tree
+        (``predecessor``, one row per search), walked back from all targets at once; 0 where unreached."""
+        rows = np.arange(predecessor.shape[0])[:, None]
+        node = np.broadcast_to(targets, (rows.size, targets.size)).copy()
+        total = np.zeros(node.shape)
+        parent = predecessor[rows, node]
+        while (on := parent >= 0).any():
+            total[on] += self.length_m[self._pair_edges(parent[on], node[on])]
+            node[on] = parent[on]
+            parent = predecessor[rows, node]
+        return total
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Routes from positions on edges to positions on edges (:meth:`Corridor.routes`), each array shaped
+    ``(sources, targets)`` and ``inf`` where unreached.
+
+    Attributes
+    ----------
+    weighted_m
+        Route length weighted by class (length × class factor per edge), what the routes are chosen by.
+    length_m
+        The same routes' plain length.
+    back_m
+        Of ``length_m``, the metres stepped backwards along one edge (a step from a position on an edge to an
+        earlier one); 0 for every other route.
+    """
+
+    weighted_m: np.ndarray
+    length_m: np.ndarray
+    back_m: np.ndarray
 
 
 @dataclass(frozen=True)

@@ -151,8 +151,8 @@ class PlanMatch:
                 "projects": [p.to_dict() for p in self.projects]}
 
 
-def match_plan(network: RoadNetwork, plan: PlanData, *, places: gpd.GeoDataFrame | None = None,
-               ring_hint: RingLine | None = None) -> tuple[RoadNetwork, PlanMatch]:
+def match_plan(network: RoadNetwork, plan: PlanData, *,
+               places: gpd.GeoDataFrame | None = None) -> tuple[RoadNetwork, PlanMatch]:
     """Find the plan's ring and road projects on ``network``; a copy with ``ring_id``/``project_id`` set.
 
     Parameters
@@ -164,16 +164,13 @@ def match_plan(network: RoadNetwork, plan: PlanData, *, places: gpd.GeoDataFrame
     places
         The OSM named places (``osm-places.geojson``, :func:`geo.plan.read_places`), for the rules that name a
         stretch of road by the places along it; without them those projects are map matched.
-    ring_hint
-        The ring line to match instead of the plan's ring segments (same segment ids), e.g. the approximate
-        waypoint ring when the plan's ring is already a matched one.
 
     Raises
     ------
     RingNotConnected
         When no closed loop along the ring can be found on the network.
     """
-    ring = match_ring(network, ring_hint or plan_ring_line(plan))
+    ring = match_ring(network, plan_ring_line(plan))
     twins = EdgeTwins(network)
     ring_id = ring_edge_ids(network, ring, twins=twins)
     project_id, projects = match_projects(network, plan, ring=ring, places=places, twins=twins)

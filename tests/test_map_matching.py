@@ -204,6 +204,40 @@ def test_the_matched_line_runs_in_the_lines_direction(network):
     assert street_set(network, east) == street_set(network, west)
 
 
+# Lines drawn exactly along 750 m of a minor road, node to node: the tertiary 连接路 (whose ends meet the trunk loop
+# and the project road) and the residential 里巷 (500 m from the parallel trunk 北环路).
+MINOR_ROAD_LINES = {"tertiary": ("连接路", [(0, -250), (0, -1000)]),
+                    "residential": ("里巷", [(1000, 2500), (1750, 2500)])}
+
+
+def metric_ends(network: RoadNetwork, edges: np.ndarray) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Each edge's start and end, metres from ORIGIN, rounded to the metre."""
+    def at(nodes: np.ndarray) -> np.ndarray:
+        return np.round(np.column_stack(to_metric_xy(network.x[nodes], network.y[nodes])) - ORIGIN) + 0.0
+    return [(tuple(a), tuple(b)) for a, b in zip(at(network.edge_u[edges]), at(network.edge_v[edges]))]
+
+
+@pytest.mark.parametrize("highway", list(MINOR_ROAD_LINES))
+def test_a_short_line_along_a_minor_road_matches_the_whole_stretch_in_its_direction(network, highway):
+    name, (start, end) = MINOR_ROAD_LINES[highway]
+    path = match_line(network, wgs84_line([start, end]))
+    assert_connected_path(network, path)
+    assert [(s.name, s.highway) for s in path.composition] == [(name, highway)]
+    ends = metric_ends(network, path.edges)
+    assert len(ends) == 3 and ends[0][0] == start and ends[-1][1] == end  # every 250 m edge, start to end
+    assert path.length_m == pytest.approx(750.0, rel=0.005)
+    assert path.credible and path.mean_offset_m == pytest.approx(0.0, abs=0.5)
+
+
+@pytest.mark.parametrize("highway", list(MINOR_ROAD_LINES))
+def test_the_same_line_reversed_matches_the_reverse_edges(network, highway):
+    _, points = MINOR_ROAD_LINES[highway]
+    forward = match_line(network, wgs84_line(points))
+    backward = match_line(network, wgs84_line(points[::-1]))
+    assert metric_ends(network, backward.edges) == [(b, a) for a, b in metric_ends(network, forward.edges)[::-1]]
+    assert not set(backward.edges.tolist()) & set(forward.edges.tolist())
+
+
 def test_a_line_turning_a_corner_follows_both_roads_without_spurs(network):
     path = match_line(network, wgs84_line([(-100, -800), (-100, -1400), (1500, -1400)]))
     assert_connected_path(network, path)

@@ -91,11 +91,11 @@ def test_the_corridor_holds_the_edges_near_the_line_and_only_the_main_part_is_us
     assert corridor.usable.sum() == corridor.edges.size - 1
 
 
-def test_route_weights_equal_networkx_shortest_paths(network, corridor):
+def test_routes_equal_networkx_shortest_paths(network, corridor):
     graph = networkx_graph(network, corridor)
     edges = np.flatnonzero(corridor.usable)[::7]
     offsets = corridor.length_m[edges] * 0.25
-    weights = corridor.route_weights(edges, offsets, edges, offsets, limit=np.inf)
+    weights = corridor.routes(edges, offsets, edges, offsets, limit=np.inf).weighted_m
     for i, (a, ta) in enumerate(zip(edges, offsets)):
         between = nx.single_source_dijkstra_path_length(graph, int(corridor.v[a]), weight="weight")
         for j, (b, tb) in enumerate(zip(edges, offsets)):
@@ -107,13 +107,29 @@ def test_route_weights_equal_networkx_shortest_paths(network, corridor):
             assert weights[i, j] == pytest.approx(expected)
 
 
-def test_route_weights_beyond_the_limit_are_infinite_and_a_step_back_on_one_edge_is_its_length(corridor):
+def test_routes_beyond_the_limit_are_infinite_and_a_step_back_on_one_edge_is_its_length(corridor):
     a = np.flatnonzero(corridor.usable)[:1]
-    far = corridor.route_weights(a, np.zeros(1), np.flatnonzero(corridor.usable), np.zeros(corridor.usable.sum()),
-                                 limit=250.0)
+    far = corridor.routes(a, np.zeros(1), np.flatnonzero(corridor.usable), np.zeros(corridor.usable.sum()),
+                          limit=250.0).weighted_m
     assert np.isinf(far).any() and np.isfinite(far).any()
-    back = corridor.route_weights(a, corridor.length_m[a], a, np.zeros(1), limit=np.inf)
+    back = corridor.routes(a, corridor.length_m[a], a, np.zeros(1), limit=np.inf).weighted_m
     assert back[0, 0] == pytest.approx(corridor.length_m[a[0]] * corridor.factor[a[0]])
+
+
+def test_routes_report_the_plain_length_of_the_cheapest_route_and_steps_back_along_an_edge(network, corridor):
+    def local_edge(a: int, b: int) -> int:
+        return int(np.flatnonzero((network.edge_u[corridor.edges] == a) & (network.edge_v[corridor.edges] == b))[0])
+
+    trunk, grid = local_edge(25, 26), local_edge(2, 3)  # joined only through the tertiary 26 → 2, 800 m
+    edges, offsets = np.array([trunk, grid]), np.array([0.0, 150.0])
+    routes = corridor.routes(edges, offsets, np.array([grid, grid]), np.array([180.0, 50.0]), limit=np.inf)
+    assert routes.length_m[0] == pytest.approx([800.0 + 800.0 + 180.0, 800.0 + 800.0 + 50.0])
+    assert routes.weighted_m[0] == pytest.approx([800.0 + 2 * 800.0 + 3 * 180.0, 800.0 + 2 * 800.0 + 3 * 50.0])
+    assert routes.back_m[0] == pytest.approx([0.0, 0.0])
+    # on one edge (residential): 30 m on from 150 m is no step back, 100 m back to 50 m is
+    assert routes.length_m[1] == pytest.approx([30.0, 100.0])
+    assert routes.weighted_m[1] == pytest.approx([90.0, 300.0])
+    assert routes.back_m[1] == pytest.approx([0.0, 100.0])
 
 
 def test_a_route_is_the_cheapest_and_takes_the_cheaper_of_parallel_edges(network, corridor):

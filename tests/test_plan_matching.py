@@ -53,8 +53,7 @@ ROADS = [  # name, OSM class, vertices (metres from ORIGIN)
     ("", "residential", [(2000, 0), (2000, 25)]),
     ("", "residential", [(W, 1000), (W + 15, 1000)]),
     ("", "residential", [(0, 1000), (20, 1000)]),
-    # trunk: on a short line along a minor road the matcher stays on one edge (see test_an_edge_claimed_...)
-    ("测试大道", "trunk", _polyline((W, 500), (W + 1500, 500))),
+    ("测试大道", "tertiary", _polyline((W, 500), (W + 1500, 500))),
     ("外环支路", "secondary", _polyline((0, -1000), (W, -1000))),
     ("连接路", "tertiary", _polyline((0, 0), (0, -1000))),
 ]
@@ -243,9 +242,6 @@ def test_a_project_that_builds_a_ring_segment_is_that_segment(network, plan, nam
     assert set(np.flatnonzero(matched.project_id == "R12")) == set(np.flatnonzero(matched.ring_id == "RING-S"))
 
 
-# 测试大道 is a trunk road here: drawn along a 750 m stretch of a tertiary road, the line matched one 250 m edge
-# only (the route's class weight makes moving on dearer than standing at one edge's clamped end), a matcher quirk
-# this test is not about.
 def test_an_edge_claimed_by_an_earlier_project_keeps_it(network, plan, name_rules):
     matched, result = match_plan(network, plan)
     later = result.projects[3]
