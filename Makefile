@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test validate system-deps clean
+.PHONY: run test mutation validate system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ system-deps:
 # CORRIDOR_TEST_REQUIRE_ALL turns a missing PostgreSQL or Chromium into failures instead of skips.
 test: $(STAMP) system-deps
 	eval "$$(bash scripts/ci_postgres.sh)" && CORRIDOR_TEST_REQUIRE_ALL=1 $(BIN)/python -m pytest
+
+# Mutation testing of the modules whose figures users quote (docs/testing.md): minutes per module, so not part of
+# `make test`. `make mutation MODULES="coverage tsp"` runs some of them.
+MUTATION_STAMP := $(VENV)/.mutation-installed
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-build-isolation -e '.[test,mutation]'
+	touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	$(BIN)/python scripts/mutation.py $(MODULES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

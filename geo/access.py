@@ -218,5 +218,4 @@ def _compare(study: PlacedNetwork, *, congestion: float, limits: report.Limits, 
 
 
 def _corridor_area(study: PlacedNetwork, ev: Evaluation, limits: report.Limits) -> dict:
-    area = study.plan.grid.areas[0]
-    return report.area_summary(area.id, area.name, ev.areas[0], limits)
+    return report.area_summaries(study.plan.grid.areas[:1], ev.areas, limits)[0]

@@ -27,7 +27,6 @@ from geo.road_graph import ReverseGraph, edge_travel_time_s
 logger = logging.getLogger(__name__)
 
 MAX_SNAP_DISTANCE_M = 2000.0  # a block farther than this from every access node lies beyond the network
-MEASURED, OUTSIDE_NETWORK = "measured", "outside_network"
 
 
 def scenario_mask(network: RoadNetwork, plan: PlanData | PlanStudy, scenario: str) -> np.ndarray:
@@ -60,11 +59,39 @@ def time_to_ring_nodes(network: RoadNetwork, ring_mask: np.ndarray, active: np.n
 
 def _ring_sources(network: RoadNetwork, ring_edges: np.ndarray, *, label: str) -> np.ndarray:
     """The nodes of the active ring edges ``ring_edges`` (a mask or indices), the sources of the pass."""
-    sources = ring_nodes(network, ring_edges)
+    return _require_sources(ring_nodes(network, ring_edges), label=label)
+
+
+def _require_sources(sources: np.ndarray, *, label: str) -> np.ndarray:
     if sources.size == 0:
         raise RingNotConnected(f"no ring edge exists in {label or 'this scenario'}: every edge along the ring is "
                                "built by a road project; use the planned scenario")
     return sources
+
+
+@dataclass(frozen=True)
+class BlockTimes:
+    """Per block (the plan's order), where and how fast it reaches the ring (seconds, unrounded).
+
+    Attributes
+    ----------
+    nodes
+        Its own access nodes in use; 0 when it is measured from its centroid instead.
+    nearest_node_m
+        Distance from its centroid to the nearest access node it is measured through; ``NaN`` when it is measured
+        at its own nodes or there is no access node at all.
+    outside
+        It lies beyond the network (its centroid's nearest access node is too far, or there is none).
+    access_leg_s, worst_s, median_s
+        The access leg (0 at its own nodes), the worst and the median time including it; ``inf`` when outside.
+    """
+
+    nodes: np.ndarray
+    nearest_node_m: np.ndarray
+    outside: np.ndarray
+    access_leg_s: np.ndarray
+    worst_s: np.ndarray
+    median_s: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -74,18 +101,16 @@ class Evaluation:
     Attributes
     ----------
     areas
-        Per area of the study grid (corridor first), :func:`geo.coverage.summarize`'s dicts.
+        Per area of the study grid (corridor first), :func:`geo.coverage.summarize`'s rows.
     blocks
-        Per block: ``nodes``, ``measured_at``, ``nearest_node_m``, ``status`` (:data:`MEASURED` or
-        :data:`OUTSIDE_NETWORK`), ``access_leg_s`` (0 at the block's own nodes; ``inf`` when outside),
-        ``worst_s``, ``median_s`` (both including the access leg).
+        Per block, :class:`BlockTimes`.
     """
 
     active: np.ndarray
     node_time_s: np.ndarray
     entries: np.ndarray
-    areas: list[dict]
-    blocks: list[dict]
+    areas: coverage.AreaCoverage
+    blocks: BlockTimes
     loop: dict[str, LoopDirection]
 
 
@@ -104,43 +129,37 @@ def evaluate(placed: PlacedNetwork, active: np.ndarray, *, congestion: float, li
         When no ring edge is in use (``label`` names the scenario in the message).
     """
     network, ring = placed.network, placed.ring
-    ring_in_use = active[ring.index]
-    sources = _ring_sources(network, ring.index[ring_in_use], label=label)
     placement = placed.placement(active)
+    sources = _require_sources(placement.sources, label=label)
     node_time = placed.layout.time_to(sources, congestion=congestion, inactive=placement.inactive)
     limits_s = np.asarray(limits_min, dtype=np.float64) * 60.0
     ring_time = edge_travel_time_s(network.length_m[ring.index], network.speed_kph[ring.index], congestion=congestion)
     return Evaluation(active=active, node_time_s=node_time, entries=placement.entries,
                       areas=coverage.summarize(placement.cover, node_time, limits_s, congestion=congestion,
                                                cell_m=placed.plan.grid.cell_m, access_speed_kph=access_speed_kph),
-                      blocks=_blocks(placed, node_time, placement, max_snap_distance_m=max_snap_distance_m,
+                      blocks=_blocks(node_time, placement, max_snap_distance_m=max_snap_distance_m,
                                      leg_s_per_m=coverage.access_leg_s_per_m(congestion=congestion,
                                                                              access_speed_kph=access_speed_kph)),
                       loop=drive_routes(network, ring, placement.loop, ring_time))
 
 
-def _blocks(placed: PlacedNetwork, node_time: np.ndarray, placement: Placement, *, max_snap_distance_m: float,
-            leg_s_per_m: float) -> list[dict]:
+def _blocks(node_time: np.ndarray, placement: Placement, *, max_snap_distance_m: float,
+            leg_s_per_m: float) -> BlockTimes:
     """Worst and median time over each block's access nodes in use, or from its centroid through its nearest
     access node when it has none (the access leg, ``leg_s_per_m`` × distance, plus the node's time) — unless that
     node is farther than ``max_snap_distance_m``: the block then lies beyond the network, and a time measured
     somewhere else would say nothing about it."""
-    out = []
-    for b, nodes in enumerate(placed.block_nodes):
-        nodes = nodes[placement.access[nodes]]
-        if nodes.size:
-            times = np.sort(node_time[nodes])
-            middle = (times[(times.size - 1) // 2] + times[times.size // 2]) / 2  # np.median's value, less overhead
-            out.append({"nodes": int(nodes.size), "measured_at": "block_nodes", "nearest_node_m": None,
-                        "status": MEASURED, "access_leg_s": 0.0, "worst_s": float(times[-1]),
-                        "median_s": float(middle)})
-            continue
-        nearest, distance = int(placement.block_node[b]), float(placement.block_distance_m[b])
-        outside = nearest < 0 or distance > max_snap_distance_m
-        leg = np.inf if outside else distance * leg_s_per_m
-        time = np.inf if outside else leg + float(node_time[nearest])
-        out.append({"nodes": 0, "measured_at": "none" if nearest < 0 else "nearest_node",
-                    "nearest_node_m": None if nearest < 0 else distance,
-                    "status": OUTSIDE_NETWORK if outside else MEASURED, "access_leg_s": leg,
-                    "worst_s": time, "median_s": time})
-    return out
+    padded = placement.block_access
+    nodes = (padded >= 0).sum(axis=1)
+    times = np.sort(np.where(padded >= 0, node_time[padded], np.inf), axis=1)  # all blocks at once, inf last
+    rows = np.arange(nodes.size)  # a block without nodes of its own reads inf or padding here, unused below
+    worst = times[rows, nodes - 1]
+    middle = (times[rows, (nodes - 1) // 2] + times[rows, nodes // 2]) / 2  # np.median's value
+    nearest, distance = placement.block_node, placement.block_distance_m
+    outside = (nodes == 0) & ((nearest < 0) | (distance > max_snap_distance_m))
+    leg = np.where(outside, np.inf, distance * leg_s_per_m)
+    via_nearest = np.where(outside, np.inf, leg + node_time[nearest])
+    own = nodes > 0
+    return BlockTimes(nodes=nodes, nearest_node_m=np.where(own | (nearest < 0), np.nan, distance), outside=outside,
+                      access_leg_s=np.where(own, 0.0, leg), worst_s=np.where(own, worst, via_nearest),
+                      median_s=np.where(own, middle, via_nearest))

@@ -55,6 +55,8 @@ class Placement:
     ----------
     active, inactive
         Per edge: is it in use — the edge set this placement is for; and the indices of the edges not in use.
+    sources
+        The nodes of the ring edges in use: the time-to-ring pass starts from them (none when no ring edge is).
     access
         Per network node: is it an access node with those edges (:meth:`PlacedNetwork.access_nodes`).
     entries
@@ -65,6 +67,8 @@ class Placement:
         The corridor's roads with roadside access in use and its served cells (an access node within
         :data:`geo.coverage.MAX_CELL_DISTANCE_M`) with their nearest access nodes and the access legs' lengths,
         for the coverage sums.
+    block_access
+        ``(blocks, most access nodes in a block)``: per block (a row), its own access nodes in use, then ``-1``.
     block_node, block_distance_m
         Per block: its centroid's nearest access node (network index, ``-1`` when there is none) and the distance
         in metres (``inf`` when there is none) — the access leg of a block measured there.
@@ -72,10 +76,12 @@ class Placement:
 
     active: np.ndarray
     inactive: np.ndarray
+    sources: np.ndarray
     access: np.ndarray
     entries: np.ndarray
     loop: tuple[LoopRoute, ...]
     cover: coverage.CoverageBase
+    block_access: np.ndarray
     block_node: np.ndarray
     block_distance_m: np.ndarray
 
@@ -216,10 +222,22 @@ def _place(placed: PlacedNetwork, active: np.ndarray) -> Placement:
                                         road_speed_kph=network.speed_kph[roads],
                                         road_member=placed.edge_member[:, in_use], served=served,
                                         cell_node=cell_node, cell_leg_m=cell_leg)
-    return Placement(active=active, inactive=np.flatnonzero(~active), access=access,
+    return Placement(active=active, inactive=np.flatnonzero(~active),
+                     sources=ring_nodes(network, placed.ring.index[active[placed.ring.index]]), access=access,
                      entries=entry_nodes(network, placed.ring, active=active, graph=placed.graph),
                      loop=loop_routes(network, placed.ring, active=active, min_gap_m=placed.plan.tolerance_m),
-                     cover=cover, block_node=block_node, block_distance_m=np.asarray(block_distance, dtype=float))
+                     cover=cover, block_access=_block_access(placed.block_nodes, access), block_node=block_node,
+                     block_distance_m=np.asarray(block_distance, dtype=float))
+
+
+def _block_access(block_nodes: tuple[np.ndarray, ...], access: np.ndarray) -> np.ndarray:
+    """Each block's access nodes as a row, padded with ``-1`` (one array: a check sorts all blocks' times at once;
+    at least one column, so that every block has a last one)."""
+    own = [nodes[access[nodes]] for nodes in block_nodes]
+    padded = np.full((len(own), max([1] + [nodes.size for nodes in own])), -1, dtype=np.int64)
+    for row, nodes in zip(padded, own):
+        row[:nodes.size] = nodes
+    return padded
 
 
 def project_edge_mask(network: RoadNetwork, projects: Iterable[str]) -> np.ndarray:

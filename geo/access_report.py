@@ -5,16 +5,19 @@ Pure formatting of :class:`geo.access_eval.Evaluation` results; the schema is do
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from geo.access_eval import MAX_SNAP_DISTANCE_M, OUTSIDE_NETWORK, Evaluation
+from geo.access_eval import MAX_SNAP_DISTANCE_M, Evaluation
 from geo.access_place import PlacedNetwork
-from geo.coverage import ACCESS_SPEED_KPH, MAX_CELL_DISTANCE_M
+from geo.coverage import ACCESS_SPEED_KPH, MAX_CELL_DISTANCE_M, Area, AreaCoverage
 from geo.network import RoadNetwork, is_real_network, network_attribution, network_label
 from geo.ring_loop import LoopDirection
+from geo.rounding import rounded
 
+MEASURED, OUTSIDE_NETWORK = "measured", "outside_network"  # a block's status
 OUTSIDE_NETWORK_ZH, OUTSIDE_NETWORK_EN = "超出路网覆盖范围", "beyond the network"
 DIRECTION_ZH = {"clockwise": "顺时针", "counterclockwise": "逆时针"}
 PLAN_THRESHOLD_MIN = 10.0  # 「10分钟入环」
@@ -57,10 +60,6 @@ def minutes(seconds: float) -> float | None:
     return round(float(seconds) / 60.0, 2) if math.isfinite(seconds) else None
 
 
-def _share(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 4)
-
-
 def thresholds(limits: Limits) -> list[dict]:
     """The check's thresholds, each with where it comes from: ``"plan"`` (the plan's words 「10分钟入环、30分钟通环」),
     ``"project assumption"`` (this project's own choice) or ``"option"`` (a caller's value in place of either)."""
@@ -97,56 +96,66 @@ def network_info(network: RoadNetwork) -> dict:
 
 def scenario_sections(study: PlacedNetwork, ev: Evaluation, limits: Limits, *, network: dict) -> dict:
     """``ring``, ``coverage``, ``districts``, ``blocks``, ``ring_loop`` and ``verdict`` for one scenario."""
-    areas = [area_summary(area.id, area.name, raw, limits) for area, raw in zip(study.plan.grid.areas, ev.areas)]
+    areas = area_summaries(study.plan.grid.areas, ev.areas, limits)
     blocks = _blocks(study, ev, limits)
     loop = _loop(study, ev, limits)
     return {"ring": _ring(study, ev), "coverage": areas[0], "districts": areas[1:], "blocks": blocks,
             "ring_loop": loop, "verdict": verdict(areas[0], blocks, loop, limits, network=network)}
 
 
-def area_summary(area_id: str, name: str, raw: dict, limits: Limits) -> dict:
-    """One area's coverage section: road and area shares per limit, the area no road serves, pass against the
-    coverage target."""
-    keys = limits.keys
-    served = dict(zip(keys, map(_share, raw["served_within"])))
-    reached = served[limits.threshold_key]
-    return {"id": area_id, "name": name, "road_length_km": round(raw["road_length_m"] / 1000, 3),
-            "road_within": dict(zip(keys, map(_share, raw["road_within"]))),
-            "area_km2": round(raw["area_m2"] / 1e6, 3), "served_area_km2": round(raw["served_area_m2"] / 1e6, 3),
-            "unserved_area_km2": round(raw["unserved_m2"] / 1e6, 3),
-            "unserved_area_share": _share(raw["unserved_share"]),
-            "area_within": dict(zip(keys, map(_share, raw["area_within"]))), "served_area_within": served,
-            "pass": None if reached is None else reached >= limits.coverage_target}
+def area_summaries(areas: Sequence[Area], raw: AreaCoverage, limits: Limits) -> list[dict]:
+    """Each area's coverage section (``raw``'s rows, the areas in its order): road and area shares per limit, the
+    area no road serves, pass against the coverage target."""
+    keys, n_limits = limits.keys, len(limits.keys)
+    width = 3 * n_limits + 1  # per area: road, area and served area shares per limit, the unserved share
+    shares = rounded(np.column_stack([raw.road_within, raw.area_within, raw.served_within,
+                                      raw.unserved_share]).ravel(), 4)
+    km = rounded(np.column_stack([raw.road_length_m / 1000, raw.area_m2 / 1e6, raw.served_area_m2 / 1e6,
+                                  raw.unserved_m2 / 1e6]).ravel(), 3)
+    rows = []
+    for a, area in enumerate(areas):
+        row = shares[a * width:(a + 1) * width]
+        road, cells, served = (dict(zip(keys, row[k * n_limits:(k + 1) * n_limits])) for k in range(3))
+        road_km, area_km2, served_km2, unserved_km2 = km[4 * a:4 * a + 4]
+        reached = served[limits.threshold_key]
+        rows.append({"id": area.id, "name": area.name, "road_length_km": road_km, "road_within": road,
+                     "area_km2": area_km2, "served_area_km2": served_km2, "unserved_area_km2": unserved_km2,
+                     "unserved_area_share": row[-1], "area_within": cells, "served_area_within": served,
+                     "pass": None if reached is None else reached >= limits.coverage_target})
+    return rows
 
 
 def _ring(study: PlacedNetwork, ev: Evaluation) -> dict:
     network = study.network
-    ids, lon, lat = (values[ev.entries].tolist() for values in (network.node_id, network.x, network.y))
+    ids = network.node_id[ev.entries].tolist()
+    lon, lat = rounded(network.x[ev.entries], 6), rounded(network.y[ev.entries], 6)
     ring = study.ring.ring
     return {"segments": [{"id": i, "name": n} for i, n in zip(ring.segment_ids, ring.segment_names)],
             "length_km": round(ring.length_m / 1000, 3), "closed": ring.closed,
             "edges": int(ev.active[study.ring.index].sum()),
-            "entries": [{"node_id": int(i), "lon": round(x, 6), "lat": round(y, 6)} for i, x, y in zip(ids, lon, lat)]}
+            "entries": [{"node_id": i, "lon": x, "lat": y} for i, x, y in zip(ids, lon, lat)]}
 
 
 def _blocks(study: PlacedNetwork, ev: Evaluation, limits: Limits) -> list[dict]:
+    times = ev.blocks
+    leg_worst_median = rounded(np.column_stack([times.access_leg_s, times.worst_s, times.median_s]).ravel() / 60.0, 2)
+    nearest = rounded(times.nearest_node_m, 1)
     rows = []
-    for (fid, name, district), raw in zip(study.plan.blocks, ev.blocks):
-        worst = minutes(raw["worst_s"])
-        rows.append({"id": fid, "name": name, "district": district, "nodes": raw["nodes"],
-                     "measured_at": raw["measured_at"],
-                     "nearest_node_m": None if raw["nearest_node_m"] is None else round(raw["nearest_node_m"], 1),
-                     "status": raw["status"], "reason": _outside_reason(raw["nearest_node_m"], limits)
-                     if raw["status"] == OUTSIDE_NETWORK else None,
-                     "access_leg_min": minutes(raw["access_leg_s"]),
-                     "worst_min": worst, "median_min": minutes(raw["median_s"]),
+    for b, ((fid, name, district), nodes, outside) in enumerate(zip(study.plan.blocks, times.nodes.tolist(),
+                                                                    times.outside.tolist())):
+        leg, worst, median = leg_worst_median[3 * b:3 * b + 3]
+        rows.append({"id": fid, "name": name, "district": district, "nodes": nodes,
+                     "measured_at": "block_nodes" if nodes else "none" if nearest[b] is None else "nearest_node",
+                     "nearest_node_m": nearest[b], "status": OUTSIDE_NETWORK if outside else MEASURED,
+                     "reason": _outside_reason(float(times.nearest_node_m[b]), limits) if outside else None,
+                     "access_leg_min": leg, "worst_min": worst, "median_min": median,
                      "pass": worst is not None and worst <= limits.threshold_min})
     return rows
 
 
-def _outside_reason(distance_m: float | None, limits: Limits) -> str:
+def _outside_reason(distance_m: float, limits: Limits) -> str:
     limit_km = f"{limits.max_snap_distance_m / 1000:g}"
-    if distance_m is None:
+    if math.isnan(distance_m):
         return f"{OUTSIDE_NETWORK_ZH}：路网中没有可进出的节点 / {OUTSIDE_NETWORK_EN}: the network has no access node"
     km = f"{distance_m / 1000:.1f}"
     return (f"{OUTSIDE_NETWORK_ZH}：区块内无路网节点，最近节点距区块中心 {km} 公里（上限 {limit_km} 公里） / "

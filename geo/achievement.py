@@ -13,7 +13,9 @@ Pure functions: the actual values come in as a mapping ``(target id, park or "to
    neutral); its actual is still carried. "not applicable" cells have no row.
 4. The **total** of a ``sum_of_parks`` target is the sum of the parks' actuals, and only when every park with a
    numeric target reported (every applicable park, for a row without any); until then it has no actual and is
-   grey (部分园区未上报). A ``zone_wide`` target has only its total, reported directly.
+   grey (部分园区未上报). A ``shared`` target (one item every park takes part in: A6-1, 1 per park, 合计 1) has as
+   total the smallest of those actuals: the item is as far along as its furthest-behind park. A ``zone_wide``
+   target has only its total, reported directly.
 5. A **park's colour**: over its cells with a numeric target, grey when none is reported; otherwise the colour of
    the mean of ``max(gap, 0)`` over the reported cells (being ahead on one target does not make up for another),
    then at least yellow when any cell is unreported or red.
@@ -31,7 +33,7 @@ from geo.errors import InvalidParameter
 from geo.quarters import Quarter
 from geo.status import COLOUR_LABELS, GREEN, GREY, RED, YELLOW, Thresholds, colour_for_gap
 from geo.target_plan import TargetPlan
-from geo.targets import NO_NUMERIC_TARGET, NOT_APPLICABLE, PLAN_PARKS, ZONE_WIDE, Cell, Target
+from geo.targets import NO_NUMERIC_TARGET, NOT_APPLICABLE, PLAN_PARKS, SHARED, ZONE_WIDE, Cell, Target
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +141,7 @@ def target_rows(plan: TargetPlan, actuals: Mapping[tuple[str, str, Quarter], flo
                     assessment = assess_target(target=cell, actual=actuals.get((target.id, park, quarter)),
                                                quarter=quarter, rate=rate, thresholds=thresholds)
                     records.append(_record(target, park, plan.park_name(park), cell, assessment))
-            total_actual = _sum_of_parks(target, actuals, quarter)
+            total_actual = _parks_total(target, actuals, quarter)
         else:
             total_actual = actuals.get((target.id, TOTAL, quarter))
         assessment = assess_target(target=target.total, actual=total_actual, quarter=quarter, rate=rate,
@@ -149,13 +151,16 @@ def target_rows(plan: TargetPlan, actuals: Mapping[tuple[str, str, Quarter], flo
     return _frame(records, ROW_COLUMNS, numeric=NUMERIC_COLUMNS)
 
 
-def _sum_of_parks(target: Target, actuals: Mapping[tuple[str, str, Quarter], float],
-                  quarter: Quarter) -> float | None:
-    """The parks' actuals added up, or ``None`` while a park that counts has not reported."""
+def _parks_total(target: Target, actuals: Mapping[tuple[str, str, Quarter], float],
+                 quarter: Quarter) -> float | None:
+    """The parks' actuals added up (the smallest of them, for a ``shared`` target), or ``None`` while a park that
+    counts has not reported."""
     applicable = [park for park, cell in target.per_park.items() if cell != NOT_APPLICABLE]
     required = list(target.park_values) or applicable
     if any((target.id, park, quarter) not in actuals for park in required):
         return None
+    if target.aggregation == SHARED:
+        return float(min(actuals[(target.id, park, quarter)] for park in required))
     return float(sum(actuals.get((target.id, park, quarter), 0.0) for park in applicable))
 
 

@@ -25,8 +25,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from geo.errors import BackupFormatError, DataFileError, InvalidParameter
-from geo.models import Base
+from geo.backup_check import checked_rows
+from geo.database_faults import driver_message
+from geo.errors import BackupContentError, BackupFormatError, DataFileError, InvalidParameter
+from geo.models import TRANSIENT, Base
 from geo.store import Store, as_utc, utc_now
 
 logger = logging.getLogger(__name__)
@@ -54,8 +56,10 @@ class BackupSummary:
 
 
 def project_tables() -> list[sa.Table]:
-    """The project's tables, parents before children (the order to insert; reversed to delete)."""
-    return list(Base.metadata.sorted_tables)
+    """The project's tables, parents before children (the order to insert; reversed to delete), without the
+    transient ones: a restore must not bring back sessions ended since the backup (deleting the users ends the
+    current ones: their rows cascade)."""
+    return [table for table in Base.metadata.sorted_tables if not table.info.get(TRANSIENT)]
 
 
 def schema_revision(connection: sa.Connection) -> str | None:
@@ -96,9 +100,9 @@ def backup(store: Store, out: Path, *, format: str | None = None) -> BackupSumma
     try:
         summary = (_sqlite_copy if chosen == "sqlite" else _json_dump)(store, partial)
         os.replace(partial, out)
-    except OSError as exc:
-        raise DataFileError(f"cannot write the backup {out}: {exc.strerror or exc}; check the folder exists "
-                            f"and is writable") from exc
+    except (OSError, sqlite3.Error) as exc:  # sqlite3 opens the copy itself: its errors are the file's too
+        raise DataFileError(f"cannot write the backup {out}: {getattr(exc, 'strerror', None) or exc}; check the "
+                            f"folder exists and is writable") from exc
     finally:
         partial.unlink(missing_ok=True)
     logger.info("backed up %d rows (revision %s) to %s as %s", summary.total_rows, summary.revision, out, chosen)
@@ -195,18 +199,22 @@ def backup_revision(path: Path) -> str | None:
 
 
 def read_backup(path: Path) -> tuple[str | None, dict[str, list[dict[str, Any]]]]:
-    """The schema revision and the rows (per table, as column → value) of a backup file of either format.
+    """The schema revision and the rows (per table, as column → value) of a backup file of either format, every
+    row checked against the schema (:func:`geo.backup_check.checked_rows`).
 
     Raises
     ------
     BackupFormatError
         When ``path`` is neither a SQLite backup of the status database nor a JSON backup of this format, or
-        lacks one of the current schema's tables.
+        lacks one of the current schema's tables; :class:`~geo.errors.BackupContentError` when a row breaks the
+        schema's rules.
     DataFileError
         When ``path`` cannot be read.
     """
     path = Path(path)
-    return _read_sqlite_backup(path) if _is_sqlite_file(path) else _read_json_backup(path)
+    sqlite_copy = _is_sqlite_file(path)
+    revision, stored = _read_sqlite_backup(path) if sqlite_copy else _read_json_backup(path)
+    return revision, checked_rows(path, project_tables(), stored, json_as_text=sqlite_copy)
 
 
 def _not_a_backup(path: Path, why: str) -> BackupFormatError:
@@ -214,7 +222,8 @@ def _not_a_backup(path: Path, why: str) -> BackupFormatError:
                              f"`corridor backup` (a SQLite copy, or JSON with \"format\": \"{BACKUP_FORMAT}\")")
 
 
-def _read_sqlite_backup(path: Path) -> tuple[str | None, dict[str, list[dict[str, Any]]]]:
+def _read_sqlite_backup(path: Path) -> tuple[str | None, dict[str, tuple[list[str], list[Any]]]]:
+    """The revision and, per table, its columns and rows as SQLite holds them (converted when checked)."""
     engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
     try:
         with engine.connect() as connection:
@@ -222,8 +231,12 @@ def _read_sqlite_backup(path: Path) -> tuple[str | None, dict[str, list[dict[str
             missing = [table.name for table in project_tables() if table.name not in present]
             if missing:
                 raise _not_a_backup(path, f"a SQLite file without the tables {', '.join(missing)}")
-            rows = {table.name: [{key: _utc(value) for key, value in row._mapping.items()}
-                                 for row in connection.execute(sa.select(table))] for table in project_tables()}
+            quote = connection.dialect.identifier_preparer.quote
+            rows = {}
+            for table in project_tables():
+                columns = list(table.columns.keys())
+                rows[table.name] = (columns, [tuple(row) for row in connection.exec_driver_sql(
+                    f"SELECT {', '.join(map(quote, columns))} FROM {quote(table.name)}")])
             return schema_revision(connection), rows
     except sa.exc.DatabaseError as exc:
         raise _not_a_backup(path, f"SQLite cannot read it: {exc.orig}") from exc
@@ -244,27 +257,20 @@ def _json_document(path: Path) -> dict[str, Any]:
     return document
 
 
-def _read_json_backup(path: Path) -> tuple[str | None, dict[str, list[dict[str, Any]]]]:
+def _read_json_backup(path: Path) -> tuple[str | None, dict[str, tuple[list[str], list[Any]]]]:
+    """The revision and, per table, its columns and rows as the JSON holds them (converted when checked)."""
     document = _json_document(path)
-    rows: dict[str, list[dict[str, Any]]] = {}
+    rows: dict[str, tuple[list[str], list[Any]]] = {}
+    tables = document.get("tables")
     for table in project_tables():
-        stored = document.get("tables", {}).get(table.name)
-        if not isinstance(stored, dict) or set(stored.get("columns", [])) != set(table.columns.keys()):
+        stored = tables.get(table.name) if isinstance(tables, dict) else None
+        columns = stored.get("columns") if isinstance(stored, dict) else None
+        if not isinstance(columns, list) or sorted(map(str, columns)) != sorted(table.columns.keys()) \
+                or not isinstance(stored.get("rows"), list):
             raise BackupFormatError(f"{path}: table {table.name} is missing or has other columns than "
                                     f"{', '.join(table.columns.keys())}")
-        rows[table.name] = [{name: _python_value(table.c[name].type, value)
-                             for name, value in zip(stored["columns"], row)} for row in stored["rows"]]
+        rows[table.name] = (columns, stored["rows"])
     return document.get("revision"), rows
-
-
-def _python_value(column_type: sa.types.TypeEngine, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column_type, sa.DateTime):
-        return datetime.fromisoformat(value)
-    if isinstance(column_type, sa.Date):
-        return date.fromisoformat(value)
-    return value
 
 
 def restore(store: Store, path: Path, *, replace: bool = False) -> BackupSummary:
@@ -278,18 +284,20 @@ def restore(store: Store, path: Path, *, replace: bool = False) -> BackupSummary
     Raises
     ------
     BackupFormatError
-        For a file that is not a backup, or a backup of another schema revision than the database's.
+        For a file that is not a backup, or a backup of another schema revision than the database's;
+        :class:`~geo.errors.BackupContentError` (one line: table, row, field) for rows that break the schema.
     InvalidParameter
         When the database already holds data and ``replace`` is false.
     """
     revision = backup_revision(path)  # first: a backup of another revision may well lack tables of this one
+    with store.read() as session:
+        current = schema_revision(session.connection())
+    if revision != current:
+        raise BackupFormatError(f"{path} was made at schema revision {revision}, the database is at {current}; "
+                                f"restore it with the version of the project that made it, then upgrade")
+    _, rows = read_backup(path)  # every row checked before the database is touched
     with store.write() as session:
         connection = session.connection()
-        current = schema_revision(connection)
-        if revision != current:
-            raise BackupFormatError(f"{path} was made at schema revision {revision}, the database is at {current}; "
-                                    f"restore it with the version of the project that made it, then upgrade")
-        _, rows = read_backup(path)
         existing = _count_rows(connection)
         if any(existing.values()) and not replace:
             raise InvalidParameter("replace", f"the database already holds {sum(existing.values())} rows; pass "
@@ -297,12 +305,23 @@ def restore(store: Store, path: Path, *, replace: bool = False) -> BackupSummary
         for table in reversed(project_tables()):
             connection.execute(table.delete())
         for table in project_tables():
-            if rows[table.name]:
-                connection.execute(table.insert(), rows[table.name])
+            _insert_rows(connection, table, rows[table.name], path)
         if store.dialect == "postgresql":
             _reset_sequences(connection)
     logger.info("restored %d rows (revision %s) from %s", sum(map(len, rows.values())), revision, path)
     return BackupSummary(Path(path), "restore", revision, {name: len(r) for name, r in rows.items()})
+
+
+def _insert_rows(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], path: Path) -> None:
+    """Insert ``rows`` into ``table``; a refusal the checks did not foresee rolls the whole restore back with the
+    driver's first line (SQLAlchemy's message would quote the rows: password hashes)."""
+    if not rows:
+        return
+    try:
+        connection.execute(table.insert(), rows)
+    except sa.exc.IntegrityError as exc:
+        raise BackupContentError(f"{path}: the database refused the rows of table {table.name}: "
+                                 f"{driver_message(exc)}; nothing was restored, the database is unchanged") from exc
 
 
 def _reset_sequences(connection: sa.Connection) -> None:

@@ -205,24 +205,59 @@ def nearest_cell_nodes(grid: AreaGrid, tree: cKDTree, *, max_distance_m: float =
 
 
 @dataclass(frozen=True)
+class AreaGroups:
+    """Items (roads or cells) grouped by the set of areas they lie in, so that the sums per area are one pass over
+    the items and a product with a few columns, not a product with the whole ``(areas, items)`` membership.
+
+    Attributes
+    ----------
+    starts
+        Where each group starts among the items, which are kept in group order (a group's items are contiguous).
+    member
+        ``(areas, groups)``: 1.0 where the group's items lie in the area.
+    """
+
+    starts: np.ndarray
+    member: np.ndarray
+
+    @classmethod
+    def of(cls, member: np.ndarray) -> tuple[AreaGroups, np.ndarray]:
+        """The groups of the items of ``member`` (``(areas, items)`` booleans), and the order of the items that
+        puts them in group order."""
+        member = np.asarray(member, dtype=bool)
+        order = np.lexsort(member[::-1])  # stable: a group keeps its items' order
+        grouped = member[:, order]
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = (grouped[:, 1:] != grouped[:, :-1]).any(axis=0)
+        starts = np.flatnonzero(first)
+        return cls(starts=starts, member=grouped[:, starts].astype(np.float64)), order
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """``(areas, rows)``: per area, the sum of each row of ``values`` (``(rows, items)``, items in group
+        order) over the area's items."""
+        return self.member @ np.add.reduceat(values, self.starts, axis=1, dtype=np.float64).T
+
+
+@dataclass(frozen=True)
 class CoverageBase:
     """What the coverage sums of one set of edges in use run over, fixed for that set: the corridor's roads with
-    roadside access in use and its served cells, with the areas each lies in.
+    roadside access in use and its served cells, each kept in the order of :class:`AreaGroups` of the areas it lies
+    in.
 
     Attributes
     ----------
     road_v, road_length_m, road_speed_kph
         Per corridor road in use (a directed edge of a road with roadside access whose midpoint lies in the
         corridor): the node it drives on to, its length and its free-flow speed.
-    road_member
-        ``(areas, roads)``: 1.0 where the road lies in the area.
+    road_groups
+        The roads grouped by the areas they lie in.
     road_total_m
         Per area: the length of its roads.
     cell_node, cell_leg_m
         Per served corridor cell (an access node within :data:`MAX_CELL_DISTANCE_M`): that node, and the
         straight-line distance in metres from the cell's centre to it (the access leg).
-    cell_member
-        ``(areas, served cells)``: 1.0 where the cell lies in the area.
+    cell_groups
+        The served cells grouped by the areas they lie in.
     n_cells, n_served
         Per area: its corridor cells, and those served.
     """
@@ -230,13 +265,27 @@ class CoverageBase:
     road_v: np.ndarray
     road_length_m: np.ndarray
     road_speed_kph: np.ndarray
-    road_member: np.ndarray
+    road_groups: AreaGroups
     road_total_m: np.ndarray
     cell_node: np.ndarray
     cell_leg_m: np.ndarray
-    cell_member: np.ndarray
+    cell_groups: AreaGroups
     n_cells: np.ndarray
     n_served: np.ndarray
+
+    @classmethod
+    def of(cls, *, road_v: np.ndarray, road_length_m: np.ndarray, road_speed_kph: np.ndarray,
+           road_member: np.ndarray, cell_node: np.ndarray, cell_leg_m: np.ndarray, cell_member: np.ndarray,
+           n_cells: np.ndarray) -> CoverageBase:
+        """From the roads in use and the served cells, with the areas each lies in (``road_member``,
+        ``cell_member``: ``(areas, roads)`` and ``(areas, served cells)`` booleans), and the cells per area."""
+        road_groups, roads = AreaGroups.of(road_member)
+        cell_groups, cells = AreaGroups.of(cell_member)
+        length = np.asarray(road_length_m, dtype=np.float64)[roads]
+        return cls(road_v=road_v[roads], road_length_m=length, road_speed_kph=road_speed_kph[roads],
+                   road_groups=road_groups, road_total_m=road_groups.sums(length[None, :])[:, 0],
+                   cell_node=cell_node[cells], cell_leg_m=np.asarray(cell_leg_m, dtype=np.float64)[cells],
+                   cell_groups=cell_groups, n_cells=n_cells, n_served=np.asarray(cell_member).sum(axis=1))
 
     @classmethod
     def build(cls, grid: AreaGrid, *, road_v: np.ndarray, road_length_m: np.ndarray, road_speed_kph: np.ndarray,
@@ -244,11 +293,34 @@ class CoverageBase:
               cell_leg_m: np.ndarray) -> CoverageBase:
         """From the roads in use (``road_member``: ``(areas, roads)`` booleans) and, per corridor cell of ``grid``,
         whether it is ``served`` and, per served cell, its ``cell_node`` and the ``cell_leg_m`` to it."""
-        member, served_member = road_member.astype(np.float64), grid.cell_membership[:, served]
-        return cls(road_v=road_v, road_length_m=road_length_m, road_speed_kph=road_speed_kph, road_member=member,
-                   road_total_m=member @ road_length_m, cell_node=cell_node,
-                   cell_leg_m=np.asarray(cell_leg_m, dtype=np.float64), cell_member=served_member.astype(np.float64),
-                   n_cells=grid.cell_membership.sum(axis=1), n_served=served_member.sum(axis=1))
+        return cls.of(road_v=road_v, road_length_m=road_length_m, road_speed_kph=road_speed_kph,
+                      road_member=road_member, cell_node=cell_node, cell_leg_m=cell_leg_m,
+                      cell_member=grid.cell_membership[:, served], n_cells=grid.cell_membership.sum(axis=1))
+
+
+@dataclass(frozen=True)
+class AreaCoverage:
+    """The coverage per area (rows: the areas of a :class:`CoverageBase`), unrounded. Shares are per limit
+    (columns) and ``NaN`` where the area has nothing to share out (no road, no cell, no served cell).
+
+    Attributes
+    ----------
+    road_length_m, road_within
+        The area's road length, and the share of it within each limit.
+    area_m2, served_area_m2, unserved_m2, unserved_share
+        The area, its served part, the part no road serves and that part's share of the area.
+    area_within, served_within
+        The share of the area, and of its served part, within each limit.
+    """
+
+    road_length_m: np.ndarray
+    road_within: np.ndarray
+    area_m2: np.ndarray
+    served_area_m2: np.ndarray
+    unserved_m2: np.ndarray
+    unserved_share: np.ndarray
+    area_within: np.ndarray
+    served_within: np.ndarray
 
 
 def cell_times_s(base: CoverageBase, node_time_s: np.ndarray, *, congestion: float,
@@ -267,40 +339,36 @@ def edge_fraction_within(node_time_s: np.ndarray, edge_time_s: np.ndarray, limit
     A point a share ``f`` along edge u→v drives on through v, so its time is ``(1 - f) * t_edge + t_v``. An edge
     taking no time is all within a limit its end node meets (0 / 0 there, which ``fmin`` turns into 1).
     """
+    share = np.subtract.outer(limits_s, node_time_s)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = (limits_s[:, None] - node_time_s[None, :]) / edge_time_s[None, :]
+        share /= edge_time_s
     return np.maximum(np.fmin(share, 1.0, out=share), 0.0, out=share)
 
 
 def summarize(base: CoverageBase, node_time_s: np.ndarray, limits_s: np.ndarray, *, congestion: float,
-              cell_m: float, access_speed_kph: float = ACCESS_SPEED_KPH) -> list[dict]:
-    """Road and area shares per area (rows of ``base``'s memberships) at ``congestion``, unrounded.
+              cell_m: float, access_speed_kph: float = ACCESS_SPEED_KPH) -> AreaCoverage:
+    """Road and area shares per area of ``base`` at ``congestion``, unrounded.
 
     Road length counts each direction of travel (a two-way street twice), each with the time from that
     carriageway driving on; area shares are of the area's cells, and of its served cells (a road within reach —
     a cell without one is never within a limit), each cell's time including its access leg
-    (:func:`cell_times_s`). ``unserved_m2`` and ``unserved_share`` are the area no road serves.
+    (:func:`cell_times_s`).
     """
     road_time = edge_travel_time_s(base.road_length_m, base.road_speed_kph, congestion=congestion)
     share = edge_fraction_within(node_time_s[base.road_v], road_time, limits_s)
-    share *= base.road_length_m[None, :]
-    road_within = base.road_member @ share.T
+    share *= base.road_length_m
     cell_time = cell_times_s(base, node_time_s, congestion=congestion, access_speed_kph=access_speed_kph)
-    cells_within = (limits_s[:, None] >= cell_time[None, :]).astype(np.float64)
-    area_within = base.cell_member @ cells_within.T
-    out = []
-    for a in range(base.road_member.shape[0]):
-        unserved = base.n_cells[a] - base.n_served[a]
-        out.append({"road_length_m": float(base.road_total_m[a]),
-                    "road_within": _shares(road_within[a], base.road_total_m[a]),
-                    "area_m2": float(base.n_cells[a] * cell_m ** 2),
-                    "served_area_m2": float(base.n_served[a] * cell_m ** 2),
-                    "unserved_m2": float(unserved * cell_m ** 2),
-                    "unserved_share": float(unserved / base.n_cells[a]) if base.n_cells[a] > 0 else None,
-                    "area_within": _shares(area_within[a], base.n_cells[a]),
-                    "served_within": _shares(area_within[a], base.n_served[a])})
-    return out
+    cells_within = base.cell_groups.sums(np.greater_equal.outer(limits_s, cell_time))
+    unserved = base.n_cells - base.n_served
+    return AreaCoverage(road_length_m=base.road_total_m,
+                        road_within=_shares(base.road_groups.sums(share), base.road_total_m),
+                        area_m2=base.n_cells * cell_m ** 2, served_area_m2=base.n_served * cell_m ** 2,
+                        unserved_m2=unserved * cell_m ** 2, unserved_share=_shares(unserved, base.n_cells),
+                        area_within=_shares(cells_within, base.n_cells),
+                        served_within=_shares(cells_within, base.n_served))
 
 
-def _shares(part: np.ndarray, whole: float) -> list[float | None]:
-    return [float(p / whole) if whole > 0 else None for p in part]
+def _shares(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """``part / whole`` row by row (a row per area), ``NaN`` where ``whole`` is not positive."""
+    whole = whole.reshape((-1,) + (1,) * (part.ndim - 1))
+    return np.divide(part, whole, out=np.full(part.shape, np.nan), where=whole > 0)

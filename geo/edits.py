@@ -18,7 +18,7 @@ import shapely
 
 from geo.plan import DISTRICT_TOLERANCE_M, PlanData, check_ring_closed
 from geo.schema import LAYERS, METRIC_CRS, WGS84
-from geo.status import COLOURS, COMPLETED, NOT_STARTED, STATES, Milestone
+from geo.status import COLOURS, COMPLETED, NOT_STARTED, PLAN_YEAR_START, STATES, Milestone
 from geo.validate import WGS84_CRS_NAMES, Problem, check_features, check_inside_areas
 
 MAX_NOTE_CHARS = 2000
@@ -28,6 +28,8 @@ MAX_AREA_KM2 = 50.0
 MAX_LENGTH_KM = 100.0
 PLAN_AREA_NAME = "规划范围"  # the union of the plan's districts and zones, for roads (which name no district)
 _ALLOWED_CONTROL = frozenset("\n\r\t")
+# float() also reads "１０" (full-width), "1_0" and "٣": numeric text is refused unless written as JSON writes numbers
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class Problems:
@@ -56,16 +58,26 @@ def parse_date(value: object, field: str, problems: Problems) -> date | None:
 
 
 def parse_finite(value: object) -> float | None:
-    """``value`` (a number, not a bool, or numeric text) as a finite float; ``None`` when it is not one."""
+    """``value`` (a number, not a bool, or numeric text in ASCII digits) as a finite float; ``None`` when it is not
+    one."""
     number = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value) if abs(value) < 1e300 else math.inf  # float() of a huge int overflows
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            pass
+    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        number = float(value.strip())
     return number if number is not None and math.isfinite(number) else None
+
+
+def check_day(day: date | None, field: str, problems: Problems, *, today: date) -> None:
+    """A problem unless ``day`` lies from the plan year's first day to ``today`` (``None``, a date that could not be
+    read, has its problem already).
+
+    Reporting on the plan cannot predate it; it may go on after the plan year (late reports, check-off).
+    """
+    if day is None or PLAN_YEAR_START <= day <= today:
+        return
+    window = f"expected a date from {PLAN_YEAR_START} (the plan year's first day) to today ({today}), got {day}"
+    problems.add(field, f"cannot be dated {'after today' if day > today else 'before the plan year'}: {window}")
 
 
 def parse_percent(value: object, field: str, problems: Problems) -> float | None:
@@ -115,8 +127,7 @@ def check_report(item_id: str, *, percent: object, state: object, note: object, 
             problems.add("percent", f"a report with state {NOT_STARTED} needs 0, got {values['percent']:g}")
     if values["reported_colour"] is not None and values["reported_colour"] not in COLOURS:
         problems.add("reported_colour", f"expected one of {', '.join(COLOURS)} or nothing, got {reported_colour!r}")
-    if values["reported_on"] is not None and values["reported_on"] > today:
-        problems.add("reported_on", f"a report cannot be dated after today ({today}), got {values['reported_on']}")
+    check_day(values["reported_on"], "reported_on", problems, today=today)
     return values, problems.found
 
 
@@ -133,8 +144,7 @@ def check_check_off(item_id: str, *, closing: bool, currently_closed: bool, note
         problems.add("closed", "the item is already closed; reopen it first")
     if not closing and not currently_closed:
         problems.add("closed", "the item is not closed, so it cannot be reopened")
-    if values["effective_on"] is not None and values["effective_on"] > today:
-        problems.add("effective_on", f"cannot be after today ({today}), got {values['effective_on']}")
+    check_day(values["effective_on"], "effective_on", problems, today=today)
     return values, problems.found
 
 

@@ -102,5 +102,19 @@ class BackupFormatError(ValueError, CorridorError):
     """A file given to ``corridor restore`` is not a backup this version can restore."""
 
 
+class BackupContentError(BackupFormatError):
+    """A backup of the right format whose rows break the schema's rules (a bad role, a percentage of 5000, a report
+    of an item the backup lacks, an impossible date): nothing of it is restored."""
+
+
 class DatabaseUnavailable(ConnectionError, CorridorError):
-    """The status database cannot be reached or opened."""
+    """The status database cannot be reached or opened, or its file vanished or was replaced while in use."""
+
+
+class DatabaseMissing(DatabaseUnavailable):
+    """The status database an instance has used is missing (refused rather than replaced by an empty one)."""
+
+
+class DatabaseNotWritable(DatabaseUnavailable):
+    """The status database can be read but not written: a read-only file, folder or volume, a full disk, or a
+    PostgreSQL server that accepts reads only. Nothing of the failed write was saved."""

@@ -2,7 +2,8 @@
 
 The GeoJSON layers stay the plan's baseline; these tables hold what changes during the year: progress reports
 (history, never overwritten), check-off events, surveyed geometry versions, milestones, item periods, actual values
-of Attachment 1's targets, users and the audit log. ``items`` carries one row per edited item with its ``version``
+of Attachment 1's targets, users and the audit log; and, transient (left out of backups), login sessions and login
+counters. ``items`` carries one row per edited item with its ``version``
 counter for optimistic concurrency (a target's cell for one park counts as an item: ``A1-1@P1``).
 The Alembic revisions in ``migrations/versions`` create exactly these tables (``tests/test_store.py`` checks it).
 """
@@ -20,6 +21,8 @@ CHECK_ACTIONS: tuple[str, ...] = ("close", "reopen")
 
 ITEM_ID = sa.String(32)
 PERSON = sa.String(64)
+NAME_KEY = sa.String(128)  # NFKC and case folding can lengthen a name written before the name rules
+TRANSIENT = "transient"  # Table.info flag: sessions and login counters, not data to back up
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -145,16 +148,50 @@ class TargetActual(Base):
 
 
 class User(Base):
-    """A person who may sign in; ``password_hash`` is a salted scrypt hash, never the password."""
+    """A person who may sign in; ``password_hash`` is a salted scrypt hash, never the password. ``name_key`` is the
+    name NFKC-normalised and case-folded (:func:`geo.credentials.name_key`): names are unique ignoring case.
+    A disabled user (``active`` false) cannot sign in."""
 
     __tablename__ = "users"
     __table_args__ = (sa.CheckConstraint(_one_of("role", ROLES), name="role_value"),)
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(PERSON, nullable=False, unique=True)
+    name_key: Mapped[str] = mapped_column(NAME_KEY, nullable=False, unique=True)
     role: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     password_hash: Mapped[str] = mapped_column(sa.String(256), nullable=False)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, server_default=sa.true())
+
+
+class UserSession(Base):
+    """A signed-in browser (:mod:`geo.sessions`): the SHA-256 of the token its cookie holds. Deleting the row ends
+    the session. Transient: backups leave it out, and restoring users (deleting them) ends their sessions."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = {"info": {TRANSIENT: True}}
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                         index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class LoginCounter(Base):
+    """Login attempts counted per account key and client address (``*``: all addresses) within a window that
+    began at ``window_start``, and the last successful login from there (:mod:`geo.login_limits`; times in
+    seconds since the epoch). Transient: backups leave it out."""
+
+    __tablename__ = "login_counters"
+    __table_args__ = (sa.Index("ix_login_counters_window_start", "window_start"), {"info": {TRANSIENT: True}})
+
+    account: Mapped[str] = mapped_column(NAME_KEY, primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    window_start: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    failures: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    last_success: Mapped[float | None] = mapped_column(sa.Float)
 
 
 class AuditEntry(Base):

@@ -31,12 +31,16 @@ class Quarter:
 
 
 def parse_quarter(text: object) -> Quarter:
-    """Parse ``"2021Q2"`` (four-digit year, capital Q, 1–4) strictly; :class:`InvalidParameter` naming
-    ``quarter`` otherwise."""
-    match = re.fullmatch(r"(\d{4})Q([1-4])", text) if isinstance(text, str) else None
+    """Parse ``"2021Q2"`` (four ASCII digits, capital Q, 1–4) strictly; :class:`InvalidParameter` naming
+    ``quarter`` otherwise.
+
+    Full-width or other non-ASCII digits (``２０２１Q2``) are refused, not read as the quarter they look like: a
+    quarter has one spelling, so that a page, a download and a cache key never differ by how its digits were typed.
+    """
+    match = re.fullmatch(r"([0-9]{4})Q([1-4])", text) if isinstance(text, str) else None
     if match is None or not 2000 <= int(match.group(1)) <= 2100:
         raise InvalidParameter("quarter", f"expected a year from 2000 to 2100 and a quarter 1–4 written like "
-                                          f"2021Q2, got {text!r}")
+                                          f"2021Q2 in ASCII digits, got {text!r}")
     return Quarter(int(match.group(1)), int(match.group(2)))
 
 

@@ -8,22 +8,34 @@ import geopandas as gpd
 
 from geo.places import nearest_places
 from geo.plan import PlanData, default_data_dir, read_places, read_plan
+from geo.provenance import PLAN_TEXT, PLAN_TEXT_NAME, check_plan_fields, read_plan_text
 from geo.schema import (
-    PLACES_LAYER,
-    ENCODED_TRANSPORT_BY_CATEGORY, PLAN_BLOCKS_BY_DISTRICT, PLAN_CONTINUING_ROADS_STATED,
-    PLAN_DISTRICTS, PLAN_RING_ROAD_TASKS_BY_DISTRICT, PLAN_TASK_TOTAL, PLAN_TIER_COUNTS, PLAN_TRANSPORT_TOTAL, TIERS,
+    PLACES_LAYER, PLAN_BLOCKS_BY_DISTRICT, PLAN_DISTRICTS, PLAN_NAMED_ROADS, PLAN_RING_ROAD_TASKS_BY_DISTRICT,
+    PLAN_ROAD_ROWS, PLAN_TASK_TOTAL, PLAN_TIER_COUNTS, TIERS,
 )
 from geo.targets import read_department_tasks, read_parks, read_targets, target_findings
+from geo.transport_counts import format_transport_counts, transport_counts
 from geo.validate import Problem
 
+NAMED_FINDING_IDS = {"road_complete_2021": "complete-roads-named", "road_continuing": "continuing-roads-named"}
 
-def validation_report(data_dir: Path | str | None = None) -> dict:
+
+def validation_report(data_dir: Path | str | None = None, *, plan_text: Path | str | None = None) -> dict:
     """Check the data in ``data_dir`` and describe it against the plan.
+
+    Parameters
+    ----------
+    data_dir
+        The data folder (default: :func:`geo.plan.default_data_dir`).
+    plan_text
+        The plan text that every field marked ``plan`` must quote verbatim (default
+        ``docs/2021-implementation-plan.txt``; see :mod:`geo.provenance`).
 
     Returns
     -------
     dict
-        ``valid``, ``data_dir``, ``counts`` (per layer: expected and found, in total and by group), ``tiers``,
+        ``valid``, ``data_dir``, ``counts`` (blocks and tasks: expected and found, in total and by group; roads: the
+        plan's figures as the plan states them beside the data's, see :mod:`geo.transport_counts`), ``tiers``,
         ``findings`` (the plan's internal inconsistencies: facts, not failures), ``block_places`` (each block's
         nearest OpenStreetMap named place: findings on the approximate positions, see :func:`block_places`) and
         ``problems`` (failures).
@@ -34,7 +46,7 @@ def validation_report(data_dir: Path | str | None = None) -> dict:
     tiers: dict = {}
     if data is not None:
         counts, count_problems = _count_checks(data)
-        problems = problems + count_problems
+        problems = problems + count_problems + _plan_field_problems(data, plan_text)
         tiers = _tier_summary(data)
     targets, target_problems = read_targets(directory)
     department_tasks, task_problems = read_department_tasks(directory)
@@ -48,7 +60,7 @@ def validation_report(data_dir: Path | str | None = None) -> dict:
         "data_dir": str(directory),
         "counts": counts,
         "tiers": tiers,
-        "findings": plan_findings(data) + target_findings(targets),
+        "findings": plan_findings() + target_findings(targets),
         "block_places": block_places(data, places),
         "problems": [p.to_dict() for p in problems],
     }
@@ -64,11 +76,21 @@ def _compare(layer: str, group: str, expected: dict[str, int], found: Counter) -
     return summary, problems
 
 
+def _plan_field_problems(data: PlanData, plan_text: Path | str | None) -> list[Problem]:
+    """The fields marked ``plan`` against the plan text; an unreadable text is itself a problem."""
+    try:
+        text = read_plan_text(plan_text)
+    except OSError as exc:
+        return [Problem(PLAN_TEXT_NAME, None, None, f"expected the plan text at {plan_text or PLAN_TEXT} to check the "
+                                                    f"fields marked 'plan' against, could not read it: {exc}")]
+    layers = {"blocks": data.blocks, "roads": data.roads, "tasks": data.tasks, "districts": data.districts}
+    return check_plan_fields(layers, text)
+
+
 def _count_checks(data: PlanData) -> tuple[dict, list[Problem]]:
     blocks, block_problems = _compare("blocks", "district", PLAN_BLOCKS_BY_DISTRICT, Counter(data.blocks["district"]))
-    items = data.roads[data.roads["category"] != "ring"]
-    roads, road_problems = _compare("roads", "category", ENCODED_TRANSPORT_BY_CATEGORY, Counter(items["category"]))
-    roads["plan_total"] = PLAN_TRANSPORT_TOTAL
+    transport = transport_counts(data.roads["category"])
+    roads, road_problems = transport.to_dict(), transport.problems()
     roads["ring_segments"] = int((data.roads["category"] == "ring").sum())
     expected_tasks = {d: PLAN_BLOCKS_BY_DISTRICT[d] + PLAN_RING_ROAD_TASKS_BY_DISTRICT[d] for d in PLAN_DISTRICTS}
     tasks, task_problems = _compare("tasks", "district", expected_tasks, Counter(data.tasks["district"]))
@@ -80,9 +102,6 @@ def _count_checks(data: PlanData) -> tuple[dict, list[Problem]]:
     if tasks["found"] != PLAN_TASK_TOTAL:
         problems.append(Problem("tasks.geojson", None, "count",
                                 f"the plan has {PLAN_TASK_TOTAL} tasks, the data has {tasks['found']}"))
-    if len(items) != PLAN_TRANSPORT_TOTAL:
-        problems.append(Problem("roads.geojson", None, "count", f"the plan has {PLAN_TRANSPORT_TOTAL} transport "
-                                                                f"items, the data has {len(items)}"))
     return {"blocks": blocks, "roads": roads, "tasks": tasks}, problems
 
 
@@ -97,21 +116,22 @@ def _tier_summary(data: PlanData) -> dict:
     return {"by_tier": by_tier, "unset": unset, "matches_plan": complete, "note": note}
 
 
-def plan_findings(data: PlanData | None) -> list[dict]:
-    """The transport battle's inconsistency: continuing roads stated against those the plan names.
+def plan_findings() -> list[dict]:
+    """The transport battle's inconsistencies: a road row that states more roads than it names.
 
-    Attachment 1's inconsistencies come from :func:`geo.targets.target_findings`.
+    A fact of the plan, whatever the data holds. Attachment 1's inconsistencies come from
+    :func:`geo.targets.target_findings`.
     """
     findings = []
-    if data is not None:
-        named = int((data.roads["category"] == "road_continuing").sum())
-        if named != PLAN_CONTINUING_ROADS_STATED:
+    for category, row in PLAN_ROAD_ROWS.items():
+        named = len(PLAN_NAMED_ROADS[category])
+        if named != row.figure:
             findings.append({
-                "id": "continuing-roads-named",
-                "where": "附件2 二、交通路网建设 第2行",
-                "message": f"the plan says {PLAN_CONTINUING_ROADS_STATED} continuing roads (续建10条) but names "
-                           f"{named}; the data holds the {named} named roads",
-                "stated": PLAN_CONTINUING_ROADS_STATED, "found": named,
+                "id": NAMED_FINDING_IDS[category],
+                "where": f"附件2 二、交通路网建设（第{row.line}行）",
+                "message": f"the plan says {row.figure} roads (“{row.quote}”) but names {named}; the others are "
+                           f"added to the data when they are known",
+                "stated": row.figure, "found": named,
             })
     return findings
 
@@ -150,6 +170,9 @@ def format_report(report: dict) -> str:
         if layer == "targets":
             lines.append(f"targets: {summary['rows']} Attachment 1 rows, {summary['department_tasks']} department "
                          f"task items, {summary['parks']} parks")
+            continue
+        if layer == "roads":
+            lines += format_transport_counts(summary)
             continue
         lines.append(f"{layer}: {summary['found']} (plan: {summary['expected']})")
         group = next(k for k in summary if k.startswith("by_"))

@@ -21,7 +21,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from geo.errors import DatabaseUnavailable, EditConflict, InvalidParameter
+from geo.database_faults import DatabaseWatch, database_fault, driver_message, open_existing_only, sqlite_file
+from geo.errors import DatabaseMissing, DatabaseNotWritable, DatabaseUnavailable, EditConflict, InvalidParameter
 from geo.models import AuditEntry, Item
 
 logger = logging.getLogger(__name__)
@@ -72,16 +73,20 @@ def database_url(*, instance_path: Path | str, configured: str | None = None) ->
                                                     f"{url.split(':', 1)[0]!r}; e.g. postgresql://user:pass@host/db")
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, *, create: bool = True) -> Engine:
     """An engine for ``url``; on SQLite: WAL journal, foreign keys on, and write transactions that lock up front.
 
     SQLite write transactions start with ``BEGIN IMMEDIATE`` so that a writer waits for the write lock (up to
-    15 s) instead of failing when another writer committed after its first read.
+    15 s) instead of failing when another writer committed after its first read. With ``create`` false a SQLite
+    file is opened only if it exists (a vanished database is never re-created empty). Statement parameters are
+    kept out of error messages and logs: they may hold a password hash.
     """
-    engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"), hide_parameters=True)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _configure_sqlite_connection)
         sa.event.listen(engine, "begin", _begin_sqlite_transaction)
+        if not create:
+            open_existing_only(engine)
     return engine
 
 
@@ -120,6 +125,10 @@ def upgrade_database(url: str | Engine, *, revision: str = "head") -> None:
 class Store:
     """The status database: read sessions and one-transaction write sessions over one engine.
 
+    Every session first checks that a SQLite file is still the one opened (:class:`DatabaseWatch`), and driver
+    errors meaning "unreachable" or "not writable" are raised as :class:`~geo.errors.DatabaseUnavailable` /
+    :class:`~geo.errors.DatabaseNotWritable`.
+
     Parameters
     ----------
     engine
@@ -128,6 +137,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.watch = DatabaseWatch(engine.url)
         self._reads = sessionmaker(bind=engine, expire_on_commit=False)
         self._writes = sessionmaker(bind=engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False)
 
@@ -139,41 +149,98 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for queries; nothing it does is committed."""
-        with self._reads() as session:
+        self.watch.check()
+        with self.watch.translating(writing=False), self._reads() as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back entirely if it raises."""
-        with self._writes() as session, session.begin():
+        """One transaction: committed when the block ends, rolled back entirely if it raises.
+
+        Raises
+        ------
+        DatabaseUnavailable
+            Also after the commit, when the SQLite file vanished meanwhile: the write went into a file that is
+            gone, so it must not be acknowledged.
+        """
+        self.watch.check()
+        with self.watch.translating(writing=True), self._writes() as session, session.begin():
             yield session
+        self.watch.check()
+        self.watch.wrote()
+
+    def write_problem(self) -> str | None:
+        """Why a write would fail now (``None``: none known): a read-only SQLite file or folder, a PostgreSQL
+        server that accepts reads only, else the last write's failure to write."""
+        if self.dialect == "postgresql":
+            with self.read() as session:
+                if session.execute(sa.text("SHOW transaction_read_only")).scalar_one() == "on":
+                    return (f"cannot write the status database {self.watch.name}: the server accepts reads only "
+                            f"(transaction_read_only is on: a standby, or default_transaction_read_only)")
+        return self.watch.write_problem()
 
     def close(self) -> None:
         """Release every pooled connection."""
         self.engine.dispose()
 
 
-def open_store(url: str, *, upgrade: bool = True) -> Store:
+def open_store(url: str, *, upgrade: bool = True, create: bool = True) -> Store:
     """Open the status database at ``url``, first migrating it to the latest schema unless ``upgrade`` is false.
+
+    Parameters
+    ----------
+    create
+        Create a SQLite file that does not exist (else :class:`~geo.errors.DatabaseMissing`). Either way the
+        store's own connections never create one: a file that vanishes later stays missing.
 
     Raises
     ------
     DatabaseUnavailable
-        When the database cannot be reached or opened (the message names it, without its password).
+        When the database cannot be reached, opened or migrated (the message names it, without its password);
+        :class:`~geo.errors.DatabaseMissing` for a missing SQLite file with ``create`` false.
     """
+    shown = shown_url(url)
     try:
-        engine = create_db_engine(url)
+        path = sqlite_file(url)
+        if path is not None and not path.exists():
+            if not create:
+                raise DatabaseMissing(f"the status database {path} does not exist; restore a backup into it "
+                                      f"(corridor restore FILE), or check CORRIDOR_DATABASE_URL (or --database-url)")
+            _touch_database(url)
+        engine = create_db_engine(url, create=False)
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
-    except (sa.exc.DBAPIError, sa.exc.ArgumentError) as exc:
-        shown = sa.engine.make_url(url).render_as_string(hide_password=True) if "://" in url else url
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise DatabaseUnavailable(f"cannot open the status database {shown}: {reason}; check "
+        if upgrade:
+            upgrade_database(engine)
+    except sa.exc.DBAPIError as exc:
+        fault = database_fault(exc, name=shown, writing=True)
+        if isinstance(fault, DatabaseNotWritable):  # e.g. a migration on a read-only file or a full disk
+            raise fault from exc
+        raise DatabaseUnavailable(f"cannot open the status database {shown}: {driver_message(exc)}; check "
                                   f"CORRIDOR_DATABASE_URL (or --database-url) and that the server or folder "
                                   f"exists and is reachable") from exc
-    if upgrade:
-        upgrade_database(engine)
+    except sa.exc.ArgumentError as exc:
+        raise DatabaseUnavailable(f"cannot open the status database {shown}: {exc}; check CORRIDOR_DATABASE_URL "
+                                  f"(or --database-url)") from exc
     return Store(engine)
+
+
+def _touch_database(url: str) -> None:
+    """Create the SQLite file of ``url`` (an engine connects lazily: one connection makes the file)."""
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    finally:
+        engine.dispose()
+
+
+def shown_url(url: str) -> str:
+    """``url`` as it may be shown: the password masked."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url.split("://", 1)[0] if "://" in url else url  # unparsable: the scheme alone, no secrets
 
 
 def bump_version(session: Session, item_id: str, expected_version: int) -> int:

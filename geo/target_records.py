@@ -66,7 +66,7 @@ def actual_from_row(row: models.TargetActual) -> Actual:
 
 def reportable_parks(target: Target) -> tuple[str, ...]:
     """The cells of ``target`` that take actuals: ``total`` alone for a zone-wide target, else every park whose
-    cell is not "not applicable" (the total of a sum of parks is computed, never reported)."""
+    cell is not "not applicable" (a total computed from the parks is never reported)."""
     if target.aggregation == ZONE_WIDE:
         return (TOTAL,)
     return tuple(park for park, cell in target.per_park.items() if cell != NOT_APPLICABLE)
@@ -87,7 +87,7 @@ def _check_park(target: Target, park: object, problems: Problems) -> str | None:
     if target.aggregation == ZONE_WIDE:
         problems.add("park", f"{target.id} is one figure for the whole zone: expected {TOTAL!r}, got {_shown(park)}")
     elif park == TOTAL:
-        problems.add("park", f"the total of {target.id} is the sum of the parks' actuals and cannot be reported; "
+        problems.add("park", f"the total of {target.id} is computed from the parks' actuals and cannot be reported; "
                              f"report each park ({', '.join(allowed)})")
     elif isinstance(park, str) and park in PLAN_PARKS:
         problems.add("park", f"the plan sets {target.id} for {', '.join(allowed)}, not for {park} (its cell is "

@@ -32,8 +32,9 @@ NO_NUMERIC_TARGET = "no numeric target"  # the plan's 不下达具体任务数
 NOT_APPLICABLE = "not applicable"  # the plan's "/"
 TOTAL_ONLY = "total only"  # one zone-wide figure, no per-park value (the growth rates)
 SUM_OF_PARKS = "sum_of_parks"
+SHARED = "shared"  # one item every park takes part in: the 合计 counts it once (A6-1, docs/targets.md)
 ZONE_WIDE = "zone_wide"
-AGGREGATIONS = (SUM_OF_PARKS, ZONE_WIDE)
+AGGREGATIONS = (SUM_OF_PARKS, SHARED, ZONE_WIDE)
 
 TARGETS_FILE = "targets.csv"
 DEPARTMENT_TASKS_FILE = "department_tasks.csv"
@@ -229,17 +230,23 @@ def read_targets(data_dir: Path | str | None = None) -> tuple[list[Target], list
 
 
 def target_findings(targets: Iterable[Target]) -> list[dict]:
-    """The plan's inconsistencies in Attachment 1: park values that miss their 合计, a 合计 the text contradicts."""
+    """The plan's inconsistencies in Attachment 1: park values that miss their 合计, a 合计 the text contradicts.
+
+    A ``shared`` row's parks miss their 合计 by the row's nature (each takes part in one item); that is still the
+    plan's inconsistency, reported with the project's reading of it.
+    """
     findings = []
     for target in targets:
         where = f"附件1 第{target.action}项 {target.label}"
         parks = target.park_values
-        if target.aggregation == SUM_OF_PARKS and parks and not isinstance(target.total, str) and not math.isclose(
+        if target.aggregation != ZONE_WIDE and parks and not isinstance(target.total, str) and not math.isclose(
                 sum(parks.values()), target.total, abs_tol=1e-9):
+            reading = (" — read as one item the parks share (aggregation shared, the project's reading; the plan "
+                       "does not say)" if target.aggregation == SHARED else "")
             findings.append({
                 "id": f"targets-{target.id}-park-sum", "where": where,
                 "message": f"{target.label}: the six parks' targets sum to {sum(parks.values()):g} {target.unit} "
-                           f"but the plan's 合计 is {target.total:g}",
+                           f"but the plan's 合计 is {target.total:g}{reading}",
                 "stated": target.total, "found": sum(parks.values()),
             })
         text = PLAN_TEXT_TARGETS.get(target.id)

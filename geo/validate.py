@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from geo.geojson_check import geometry_problem
 from geo.schema import (
     METRIC_CRS, ROAD_GEOMETRY_BY_CATEGORY, TASK_GEOMETRY_BY_KIND, WGS84, LayerSpec,
 )
@@ -123,10 +122,11 @@ def _parse_geometry(geojson: object, spec: LayerSpec, fid: str):
 
     if not isinstance(geojson, dict):
         return problem("missing geometry; every feature needs one")
+    structure = geometry_problem(geojson)  # shapely would close open rings, read text as numbers, choke on NaN
+    if structure:
+        return problem(structure)
     try:
-        with warnings.catch_warnings():  # NaN coordinates are reported below, not warned about
-            warnings.simplefilter("ignore", RuntimeWarning)
-            geometry = shape(geojson)
+        geometry = shape(geojson)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, shapely.errors.ShapelyError) as exc:
         return problem(f"could not parse the geometry: {exc}")
     if geometry.is_empty:
@@ -134,8 +134,6 @@ def _parse_geometry(geojson: object, spec: LayerSpec, fid: str):
     if geometry.geom_type not in spec.geometry_types:
         return problem(f"expected {' or '.join(spec.geometry_types)}, got {geometry.geom_type}")
     coords = shapely.get_coordinates(geometry)
-    if not all(math.isfinite(v) for v in coords.ravel()):
-        return problem("coordinates must be finite numbers (found NaN or infinity)")
     if (abs(coords[:, 0]) > 180).any() or (abs(coords[:, 1]) > 90).any():
         return problem("coordinates out of WGS-84 range: expected lon/lat degrees in [-180, 180] × [-90, 90]; "
                        "is the file in a projected CRS or in lat/lon order?")

@@ -4,7 +4,10 @@ Deterministic: every random choice comes from a ``random.Random`` seeded with a 
 script twice gives byte-identical files. Reads only ``places.csv``, ``wenzhou-districts.geojson``,
 ``s1-metro-stations.csv`` and the named places of ``wenzhou-bbbike-roads.json``, which it also writes out as
 ``data/osm-places.geojson`` (ODbL). A block whose name denotes one of those places is re-anchored there
-(:func:`geo.places.anchor_places`). Names are copied from the plan (Attachment 2); see ``docs/data-model.md``.
+(:func:`geo.places.anchor_places`). A value is the plan's words verbatim only where ``docs/data-model.md``'s
+provenance table says ``plan`` (``corridor validate`` checks it); refinements go into fields marked derived, the
+project's own guesses into fields marked project or, for positions the plan does not give, ``provisional``
+geometries.
 
 Usage: ``python scripts/build_plan_data.py [--sources DIR] [--out DIR]``
 """
@@ -24,7 +27,9 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.bbbike import read_extract, railway_line
 from geo.places import anchor_places
-from geo.schema import PLAN_DISTRICTS, PLAN_RING_ROAD_TASKS_BY_DISTRICT
+from geo.schema import (
+    DERIVED, PLAN, PLAN_DISTRICTS, PLAN_RING_ROAD_TASKS_BY_DISTRICT, PLAN_TRANSIT_ROW, PROJECT,
+)
 from geo.shapes import irregular_polygon, nearest_fit, round_coordinates, smooth_path, to_metric, to_wgs84
 
 logger = logging.getLogger(__name__)
@@ -37,8 +42,17 @@ OSM = "© OpenStreetMap contributors，ODbL 1.0"
 OSM_PLACES = f"OpenStreetMap 地名（BBBike 温州数据摘录，2026-06-08；{OSM}）"
 DISTRICT_IDS = dict(zip(PLAN_DISTRICTS, ("D01", "D02", "D03", "D04", "D05", "D06", "D07")))
 ADMIN_DISTRICTS = PLAN_DISTRICTS[:5]
+# The plan's 责任单位 of items 9, 10 and 11 (lines 123, 131, 139), verbatim. The government or committee of each
+# area (RESPONSIBLE) is a refinement derived from them, kept in ``responsible_unit_derived``.
+BLOCK_UNITS = "科创走廊所在地政府、功能区管委会"
+TRANSPORT_UNITS = "科创走廊所在地政府、功能区管委会，市交通局"
+TASK_UNITS = "科创走廊所在地政府、功能区管委会"
 RESPONSIBLE = {name: f"{name}政府" for name in ADMIN_DISTRICTS} | {
     "浙南产业集聚区": "浙南产业集聚区管委会", "瓯江口产业集聚区": "瓯江口产业集聚区管委会"}
+BLOCK_UNITS_BASIS = "按区块所在地区（附件2“重点区块打造”地区栏）推导"
+TASK_UNITS_BASIS = "按任务所在地区（附件2“环境整治提升”地区栏）推导"
+ROAD_UNITS_BASIS = {"approximate": "按本项目概略线位所经地区（200米以上）推导；线位为估计，待核实",
+                    "osm-matched": "按 OpenStreetMap 匹配线位所经地区（200米以上）推导；待核实"}
 BLOCK_MARGIN_M = 100.0
 TASK_MARGIN_M = 80.0
 TASK_SPACING_M = 300.0
@@ -77,10 +91,14 @@ RING = (("RING-N", "环山北路", ("N1", "N2", "N3")), ("RING-E", "环山东路
         ("RING-S", "环山南路", ("E2", "S1", "S2")), ("RING-W", "环山西路", ("S2", "W1", "N1")))
 RING_SAMPLES = 10
 RING_PROJECTS = {"RING-S": "R12"}
-# Road projects that are part of the ring: (ring segment, first waypoint index, last waypoint index).
+# Road projects that are part of the ring: (ring segment, first waypoint index, last waypoint index). R07 环山路二期
+# on the western ring is the project's guess: the plan does not say where it is.
 ROADS_ON_RING = {"R07": ("RING-W", 0, 1), "R12": ("RING-S", 0, 2)}
-
-TRANSPORT_UNIT = "市交通局"
+# Items the plan does not locate at all: their geometries are placeholders.
+PROVISIONAL = {"R07", "R16", "R17"}
+# Names that are not the plan's words verbatim: R06 adds line 129's 经开区段 to 环山东路南延; 环山东路 is the road
+# 环山东路南延 extends; R16 names the project's share of the transit row; the plan has no 环山西路.
+NAME_SOURCES = {"R06": DERIVED, "R16": PROJECT, "RING-E": DERIVED, "RING-W": PROJECT}
 # Attachment 2 section 二: id, name as in docs/data-model.md, category, approximate alignment (lon, lat).
 ROADS = (
     ("R01", "瓯江北口大桥及连接线", "road_complete_2021",
@@ -112,13 +130,17 @@ ROADS = (
      ((120.896, 28.012), (120.893, 27.985), (120.890, 27.960), (120.878, 27.930), (120.862, 27.898),
       (120.848, 27.868), (120.826, 27.838), (120.800, 27.812), (120.775, 27.795))),
 )
-TRANSPORT_PROJECTS = {"R01", "R08", "R15"}
 S2_RAILWAY = "温州市域铁路S2线"
 OSM_PROPERTIES = ("geometry_source", "osm_names", "matched_length_m", "match_note")
-TARGET_BY_CATEGORY = {"road_complete_2021": "建成", "road_continuing": "续建"}
+# The plan's 2021 targets verbatim with their lines: Attachment 2 二's 工作目标 column for the roads (RING-S is R12),
+# its transit row for both transit items, Attachment 3 row 5's 2021年任务目标 for the environment tasks. The plan
+# states none for RING-N, RING-E and RING-W (line 127's 主干路内环接断点工程 is said of the inner ring in general).
+TARGET_BY_CATEGORY = {"road_complete_2021": ("道路建成", 215), "road_continuing": ("道路续建", 216),
+                      "transit": (PLAN_TRANSIT_ROW.quote, PLAN_TRANSIT_ROW.line)}
+TASK_TARGET = ("完成涉及13个重点区块、63条重要环线道路整治提升共计76项任务", 246)
 
-# Attachment 2 section 二 row 3, split into the two transit items of docs/data-model.md.
-TRANSIT_UNITS = "科创走廊所在地政府、功能区管委会，市交通运输局、市交运集团"
+# Attachment 2 section 二 row 3, split into the two transit items of docs/data-model.md. The plan gives counts only:
+# these sites, and the bus lines below, are the project's placeholders.
 STOPS = (
     ("公交首末站（建成）", "浙南科技城", (120.772, 27.964)),
     ("公交首末站（建成）", "温州大学城（茶山）", (120.699, 27.921)),
@@ -225,7 +247,8 @@ def build_blocks(places: dict, osm_places: list[tuple], areas: dict[str, BaseGeo
     features = []
     for (block_id, polygon), (name, name_en, district, new) in zip(polygons.items(), BLOCKS):
         props = {"id": block_id, "name": name, "name_en": name_en, "district": district, "tier": None,
-                 "new_in_2021": new, "lead_unit": "市科技局", "responsible_unit": RESPONSIBLE[district],
+                 "new_in_2021": new, "lead_unit": "市科技局", "responsible_unit": BLOCK_UNITS,
+                 "responsible_unit_derived": RESPONSIBLE[district], "responsible_unit_basis": BLOCK_UNITS_BASIS,
                  "geometry_source": "approximate"}
         if block_id in anchors:
             shift = polygon.centroid.distance(compiled_polygons[block_id].centroid)
@@ -258,20 +281,28 @@ def ring_segments(places: dict) -> dict[str, list[tuple[float, float]]]:
     return segments
 
 
-def responsible_units(line: BaseGeometry, areas: dict[str, BaseGeometry], *, extra: str | None = None) -> str:
-    """The governments and zone committees whose area the line crosses for more than 200 m."""
-    metric_line = to_metric(line)
+def with_derived_units(item: dict, areas: dict[str, BaseGeometry]) -> dict:
+    """``item`` (a road feature) with the governments and zone committees whose area its line crosses for more than
+    200 m as ``responsible_unit_derived``; none for a placeholder, whose position says nothing."""
+    source = item["properties"]["geometry_source"]
+    if source not in ROAD_UNITS_BASIS:
+        return item
+    metric_line = to_metric(shape(item["geometry"]))
     units = [RESPONSIBLE[name] for name, area in areas.items()
              if metric_line.intersection(to_metric(area)).length > 200.0]
-    text = "、".join(units) or "科创走廊所在地政府、功能区管委会"
-    return f"{text}，{extra}" if extra else text
+    derived = {"responsible_unit_derived": "、".join(units) or None,
+               "responsible_unit_basis": ROAD_UNITS_BASIS[source] if units else None}
+    return {**item, "properties": {**item["properties"], **derived}}
 
 
-def road_properties(road_id: str, name: str, category: str, target: str, responsible: str, *,
+def road_properties(road_id: str, name: str, category: str, *, target: tuple[str, int] | None,
                     project_id: str | None = None) -> dict:
-    """The road layer's properties in docs/data-model.md order."""
-    return {"id": road_id, "name": name, "category": category, "target_2021": target, "lead_unit": "市住建局",
-            "responsible_unit": responsible, "geometry_source": "approximate", "project_id": project_id}
+    """The road layer's properties in docs/data-model.md order; the derived units are filled in later."""
+    quote, line = target or (None, None)
+    return {"id": road_id, "name": name, "name_source": NAME_SOURCES.get(road_id, PLAN), "category": category,
+            "target_2021": quote, "target_2021_line": line, "lead_unit": "市住建局",
+            "responsible_unit": TRANSPORT_UNITS, "responsible_unit_derived": None, "responsible_unit_basis": None,
+            "geometry_source": "provisional" if road_id in PROVISIONAL else "approximate", "project_id": project_id}
 
 
 def project_line(road_id: str, alignment: tuple | None, ring: dict[str, list]) -> shapely.LineString:
@@ -289,19 +320,15 @@ def road_features(ring: dict[str, list], areas: dict[str, BaseGeometry], transit
     matched ring, the S2 railway) has a feature, its geometry and OSM properties replace the approximate line."""
     features = []
     for road_id, name, category, alignment in ROADS:
-        line = project_line(road_id, alignment, ring)
-        extra = TRANSPORT_UNIT if road_id in TRANSPORT_PROJECTS else None
-        props = road_properties(road_id, name, category, TARGET_BY_CATEGORY[category],
-                                responsible_units(line, areas, extra=extra))
-        features.append(_from_osm(feature(props, line), osm))
+        props = road_properties(road_id, name, category, target=TARGET_BY_CATEGORY[category])
+        features.append(_from_osm(feature(props, project_line(road_id, alignment, ring)), osm))
     features += transit
     for ring_id, name, _ in RING:
-        line = shapely.LineString(ring[ring_id])
-        target = TARGET_BY_CATEGORY["road_continuing"] if ring_id in RING_PROJECTS else "加快推进主干路内环接断点工程"
-        props = road_properties(ring_id, name, "ring", target, responsible_units(line, areas),
-                                project_id=RING_PROJECTS.get(ring_id))
-        features.append(_from_osm(feature(props, line), osm))
-    return features
+        project = RING_PROJECTS.get(ring_id)
+        props = road_properties(ring_id, name, "ring", project_id=project,
+                                target=TARGET_BY_CATEGORY["road_continuing"] if project else None)
+        features.append(_from_osm(feature(props, shapely.LineString(ring[ring_id])), osm))
+    return [with_derived_units(item, areas) for item in features]
 
 
 def _from_osm(approximate: dict, osm: dict[str, dict]) -> dict:
@@ -331,11 +358,12 @@ def osm_features(sources: Path, matched_ring: Path | None) -> dict[str, dict]:
 
 
 def transit_features(block_polygons: dict[str, BaseGeometry], stations: dict[str, tuple]) -> list[dict]:
-    """R16 (terminals and hubs, MultiPoint) and R17 (the seven bus lines, MultiLineString)."""
-    components = "；".join(f"{i}. {kind}：{place}" for i, (kind, place, _) in enumerate(STOPS, start=1))
+    """R16 (terminals and hubs, MultiPoint) and R17 (the seven bus lines, MultiLineString): placeholders."""
+    sites = "；".join(f"{i}. {kind}：{place}附近" for i, (kind, place, _) in enumerate(STOPS, start=1))
+    components = (f"图上{len(STOPS)}个点均为本项目临时占位（规划第{PLAN_TRANSIT_ROW.line}行只给数量，未给位置）：{sites}")
     stops = shapely.MultiPoint([position for _, _, position in STOPS])
-    r16 = road_properties("R16", "公交首末站及公交枢纽", "transit", "公交首末站建成 3 个、公交枢纽建成 1 个、公交枢纽前期 1 个",
-                          TRANSIT_UNITS) | {"components": components}
+    row_target = TARGET_BY_CATEGORY["transit"]
+    r16 = road_properties("R16", "公交首末站及公交枢纽", "transit", target=row_target) | {"components": components}
     lines = []
     for number, (block_id, via) in enumerate(BUS_LINES):
         centre = block_polygons[block_id].centroid
@@ -345,8 +373,7 @@ def transit_features(block_polygons: dict[str, BaseGeometry], stations: dict[str
                      else to_metric(shapely.Point(stations[target])))
             stops_xy.append((point.x, point.y))
         lines.append(to_wgs84(shapely.LineString(smooth_path(_bent(stops_xy, side=(-1) ** number), samples=6))))
-    r17 = road_properties("R17", "重点区块公交衔接新辟优化公交线路", "transit", "重点区块公交衔接新辟优化公交线路 7 条",
-                          TRANSIT_UNITS)
+    r17 = road_properties("R17", "重点区块公交衔接新辟优化公交线路", "transit", target=row_target)
     return [feature(r16, stops), feature(r17, shapely.MultiLineString(lines))]
 
 
@@ -398,20 +425,21 @@ def place_task_lines(region: BaseGeometry, count: int, *, seed: str, centre: sha
     raise ValueError(f"could not place {count} task lines for {seed}; the region is too small")
 
 
-def task_properties(task_id: str, name: str, kind: str, district: str, block_id: str | None, target: str,
-                    source: str) -> dict:
+def task_properties(task_id: str, name: str, kind: str, district: str, block_id: str | None, source: str) -> dict:
     """The task layer's properties in docs/data-model.md order."""
     return {"id": task_id, "name": name, "kind": kind, "district": district, "block_id": block_id,
-            "road_name": None, "target_2021": target, "lead_unit": "市综合行政执法局",
-            "responsible_unit": RESPONSIBLE[district], "geometry_source": source}
+            "road_name": None, "target_2021": TASK_TARGET[0], "target_2021_line": TASK_TARGET[1],
+            "lead_unit": "市综合行政执法局", "responsible_unit": TASK_UNITS,
+            "responsible_unit_derived": RESPONSIBLE[district], "responsible_unit_basis": TASK_UNITS_BASIS,
+            "geometry_source": source}
 
 
 def task_features(blocks: list[dict], block_polygons: dict[str, BaseGeometry], areas: dict[str, BaseGeometry],
                   ring_metric: shapely.Polygon) -> list[dict]:
     """E01–E13 (one per block, the block's polygon) then E14–E76 (provisional ring-road task lines)."""
     features = [feature(task_properties(f"E{i:02d}", f"{b['properties']['name']}环境整治提升", "block",
-                                        b["properties"]["district"], b["id"], "完成重点区块整治提升",
-                                        b["properties"]["geometry_source"]), b["geometry"])
+                                        b["properties"]["district"], b["id"], b["properties"]["geometry_source"]),
+                        b["geometry"])
                 for i, b in enumerate(blocks, start=1)]
     areas_metric = {name: to_metric(area) for name, area in areas.items()}
     band = ring_metric.buffer(CORRIDOR_BUFFER_M).difference(ring_metric.buffer(-300.0))
@@ -423,7 +451,7 @@ def task_features(blocks: list[dict], block_polygons: dict[str, BaseGeometry], a
         placed += lines
         for number, line in enumerate(lines, start=1):
             props = task_properties(f"E{len(features) + 1:02d}", f"{district}重要环线道路整治提升任务{number}（道路待指定）",
-                                    "ring_road", district, None, "完成重要环线道路整治提升", "provisional")
+                                    "ring_road", district, None, "provisional")
             features.append(feature(props, to_wgs84(line)))
     return features
 
@@ -447,11 +475,12 @@ def build(*, sources: Path, out: Path, matched_ring: Path | None = None) -> dict
     blocks, block_polygons, compiled_polygons = build_blocks(places, osm_places, areas)
     layers = {
         "districts": (district_features(tianditu, areas, ring_metric), f"区界：{TIANDITU}；功能区与研究范围为概略范围"),
-        "blocks": (blocks, f"位置：{PLACES}，名称指明地名者按{OSM_PLACES}定位；区界：{TIANDITU}"),
+        "blocks": (blocks, f"位置：{PLACES}，名称指明地名者按{OSM_PLACES}定位；区界：{TIANDITU}；英文名称为本项目译名"),
         # The bus lines keep the blocks' places.csv positions: roads.geojson is maintained by hand from here on.
         "roads": (road_features(ring, areas, transit_features(compiled_polygons, stations),
                                 osm=osm_features(sources, matched_ring)),
-                  f"走向为概略示意；环山路节点：{PLACES}；站点：{S1_STATIONS}"),
+                  f"走向为概略示意；{'、'.join(sorted(PROVISIONAL))} 为临时占位（规划未给出位置）；环山路节点：{PLACES}；"
+                  f"站点：{S1_STATIONS}"),
         "tasks": (task_features(blocks, block_polygons, areas, ring_metric), "道路整治任务线位为临时占位，待规划部门指定"),
         "osm-places": (osm_place_features(osm_places), f"{OSM_PLACES}；供核对区块位置，非规划内容"),
     }

@@ -275,14 +275,39 @@ def test_baseline_without_the_ring_project_reports_the_missing_segment(tiny_plan
 
 
 def test_compare_gives_deltas_and_ranks_the_projects(tiny_plan):
-    report = check_access(grid_network(), tiny_plan, scenario="compare")
+    network = grid_network()
+    report = check_access(network, tiny_plan, scenario="compare")
     assert report["params"]["scenario"] == "compare"
-    assert report["ring_loop"]["baseline"]["complete"] is False and report["ring_loop"]["planned"]["complete"]
+    # The scenarios computed on their own: the planned network, and the network without R01's edges at all (the
+    # baseline's meaning, not its edge mask). R01 is the only project, so the baseline with it is the planned one.
+    planned = check_access(network, tiny_plan, scenario="planned")
+    without = network.select_edges(network.project_id != "R01")
+    baseline = check_access(without, tiny_plan, scenario="planned")
+    assert (network.project_id == "R01").sum() == 8 and without.n_edges == network.n_edges - 8
+    for section in ("coverage", "ring_loop"):
+        assert (report[section]["baseline"], report[section]["planned"]) == (baseline[section], planned[section])
+    moved = 0
+    pairs = [(report["coverage"], baseline["coverage"], planned["coverage"]),
+             *zip(report["districts"], baseline["districts"], planned["districts"])]
+    for compared, before, after in pairs:
+        for key in ("road_within", "area_within", "served_area_within"):
+            for limit, share in before[key].items():
+                want = None if share is None else round(after[key][limit] - share, 4)
+                assert compared["delta"][key][limit] == pytest.approx(want, abs=1e-12), (compared["id"], key, limit)
+                moved += bool(want)
+    assert moved  # the ring's south side shortens some trips: deltas with a sign to get right
+    for compared, before, after in zip(report["blocks"], baseline["blocks"], planned["blocks"]):
+        assert (compared["baseline"], compared["planned"]) == (before, after)
+        assert compared["delta_worst_min"] == pytest.approx(round(after["worst_min"] - before["worst_min"], 2))
     project = report["projects"][0]
     assert project["id"] == "R01" and project["rank"] == 1 and project["edges"] == 8
-    delta = report["coverage"]["delta"]["area_within"]["5"]
-    base = report["coverage"]["baseline"]["area_within"]["5"]
-    assert report["coverage"]["planned"]["area_within"]["5"] == pytest.approx(base + delta, abs=1e-4)
+    key = f"{report['params']['threshold_min']:g}"
+    for gain, share in (("area_within_gain", "area_within"), ("road_within_gain", "road_within")):
+        want = round(planned["coverage"][share][key] - baseline["coverage"][share][key], 4)
+        assert project[gain] == pytest.approx(want, abs=1e-12)
+    assert project["served_area_km2_gain"] == pytest.approx(
+        round(planned["coverage"]["served_area_km2"] - baseline["coverage"]["served_area_km2"], 3))
+    assert report["ring_loop"]["baseline"]["complete"] is False and report["ring_loop"]["planned"]["complete"]
     json.dumps(report)
 
 
@@ -407,7 +432,7 @@ def test_ring_away_from_the_network_is_refused(tiny_plan):
     far = grid_network(lon0=121.0)
     with pytest.raises(RingNotConnected, match="ring could not be matched onto the network test-grid: no road"):
         check_access(far, tiny_plan, scenario="planned")
-    with pytest.raises(RingNotConnected, match="no edge runs within 30 m"):
+    with pytest.raises(RingNotConnected, match="has no ring edge \\(no edge carries a ring_id\\)"):
         ring_entry_nodes(far, tiny_plan.ring)
 
 

@@ -9,15 +9,15 @@ import pytest
 from shapely.geometry import Point
 
 from geo.achievement import (
-    ACHIEVEMENT_LABELS, NO_TARGET, ROW_COLUMNS, TOTAL, assess_target, expected_by, park_colour, park_summary,
-    target_rows,
+    ACHIEVEMENT_LABELS, NO_TARGET, NUMERIC_COLUMNS, ROW_COLUMNS, TOTAL, assess_target, expected_by, park_colour,
+    park_summary, target_rows,
 )
 from geo.errors import InvalidParameter
 from geo.quarters import Quarter
 from geo.status import COLOUR_LABELS, Thresholds
 from geo.target_plan import TargetPlan, load_target_plan
 from geo.targets import (
-    NO_NUMERIC_TARGET, NOT_APPLICABLE, PLAN_PARKS, SUM_OF_PARKS, TOTAL_ONLY, ZONE_WIDE, Target,
+    NO_NUMERIC_TARGET, NOT_APPLICABLE, PLAN_PARKS, SHARED, SUM_OF_PARKS, TOTAL_ONLY, ZONE_WIDE, Target,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -161,6 +161,17 @@ def test_no_numeric_target_rows_carry_actuals_and_add_up_when_every_park_reporte
     assert _cell(target_rows(_plan(OPEN), every, Q2), "A1-3", TOTAL)["actual"] == pytest.approx(6)
 
 
+def test_a_shared_items_total_is_as_far_along_as_its_furthest_behind_park():
+    mechanism = _target("A6-1", [1] * 6, 1, unit="项", aggregation=SHARED)  # 1 per park, 合计 1
+    done = {("A6-1", park, Q4): 1.0 for park in PLAN_PARKS}
+    total = _cell(target_rows(_plan(mechanism), done, Q4), "A6-1", TOTAL)
+    assert (total["target"], total["actual"], total["colour"]) == (1, pytest.approx(1), "green")  # not 6 of 1
+    one_behind = done | {("A6-1", "P3", Q4): 0.0}
+    assert _cell(target_rows(_plan(mechanism), one_behind, Q4), "A6-1", TOTAL)["actual"] == pytest.approx(0)
+    unreported = {key: value for key, value in done.items() if key[1] != "P6"}
+    assert _cell(target_rows(_plan(mechanism), unreported, Q4), "A6-1", TOTAL)["colour"] == "grey"
+
+
 def test_zone_wide_targets_have_only_a_total_reported_directly():
     rows = target_rows(_plan(RATE), {("A8-1", TOTAL, Q3): 6.0, ("A8-1", "P1", Q3): 12.0}, Q3)
     [row] = rows.to_dict("records")
@@ -221,3 +232,53 @@ def test_real_targets_have_a_row_for_every_cell_and_are_grey_without_actuals(rea
     assert set(rows.loc[numeric, "colour"]) == {"grey"}
     assert set(rows.loc[~numeric, "colour"]) == {NO_TARGET}
     assert set(park_summary(rows)["colour"]) == {"grey"}
+
+
+def test_the_refused_marker_is_named_as_the_target_field():
+    with pytest.raises(InvalidParameter, match="^target: expected a number") as refused:
+        assess_target(target=NOT_APPLICABLE, actual=None, quarter=Q2, rate=False)
+    assert refused.value.field == "target"
+
+
+def test_a_park_without_a_numeric_target_adds_its_actual_to_the_total_only_when_it_reported():
+    mixed = _target("A4-1", [4, 4, 4, 4, 4, NO_NUMERIC_TARGET], 20)
+    numeric = {("A4-1", park, Q2): 2.0 for park in ["P1", "P2", "P3", "P4", "P5"]}
+    assert _cell(target_rows(_plan(mixed), numeric, Q2), "A4-1", TOTAL)["actual"] == 10.0  # P6 need not report
+    with_p6 = numeric | {("A4-1", "P6", Q2): 3.0}
+    assert _cell(target_rows(_plan(mixed), with_p6, Q2), "A4-1", TOTAL)["actual"] == 13.0
+
+
+def test_a_rate_is_expected_in_full_in_each_park_too():
+    growth = _target("A8-2", [10] * 6, 10, unit="%")
+    rows = target_rows(_plan(growth), {("A8-2", "P1", Q2): 5.0}, Q2)
+    assert (_cell(rows, "A8-2", "P1")["expected"], _cell(rows, "A8-2", "P1")["gap"]) == (10.0, 50.0)
+    assert _cell(rows, "A8-2", TOTAL)["expected"] == 10.0
+
+
+def test_rows_park_colours_and_the_summary_take_the_callers_thresholds():
+    strict = Thresholds(yellow_gap=1, red_gap=2)
+    actuals = {("A1-1", "P1", Q2): 1.8}  # 2 due of 4: 5 points behind
+    rows = target_rows(_plan(COUNTS), actuals, Q2, thresholds=strict)
+    assert _cell(rows, "A1-1", "P1")["colour"] == "red"
+    assert _cell(target_rows(_plan(COUNTS), actuals, Q2), "A1-1", "P1")["colour"] == "green"
+    every = {("A1-1", park, Q2): 1.8 for park in PLAN_PARKS}
+    total = target_rows(_plan(COUNTS), every, Q2, thresholds=strict)
+    assert _cell(total, "A1-1", TOTAL)["colour"] == "red"  # 10.8 of 12 due: 5 points of 24 behind
+    lenient = target_rows(_plan(COUNTS), actuals, Q2)  # green cells, so only the thresholds can make P1 red
+    assert park_colour(lenient[lenient["park"] == "P1"], thresholds=strict) == "red"
+    assert park_summary(lenient, thresholds=strict).set_index("park").loc["P1", "colour"] == "red"
+
+
+def test_the_summary_names_parks_as_the_plan_does_and_parks_without_cells_by_default():
+    plan = _plan(SPLIT)  # P6 has no cell of A2-1
+    plan.parks["name"] = [f"园区{n}" for n in range(1, 7)]
+    summary = park_summary(target_rows(plan, {}, Q2)).set_index("park")
+    assert summary.loc["P1", "park_name"] == "园区1" and summary.loc["P6", "park_name"] == PLAN_PARKS["P6"]
+
+
+def test_numeric_columns_keep_none_and_the_others_keep_pandas_own_types(caplog):
+    with caplog.at_level("DEBUG", logger="geo.achievement"):
+        rows = target_rows(_plan(SPLIT), {}, Q2)
+    assert rows["actual"].dtype == object and rows["actual"].tolist() == [None] * 6
+    assert all(rows[column].dtype != object for column in ROW_COLUMNS if column not in NUMERIC_COLUMNS)
+    assert "assessed 6 target cells for 2021Q2" in caplog.messages

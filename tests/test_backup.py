@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import cache
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from geo import records
@@ -30,7 +31,7 @@ def _targets() -> TargetPlan:
 
 
 def _fill(store, plan) -> None:  # noqa: F811
-    add_user(store, "王五", role="editor", password="pw-123456", actor="test")
+    add_user(store, "王五", role="editor", password="backup test passphrase", actor="test")
     written = records.add_report(store, plan, "B01", percent=40, state="进行中", reported_on="2021-06-30",
                                  reporter="王五", note="按计划推进 <b>", expected_version=0, today=TODAY)
     records.add_report(store, plan, "B01", percent=55, state="进行中", reported_on="2021-07-01", reporter="王五",
@@ -63,7 +64,7 @@ def test_round_trip_into_an_empty_database(store, plan, tmp_path, database_url, 
         restored = restore(target, out)
         assert restored.total_rows == summary.total_rows
         assert _content(target) == original
-        assert authenticate(target, "王五", "pw-123456").role == "editor"
+        assert authenticate(target, "王五", "backup test passphrase").role == "editor"
         # the restored database keeps working: ids and versions continue after the restored ones
         later = records.add_report(target, plan, "B01", percent=60, state="进行中", reported_on="2021-07-01",
                                    reporter="王五", expected_version=2, today=TODAY)
@@ -175,7 +176,7 @@ def test_a_backup_of_an_older_schema_is_refused_for_its_revision_not_its_missing
     old_json.write_text(json.dumps({**document, "revision": "0001"}), encoding="utf-8")
     before = _content(store)
     for old_backup in (old_copy, old_json):
-        with pytest.raises(BackupFormatError, match="made at schema revision 0001, the database is at 0002"):
+        with pytest.raises(BackupFormatError, match=r"made at schema revision 0001, the database is at \d{4}"):
             restore(store, old_backup, replace=True)
     assert _content(store) == before
 
@@ -217,3 +218,57 @@ def test_cli_backup_and_restore(plan, tmp_path) -> None:  # noqa: F811
     wrong.write_text("not a backup", encoding="utf-8")
     refused = runner.invoke(main, ["restore", str(wrong), "--database-url", target_url])
     assert refused.exit_code == 2 and "is not a status-database backup" in refused.output
+
+
+HASH_PREFIXES = ("scrypt:", "pbkdf2:", "argon2", "$2b$")
+
+
+def _break_row(backup_file, backup_format: str, table: str, column: str, value) -> None:
+    """Set ``column`` of the first row of ``table`` in the backup to ``value`` (the backup's own checks bypassed)."""
+    if backup_format == "json":
+        document = json.loads(backup_file.read_text(encoding="utf-8"))
+        stored = document["tables"][table]
+        stored["rows"][0][stored["columns"].index(column)] = value
+        backup_file.write_text(json.dumps(document), encoding="utf-8")
+        return
+    with sqlite3.connect(backup_file) as copy:
+        copy.execute("PRAGMA ignore_check_constraints = ON")
+        copy.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = (SELECT min(rowid) FROM {table})", (value,))
+
+
+def _password_hash(store) -> str:
+    with store.read() as session:
+        return session.execute(sa.text("SELECT password_hash FROM users")).scalar_one()
+
+
+@pytest.mark.parametrize("backup_format", ["json", "sqlite"])
+@pytest.mark.parametrize(("table", "column", "value", "says"), [
+    ("users", "role", "superuser", "table users, row 1 (id 1), field role: expected role IN ('viewer', 'editor', "
+                                   "'admin'), got 'superuser'"),
+    ("progress_reports", "item_id", "B99", "table progress_reports, row 1 (id 1), field item_id: expected the "
+                                           "item_id of a row in items, got 'B99': the backup has no such row"),
+    ("progress_reports", "percent", 5000, "table progress_reports, row 1 (id 1), field percent: expected percent >= "
+                                          "0 AND percent <= 100, got 5000"),
+    ("progress_reports", "reported_on", "2021-13-45", "table progress_reports, row 1 (id 1), field reported_on: "
+                                                      "expected a date YYYY-MM-DD, got '2021-13-45'"),
+    ("users", "role", "HASH", "table users, row 1 (id 1), field role: expected at most 16 characters, got "),
+])
+def test_a_backup_with_invalid_rows_is_refused_in_one_line_and_changes_nothing(store, plan, tmp_path, database_url,
+                                                                               monkeypatch, backup_format, table,
+                                                                               column, value, says) -> None:
+    source = open_store(f"sqlite:///{tmp_path / 'source.sqlite3'}")
+    _fill(source, plan)
+    secret = _password_hash(source)
+    backup_file = tmp_path / f"broken.{backup_format}"
+    backup(source, backup_file, format=backup_format)
+    source.close()
+    _break_row(backup_file, backup_format, table, column, secret if value == "HASH" else value)
+    _fill(store, plan)
+    before = _content(store)
+    monkeypatch.setenv("CORRIDOR_INSTANCE_PATH", str(tmp_path / "instance"))
+    result = CliRunner().invoke(main, ["-v", "restore", str(backup_file), "--replace", "--database-url", database_url])
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith(f"error: {backup_file}: ") and "nothing was restored" in result.output
+    assert says in result.output
+    assert secret not in result.output and not any(prefix in result.output for prefix in HASH_PREFIXES)
+    assert _content(store) == before

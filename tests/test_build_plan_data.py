@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from geo.plan import load_plan
-from geo.schema import METRIC_CRS, PLAN_RING_ROAD_TASKS_BY_DISTRICT
+from geo.schema import METRIC_CRS, PLAN_RING_ROAD_TASKS_BY_DISTRICT, PLAN_TRANSIT_ROW
 from geo.shapes import to_metric
 
 REPO = Path(__file__).resolve().parent.parent
@@ -161,3 +161,45 @@ def test_osm_places_are_copied_from_the_extract(built):
     assert [(f["properties"]["name"], f["properties"]["place"], *f["geometry"]["coordinates"]) for f in features] == [
         tuple(row) for row in extract["places"]]
     assert "ODbL" in _collection(built[0], "osm-places")["attribution"]
+
+
+def test_what_the_plan_does_not_locate_is_a_placeholder(plan):
+    roads = plan.roads.set_index("id")
+    assert set(roads.index[roads["geometry_source"] == "provisional"]) == {"R07", "R16", "R17"}
+    assert roads.loc["R16", "components"].startswith("图上5个点均为本项目临时占位（规划第218行只给数量，未给位置）")
+    assert roads.loc[["R07", "R16", "R17"], "responsible_unit_derived"].isna().all()  # a placeholder says nothing
+
+
+def test_road_names_say_whose_they_are_and_the_ring_stays_osm_matched(plan):
+    roads = plan.roads.set_index("id")
+    sources = roads["name_source"]
+    assert set(sources.index[sources != "plan"]) == {"R06", "R16", "RING-E", "RING-W"}
+    assert roads.loc["RING-W", ["name", "name_source", "geometry_source"]].tolist() == ["环山西路", "project",
+                                                                                       "osm-matched"]
+    assert roads.loc["R06", "name_source"] == "derived" and roads.loc["R16", "name_source"] == "project"
+
+
+def test_targets_quote_the_plan_with_their_line_or_are_empty(plan):
+    roads = plan.roads.set_index("id")
+    quoted = {rid: (target, line) for rid, target, line in zip(roads.index, roads["target_2021"],
+                                                               roads["target_2021_line"])}
+    assert {quoted[f"R{i:02d}"] for i in range(1, 8)} == {("道路建成", 215)}
+    assert {quoted[f"R{i:02d}"] for i in range(8, 16)} | {quoted["RING-S"]} == {("道路续建", 216)}
+    assert quoted["R16"] == quoted["R17"] == (PLAN_TRANSIT_ROW.quote, 218)
+    assert all(quoted[rid] == (None, None) for rid in ("RING-N", "RING-E", "RING-W"))
+    assert set(zip(plan.tasks["target_2021"], plan.tasks["target_2021_line"])) == {
+        ("完成涉及13个重点区块、63条重要环线道路整治提升共计76项任务", 246)}
+
+
+def test_responsible_units_are_the_plans_text_refined_apart(plan):
+    assert set(plan.blocks["responsible_unit"]) == set(plan.tasks["responsible_unit"]) == {"科创走廊所在地政府、功能区管委会"}
+    assert set(plan.roads["responsible_unit"]) == {"科创走廊所在地政府、功能区管委会，市交通局"}
+    for layer in (plan.blocks, plan.tasks):
+        derived = dict(zip(layer["district"], layer["responsible_unit_derived"]))
+        assert derived["鹿城区"] == "鹿城区政府" and derived["瓯江口产业集聚区"] == "瓯江口产业集聚区管委会"
+        assert layer["responsible_unit_basis"].str.startswith("按").all()
+    roads = plan.roads.set_index("id")
+    assert "市交运集团" not in "".join(roads["responsible_unit"]) + "".join(roads["responsible_unit_derived"].dropna())
+    assert roads.loc["R02", "responsible_unit_derived"] == "龙湾区政府"
+    assert roads.loc["R02", "responsible_unit_basis"] == "按本项目概略线位所经地区（200米以上）推导；线位为估计，待核实"
+    assert roads.loc["RING-N", "responsible_unit_basis"].startswith("按 OpenStreetMap 匹配线位所经地区")

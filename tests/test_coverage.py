@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from geo import coverage
 from geo.access import check_access, prepare_network
@@ -264,3 +266,193 @@ def test_each_threshold_says_where_it_comes_from(hand_plan):
     changed_sources = {t["name"]: t["source"] for t in changed["params"]["thresholds"]}
     assert changed_sources["threshold_min"] == "option" and changed_sources["coverage_target"] == "option"
     assert changed_sources["loop_threshold_min"] == "plan"
+
+
+# --- properties: any threshold, speed and target; summarize against a plain loop ----------------------------------
+
+# Derandomised: the same examples every run (no flaky failures, and mutation runs see a fixed test).
+PROPERTIES = settings(max_examples=40, deadline=None, derandomize=True,
+                      suppress_health_check=[HealthCheck.function_scoped_fixture])
+SHARE_KEYS = ("road_within", "area_within", "served_area_within")
+
+
+def _areas(report: dict) -> list[dict]:
+    return [report["coverage"], *report["districts"]]
+
+
+def _assert_shares_in_range_and_growing_with_the_limit(report: dict) -> None:
+    keys = [f"{v:g}" for v in report["params"]["bands_min"]]  # ascending limits
+    for area in _areas(report):
+        for name in SHARE_KEYS:
+            shares = [area[name][k] for k in keys]
+            if None in shares:  # an area without roads or cells has no share at any limit
+                assert set(shares) == {None}
+                continue
+            assert all(0.0 <= share <= 1.0 for share in shares), (area["id"], name, shares)
+            assert shares == sorted(shares), (area["id"], name, shares)
+
+
+def _assert_verdict_is_share_at_least_target(report: dict, *, threshold: float, target: float) -> None:
+    key = f"{threshold:g}"
+    for area in _areas(report):
+        reached = area["served_area_within"][key]
+        assert area["pass"] == (None if reached is None else reached >= target), (area["id"], reached, target)
+    for block in report["blocks"]:
+        assert block["pass"] == (block["worst_min"] is not None and block["worst_min"] <= threshold)
+    verdict = report["verdict"]
+    assert verdict["coverage_pass"] == report["coverage"]["pass"]
+    assert verdict["blocks_pass"] == all(block["pass"] for block in report["blocks"])
+    assert verdict["pass"] == (verdict["coverage_pass"] and verdict["blocks_pass"] and verdict["loop_pass"])
+
+
+@PROPERTIES
+@given(threshold=st.floats(0.5, 20.0), speed=st.floats(0.3, 1.5), speed_up=st.floats(1.0, 3.0),
+       target=st.floats(0.01, 1.0), street_y=st.sampled_from([-75.0, 100.0, 200.0]))
+def test_shares_grow_with_threshold_and_speed_stay_in_0_1_and_the_verdict_is_share_at_least_target(
+        hand_plan, threshold, speed, speed_up, target, street_y):
+    placed = prepare_network(hand_network(street_y=street_y), hand_plan)
+    options = {"scenario": "planned", "threshold_min": threshold, "coverage_target": target}
+    slow = check_access(placed, congestion=speed, **options)
+    fast = check_access(placed, congestion=min(speed * speed_up, 1.5), **options)
+    for report in (slow, fast):
+        _assert_shares_in_range_and_growing_with_the_limit(report)
+        _assert_verdict_is_share_at_least_target(report, threshold=threshold, target=target)
+    for at_slow, at_fast in zip(_areas(slow), _areas(fast)):  # a faster network never covers less
+        for name in SHARE_KEYS:
+            for key, share in at_slow[name].items():
+                assert share is None or at_fast[name][key] >= share, (at_slow["id"], name, key)
+    for at_slow, at_fast in zip(slow["blocks"], fast["blocks"]):
+        assert at_fast["worst_min"] <= at_slow["worst_min"]
+
+
+@st.composite
+def coverage_inputs(draw: st.DrawFn) -> dict:
+    """Random roads, served cells and 1-3 areas (the arguments of :meth:`coverage.CoverageBase.of`), node times."""
+    sizes = ((1, 5), (0, 7), (0, 7), (1, 3))
+    n_nodes, n_roads, n_cells, n_areas = (draw(st.integers(low, high)) for low, high in sizes)
+
+    def floats(n: int, low: float, high: float) -> np.ndarray:  # exactly 0, or at least a decimetre
+        values = st.one_of(st.just(0.0), st.floats(0.1, high)) if low == 0 else st.floats(low, high)
+        return np.array(draw(st.lists(values, min_size=n, max_size=n)), dtype=np.float64)
+
+    def flags(rows: int, cols: int) -> np.ndarray:
+        return np.array(draw(st.lists(st.booleans(), min_size=rows * cols, max_size=rows * cols)),
+                        dtype=bool).reshape(rows, cols)
+
+    def nodes(n: int) -> np.ndarray:
+        return np.array(draw(st.lists(st.integers(0, n_nodes - 1), min_size=n, max_size=n)), dtype=np.int64)
+
+    node_time = np.array(draw(st.lists(st.one_of(st.floats(0, 1800), st.just(np.inf)), min_size=n_nodes,
+                                       max_size=n_nodes)), dtype=np.float64)
+    cell_member = flags(n_areas, n_cells)
+    unserved = np.array(draw(st.lists(st.integers(0, 4), min_size=n_areas, max_size=n_areas)))
+    return {"node_time": node_time, "road_v": nodes(n_roads), "road_length_m": floats(n_roads, 0.0, 800.0),
+            "road_speed_kph": floats(n_roads, 5.0, 80.0), "road_member": flags(n_areas, n_roads),
+            "cell_node": nodes(n_cells), "cell_leg_m": floats(n_cells, 0.0, 500.0), "cell_member": cell_member,
+            "n_cells": cell_member.sum(axis=1) + unserved}
+
+
+def plain_shares(inputs: dict, limit_s: float, congestion: float) -> list[dict]:
+    """The shares of the coverage module's docstring, one road and one cell at a time (``None``: nothing to share)."""
+    node_time, out = inputs["node_time"], []
+    for a in range(inputs["road_member"].shape[0]):
+        within_m = total_m = 0.0
+        for r in np.flatnonzero(inputs["road_member"][a]):
+            length, end_time = inputs["road_length_m"][r], node_time[inputs["road_v"][r]]
+            drive_s = length / (inputs["road_speed_kph"][r] * congestion / 3.6)
+            # a point a share f along the road drives on through its end: (1 - f) * drive_s + end_time
+            share = (1.0 if end_time <= limit_s else 0.0) if drive_s == 0 else min(1.0, max(0.0, (
+                limit_s - end_time) / drive_s))
+            within_m, total_m = within_m + share * length, total_m + length
+        cells = np.flatnonzero(inputs["cell_member"][a])
+        leg_s = inputs["cell_leg_m"][cells] * 3.6 / (coverage.ACCESS_SPEED_KPH * congestion)
+        reached = int((leg_s + node_time[inputs["cell_node"][cells]] <= limit_s).sum())
+        n_cells, n_served = int(inputs["n_cells"][a]), cells.size
+        out.append({"road_within": within_m / total_m if total_m > 0 else None,
+                    "area_within": reached / n_cells if n_cells else None,
+                    "served_within": reached / n_served if n_served else None})
+    return out
+
+
+@PROPERTIES
+@given(inputs=coverage_inputs(), limits=st.lists(st.floats(0.0, 1800.0), min_size=1, max_size=4, unique=True),
+       congestion=st.floats(0.3, 1.5))
+def test_summarize_equals_a_plain_loop_over_roads_and_cells(inputs, limits, congestion):
+    limits_s = np.array(sorted(limits))
+    base = coverage.CoverageBase.of(**{k: v for k, v in inputs.items() if k != "node_time"})
+    got = coverage.summarize(base, inputs["node_time"], limits_s, congestion=congestion, cell_m=250.0)
+    for i, limit in enumerate(limits_s):
+        for a, expected in enumerate(plain_shares(inputs, limit, congestion)):
+            for name, want in expected.items():
+                share = getattr(got, name)[a, i]
+                assert np.isnan(share) if want is None else share == pytest.approx(want, rel=1e-9, abs=1e-12), (
+                    name, a, limit)
+    assert np.array_equal(got.area_m2, got.served_area_m2 + got.unserved_m2)
+    for name in ("road_within", "area_within", "served_within"):
+        shares = getattr(got, name)
+        known = ~np.isnan(shares[:, 0])
+        assert (np.diff(shares[known], axis=1) >= 0).all() and (shares[known] >= 0).all() and (shares[known] <= 1).all()
+
+
+# --- the raster: which areas a cell and a point lie in ---------------------------------------------------------------
+
+def star(draw: st.DrawFn, centre: tuple[float, float], radius: tuple[float, float]) -> shapely.Polygon:
+    """A random star-shaped polygon (metres) around ``centre``: a vertex every few degrees at a random radius."""
+    n = draw(st.integers(3, 14))
+    angles = np.sort(np.array(draw(st.lists(st.floats(0, 2 * np.pi, exclude_max=True), min_size=n, max_size=n,
+                                            unique=True))))
+    radii = np.array(draw(st.lists(st.floats(*radius), min_size=n, max_size=n)))
+    return shapely.Polygon(np.column_stack([centre[0] + radii * np.cos(angles), centre[1] + radii * np.sin(angles)]))
+
+
+@st.composite
+def area_layouts(draw: st.DrawFn) -> tuple[list[shapely.Polygon], float]:
+    """A corridor, two districts that overlap it in part, and a cell size (all in metres east/north of X0, Y0)."""
+    corridor = star(draw, (0.0, 0.0), (300.0, 1500.0))
+    districts = [star(draw, (draw(st.floats(-800, 800)), draw(st.floats(-800, 800))), (200.0, 1200.0))
+                 for _ in range(2)]
+    return [corridor, *districts], draw(st.sampled_from([97.0, 150.0, 250.0]))
+
+
+def _wgs84(polygon: shapely.Polygon) -> shapely.Polygon:
+    x, y = np.asarray(polygon.exterior.coords).T
+    return shapely.Polygon(np.column_stack(to_wgs84_xy(X0 + x, Y0 + y)))
+
+
+@PROPERTIES
+@given(layout=area_layouts(), seed=st.integers(0, 2 ** 16))
+def test_cells_and_points_lie_in_exactly_the_areas_shapely_puts_them_in(layout, seed):
+    polygons, cell_m = layout
+    if not all(p.is_valid and p.area > 0 for p in polygons):
+        return  # a self-touching star: no area to test
+    grid = coverage.area_grid([(f"A{i}", f"区{i}", _wgs84(p)) for i, p in enumerate(polygons)], cell_m=cell_m)
+    corridor = grid.areas[0].metric
+    cx, cy = grid.cell_centres(np.arange(grid.shape[0] * grid.shape[1]))
+    assert np.array_equal(grid.centre_in[0], shapely.contains_xy(corridor, cx, cy))  # a cell is its centre's
+    assert np.array_equal(grid.corridor_centres, np.column_stack([cx, cy])[grid.corridor_cells])
+    x0, y0, x1, y1 = grid.bounds(margin_m=10.0)
+    assert (x0, y0) == (grid.origin[0] - 10, grid.origin[1] - 10)
+    assert (x1, y1) == (grid.origin[0] + grid.shape[1] * cell_m + 10, grid.origin[1] + grid.shape[0] * cell_m + 10)
+    assert x1 - 10 >= corridor.bounds[2] and y1 - 10 >= corridor.bounds[3] and grid.bounds()[:2] == grid.origin
+    # points anywhere, and points a centimetre either side of every boundary vertex and edge midpoint
+    rng = np.random.default_rng(seed)
+    px, py = rng.uniform(x0 - 200, x1 + 200, 3000), rng.uniform(y0 - 200, y1 + 200, 3000)
+    for area in grid.areas:
+        ring = shapely.get_coordinates(shapely.segmentize(area.metric.exterior, cell_m / 3))
+        jitter = rng.uniform(-0.01, 0.01, size=(2, 4, ring.shape[0]))
+        px = np.concatenate([px, *(ring[:, 0] + j for j in jitter[0])])
+        py = np.concatenate([py, *(ring[:, 1] + j for j in jitter[1])])
+    inside = grid.membership(px, py)
+    in_corridor = shapely.contains_xy(corridor, px, py)
+    assert np.array_equal(inside[0], in_corridor)
+    for a, area in enumerate(grid.areas[1:], start=1):  # districts count only inside the corridor
+        assert np.array_equal(inside[a], in_corridor & shapely.contains_xy(area.metric, px, py)), a
+        centres = grid.corridor_centres
+        assert np.array_equal(grid.cell_membership[a], shapely.contains_xy(area.metric, centres[:, 0],
+                                                                             centres[:, 1])), a
+
+
+def test_a_single_node_makes_a_tree_and_none_makes_none():
+    assert coverage.node_tree(np.array([]), np.array([])) is None
+    tree = coverage.node_tree(np.array([5.0]), np.array([7.0]))
+    assert tree.query([[8.0, 11.0]])[0].tolist() == [5.0]

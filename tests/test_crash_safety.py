@@ -4,7 +4,9 @@ The server runs as a real subprocess on a free loopback port over a SQLite datab
 folder. A thread logs in and posts progress reports one after another, remembering each one the server answered
 201. Once enough are acknowledged the server is killed (no shutdown of any kind), then started again on the same
 folder: the database must pass ``PRAGMA integrity_check`` and hold every acknowledged report exactly once (the one
-request in flight at the kill may or may not have landed). Bounded in time; nothing is asserted about timing.
+request in flight at the kill may or may not have landed). Bounded in time; nothing is asserted about timing. The
+writer thread asserts nothing itself (a failure there could not fail the test): it records why it stopped, and the
+main thread asserts on that.
 """
 from __future__ import annotations
 
@@ -68,13 +70,18 @@ class Session:
         token = CSRF_INPUT.search(self.request("GET", "/login")[1].decode()).group(1)
         form = urllib.parse.urlencode({"name": "editor", "password": PASSWORD, "csrf_token": token}).encode()
         status, _ = self.request("POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 302
+        if status != 302:
+            raise RuntimeError(f"login answered {status}, expected a 302 redirect")
         return CSRF_INPUT.search(self.request("GET", "/login")[1].decode()).group(1)
 
 
-def _start(instance: Path, data_dir: Path, port: int) -> subprocess.Popen:
+def _env(instance: Path, data_dir: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("CORRIDOR_")}
-    env.update(CORRIDOR_INSTANCE_PATH=str(instance), CORRIDOR_DATA_DIR=str(data_dir))
+    return {**env, "CORRIDOR_INSTANCE_PATH": str(instance), "CORRIDOR_DATA_DIR": str(data_dir)}
+
+
+def _start(instance: Path, data_dir: Path, port: int) -> subprocess.Popen:
+    env = _env(instance, data_dir)
     server = subprocess.Popen([*_corridor_command(), "serve", "--port", str(port), "--threads", "4"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -88,8 +95,23 @@ def _start(instance: Path, data_dir: Path, port: int) -> subprocess.Popen:
     pytest.fail(f"corridor serve did not come up on port {port} (exit code {server.poll()})")
 
 
-def _stream_reports(port: int, acknowledged: list[str], enough: threading.Event, stop: threading.Event) -> None:
-    session = Session(port)
+SERVER_GONE = "server gone"
+
+
+def _stream_reports(port: int, acknowledged: list[str], outcome: list[str], enough: threading.Event,
+                    stop: threading.Event) -> None:
+    """Post reports until the server goes away or ``stop`` is set; append why it stopped to ``outcome``: the
+    expected :data:`SERVER_GONE`, ``"stopped"``, or what went wrong (an unexpected answer or exception)."""
+    try:
+        outcome.append(_post_until_gone(Session(port), acknowledged, enough, stop))
+    except Exception as exc:  # noqa: BLE001 — anything here must reach the main thread's assertions
+        outcome.append(f"writer failed: {type(exc).__name__}: {exc}")
+    finally:
+        enough.set()  # wake the main thread whatever happened
+
+
+def _post_until_gone(session: Session, acknowledged: list[str], enough: threading.Event,
+                     stop: threading.Event) -> str:
     headers = {"Content-Type": "application/json", "X-CSRF-Token": session.login()}
     version = 0
     while not stop.is_set():
@@ -99,12 +121,14 @@ def _stream_reports(port: int, acknowledged: list[str], enough: threading.Event,
         try:
             status, answer = session.request("POST", "/api/items/B01/reports", body, headers)
         except (OSError, http.client.HTTPException):
-            return  # the server is gone: this request's fate is unknown
-        assert status == 201, answer
+            return SERVER_GONE  # this request's fate is unknown
+        if status != 201:
+            return f"report {note} answered {status}: {answer[:300]!r}"
         version = json.loads(answer)["version"]
         acknowledged.append(note)
         if len(acknowledged) >= ACKNOWLEDGED_BEFORE_KILL:
             enough.set()
+    return "stopped"
 
 
 def _stored_notes(database: Path) -> tuple[list[str], list[str]]:
@@ -124,15 +148,18 @@ def test_acknowledged_writes_survive_sigkill(write_layers, tmp_path) -> None:
     port = _free_port()
     server = _start(instance, data_dir, port)
     acknowledged: list[str] = []
+    outcome: list[str] = []
     enough, stop = threading.Event(), threading.Event()
-    writer = threading.Thread(target=_stream_reports, args=(port, acknowledged, enough, stop), daemon=True)
+    writer = threading.Thread(target=_stream_reports, args=(port, acknowledged, outcome, enough, stop), daemon=True)
     try:
         writer.start()
         assert enough.wait(WRITE_TIMEOUT_S), f"only {len(acknowledged)} reports acknowledged"
+        assert outcome == [] and len(acknowledged) >= ACKNOWLEDGED_BEFORE_KILL, (outcome, len(acknowledged))
         server.send_signal(signal.SIGKILL)  # mid-stream: the writer is posting the next report right now
         server.wait(timeout=30)
-        stop.set()
-        writer.join(timeout=30)
+        writer.join(timeout=30)  # the kill ends its stream: no stop needed, and none given
+        assert not writer.is_alive(), "the writer did not notice that the server was gone"
+        assert outcome == [SERVER_GONE]
         acked = list(acknowledged)
         integrity, notes = _stored_notes(instance / "corridor.sqlite3")
         assert integrity == ["ok"]
@@ -149,3 +176,47 @@ def test_acknowledged_writes_survive_sigkill(write_layers, tmp_path) -> None:
         if server.poll() is None:
             server.kill()
             server.wait(timeout=30)
+
+
+def test_a_database_deleted_while_serving_is_refused_then_restored_not_recreated(write_layers, tmp_path) -> None:
+    data_dir, instance = write_layers(), tmp_path / "instance"
+    instance.mkdir()
+    database = instance / "corridor.sqlite3"
+    store = open_store(f"sqlite:///{database}")
+    add_user(store, "editor", role="editor", password=PASSWORD, actor="test")
+    store.close()
+    port = _free_port()
+    server = _start(instance, data_dir, port)
+    try:
+        session = Session(port)
+        headers = {"Content-Type": "application/json", "X-CSRF-Token": session.login()}
+        body = {"percent": 30, "state": "进行中", "note": "before", "reported_on": "2021-06-30", "expected_version": 0}
+        assert session.request("POST", "/api/items/B01/reports", json.dumps(body).encode(), headers)[0] == 201
+        saved = tmp_path / "saved.sqlite3"
+        backed_up = subprocess.run([*_corridor_command(), "backup", "--out", str(saved)], env=_env(instance, data_dir),
+                                   capture_output=True, text=True, timeout=120)
+        assert backed_up.returncode == 0, backed_up.stderr
+        for path in (database, instance / "corridor.sqlite3-wal", instance / "corridor.sqlite3-shm"):
+            path.unlink(missing_ok=True)
+        body.update(note="after", expected_version=1)
+        status, answer = session.request("POST", "/api/items/B01/reports", json.dumps(body).encode(), headers)
+        assert status == 503 and json.loads(answer)["error"] == "database_unavailable"
+        status, health = session.request("GET", "/api/health")
+        assert status == 503 and json.loads(health)["checks"]["database"]["database"] == "corridor.sqlite3"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    refused = subprocess.run([*_corridor_command(), "serve", "--port", str(port)], env=_env(instance, data_dir),
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert f"the status database sqlite:///{database} is missing" in refused.stderr and not database.exists()
+    restored = subprocess.run([*_corridor_command(), "restore", str(saved)], env=_env(instance, data_dir),
+                              capture_output=True, text=True, timeout=120)
+    assert restored.returncode == 0, restored.stderr
+    server = _start(instance, data_dir, port)
+    try:
+        status, history = Session(port).request("GET", "/api/items/B01/history")
+        assert [report["note"] for report in json.loads(history)["reports"]] == ["before"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

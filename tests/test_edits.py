@@ -45,6 +45,12 @@ def test_a_good_report_is_normalised():
     ({"state": "未开始", "percent": 5}, "percent", "state 未开始 needs 0"),
     ({"reported_on": "2021/06/30"}, "reported_on", "expected a date as YYYY-MM-DD"),
     ({"reported_on": "2021-07-02"}, "reported_on", "cannot be dated after today"),
+    ({"reported_on": "0001-01-01"}, "reported_on", "cannot be dated before the plan year: expected a date from "
+                                                   "2021-01-01 (the plan year's first day) to today (2021-07-01)"),
+    ({"reported_on": "2020-12-31"}, "reported_on", "cannot be dated before the plan year"),
+    ({"percent": "５０"}, "percent", "expected a number from 0 to 100"),  # float() reads full-width digits
+    ({"percent": "5_0"}, "percent", "expected a number from 0 to 100"),  # ... and underscores
+    ({"percent": "٥٠"}, "percent", "expected a number from 0 to 100"),  # ... and Arabic-Indic digits
     ({"reporter": ""}, "reporter", "must not be empty"),
     ({"reporter": "x" * 65}, "reporter", "at most 64 characters"),
     ({"note": "a\x1bb"}, "note", "control characters"),
@@ -60,10 +66,24 @@ def test_each_bad_report_field_is_named(overrides, field, match):
 
 
 def test_boundary_values_are_accepted():
-    for percent, state in ((0, "未开始"), (100, "已完成"), (0.0, "暂停"), ("100", "进行中")):
-        _, problems = check_report("B01", percent=percent, state=state, note="", reported_on=TODAY,
-                                   reporter="a", reported_colour="red", today=TODAY)
-        assert problems == []
+    for percent, state in ((0, "未开始"), (100, "已完成"), (0.0, "暂停"), ("100", "进行中"), (" 1e1 ", "进行中"),
+                           ("-0", "未开始"), (".5", "进行中")):
+        for day in (TODAY, "2021-01-01"):
+            _, problems = check_report("B01", percent=percent, state=state, note="", reported_on=day,
+                                       reporter="a", reported_colour="red", today=TODAY)
+            assert problems == []
+
+
+@pytest.mark.parametrize(("day", "match"), [("0001-01-01", "before the plan year"),
+                                            ("2020-12-31", "before the plan year"), ("2021-07-02", "after today")])
+def test_check_off_dates_lie_from_the_plan_year_to_today(day, match):
+    for closing in (True, False):
+        _, problems = check_check_off("E01", closing=closing, currently_closed=not closing, note="说明",
+                                      effective_on=day, actor="a", today=TODAY)
+        assert fields(problems) == {"effective_on"} and match in problems[0].message
+    _, problems = check_check_off("E01", closing=True, currently_closed=False, note="说明", effective_on="2021-01-01",
+                                  actor="a", today=TODAY)
+    assert problems == []
 
 
 def test_check_off_needs_a_note_and_the_right_current_state():
@@ -118,6 +138,9 @@ def test_a_good_geometry_is_accepted_in_any_geojson_wrapping(plan):
                                                  [120.09, 27.89]]]}, "geometry", "finite numbers"),
     ("RING-S", {"type": "LineString", "coordinates": [[120.12, 27.921], [120.14, 27.92]]}, "geometry",
      "the ring must close"),
+    ("B01", {"type": "Polygon", "coordinates": [square(120.1, 27.9, 0.005)["coordinates"][0][:-1]]}, "geometry",
+     "ring coordinates[0] is not closed"),
+    ("B01", {"coordinates": square(120.1, 27.9, 0.005)["coordinates"]}, "geometry", "missing member 'type'"),
 ])
 def test_bad_geometries_are_refused_naming_the_field(plan, item_id, geojson, field, match):
     parsed, problems = check_geometry_edit(plan, item_id, geojson)

@@ -15,6 +15,7 @@ from geo.network import (RoadNetwork, clip_network, default_network_dir, haversi
                          load_network, network_attribution, network_label, read_network_cache, save_network)
 from geo.osm_source import graph_to_network
 from geo.speeds import SpeedConfig
+from osm_reference import Counts, drivable_counts, osmnx_default_counts
 
 TEST_DATA = Path(__file__).resolve().parent / "data"
 HELSINKI_XML = TEST_DATA / "helsinki-highways.osm.bz2"
@@ -41,17 +42,26 @@ def tiny_network(**changes) -> RoadNetwork:
     return RoadNetwork(**{**fields, **changes})
 
 
-def test_osmnx_reads_the_documented_helsinki_counts_and_the_conversion_merges_only_parallel_edges():
+# The expected counts below come from tests/osm_reference.py, which reads each file with pyosmium and builds the
+# network from the documented rules without OSMnx or the project's code; the literals pin the test data.
+@pytest.fixture(scope="module")
+def helsinki_counts() -> Counts:
+    counts = drivable_counts(HELSINKI_XML)
+    assert counts == Counts(nodes=321, edges=591, one_way=217)
+    return counts
+
+
+def test_osmnx_reads_the_helsinki_counts_and_the_conversion_merges_only_parallel_edges():
     graph = ox.graph_from_xml(HELSINKI_XML)
-    assert (len(graph), graph.number_of_edges()) == (2593, 7278)
+    assert (len(graph), graph.number_of_edges()) == osmnx_default_counts(HELSINKI_XML) == (2593, 7278)
     distinct = {(u, v) for u, v in graph.edges() if u != v}
     network = graph_to_network(graph)
     assert network.n_nodes == 2593
     assert network.n_edges == len(distinct) == 7009
 
 
-def test_helsinki_drive_network_keeps_only_drivable_roads(helsinki):
-    assert (helsinki.n_nodes, helsinki.n_edges) == (321, 591)
+def test_helsinki_drive_network_keeps_only_drivable_roads(helsinki, helsinki_counts):
+    assert (helsinki.n_nodes, helsinki.n_edges) == (helsinki_counts.nodes, helsinki_counts.edges)
     assert set(helsinki.highway) <= {"primary", "primary_link", "secondary", "tertiary", "tertiary_link",
                                      "residential", "unclassified", "service", "living_street"}
     assert helsinki.source["source"] == "osm-file"
@@ -76,14 +86,14 @@ def test_maxspeed_can_be_ignored_by_config():
     assert np.all(network.speed_kph[network.highway == "secondary"] == 40.0)
 
 
-def test_one_way_streets_appear_in_one_direction_only(helsinki):
+def test_one_way_streets_appear_in_one_direction_only(helsinki, helsinki_counts):
     edges = set(zip(helsinki.edge_u.tolist(), helsinki.edge_v.tolist()))
     two_way = ~helsinki.oneway
     assert all((v, u) in edges for u, v in zip(helsinki.edge_u[two_way], helsinki.edge_v[two_way]))
     fredrikinkatu = helsinki.name == "Fredrikinkatu"
     assert fredrikinkatu.sum() >= 3 and helsinki.oneway[fredrikinkatu].all()
     assert not any((v, u) in edges for u, v in zip(helsinki.edge_u[fredrikinkatu], helsinki.edge_v[fredrikinkatu]))
-    assert helsinki.oneway.sum() == 217
+    assert helsinki.oneway.sum() == helsinki_counts.one_way
 
 
 def test_merged_names_are_joined_with_a_slash(helsinki):
@@ -93,8 +103,10 @@ def test_merged_names_are_joined_with_a_slash(helsinki):
 def test_pbf_with_missing_nodes_is_repaired_and_the_dropped_refs_logged(caplog):
     with caplog.at_level(logging.WARNING, logger="geo.osm_source"):
         network = load_network(HELSINKI_PBF)
-    assert (network.n_nodes, network.n_edges) == (337, 627)
-    assert network.source["dropped_node_refs"] == 133
+    counts = drivable_counts(HELSINKI_PBF)  # ways cut at their missing nodes, as the docstring there says
+    assert (counts.nodes, counts.edges, counts.dropped_refs) == (337, 627, 133)
+    assert (network.n_nodes, network.n_edges, network.oneway.sum()) == (counts.nodes, counts.edges, counts.one_way)
+    assert network.source["dropped_node_refs"] == counts.dropped_refs
     assert "dropped 133 references to nodes missing" in caplog.text
     assert {"Mannerheimintie", "Fredrikinkatu"} <= set(network.name)
 
@@ -155,7 +167,7 @@ def test_cache_round_trip_preserves_every_array_and_the_source(tmp_path, helsink
     assert loaded.source == helsinki.source
     assert all(a.equals(b) if a is not None else b is None for a, b in zip(loaded.geometry, helsinki.geometry))
     meta = json.loads((tmp_path / "cache" / "meta.json").read_text(encoding="utf-8"))
-    assert (meta["n_nodes"], meta["n_edges"]) == (321, 591)
+    assert (meta["n_nodes"], meta["n_edges"]) == (helsinki.n_nodes, helsinki.n_edges)
 
 
 def test_cache_round_trip_of_a_hand_built_network(tmp_path):
@@ -217,8 +229,9 @@ def test_network_env_var_is_read_at_call_time(tmp_path, monkeypatch):
 
 def test_west_oakland_loads():
     network = load_network(WEST_OAKLAND)
-    assert (network.n_nodes, network.n_edges) == (32, 61)
-    assert network.oneway.sum() == 9
+    counts = drivable_counts(WEST_OAKLAND)
+    assert counts == Counts(nodes=32, edges=61, one_way=9)
+    assert (network.n_nodes, network.n_edges, network.oneway.sum()) == (counts.nodes, counts.edges, counts.one_way)
 
 
 def test_travel_time_uses_congestion():

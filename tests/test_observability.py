@@ -4,12 +4,16 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import subprocess
 
 import pytest
 from sqlalchemy import create_engine
 
+from db_fixtures import refuse_writes, take_away
+from geo.errors import DatabaseNotWritable
 from geo.store import Store
-from web.database import STORE_EXTENSION
+from geo.users import add_user
+from web.database import STORE_EXTENSION, app_store
 
 from web.observability import JsonFormatter, RequestIdFilter, configure_logging
 from web.state import corridor_state
@@ -87,7 +91,7 @@ def test_configure_logging_installs_one_json_handler() -> None:
 def test_health_checks_database_and_network(write_layers) -> None:
     body = make_app(write_layers()).test_client().get("/api/health").get_json()
     assert body["status"] == "ok"
-    assert body["checks"]["database"] == {"ok": True, "dialect": "sqlite"}
+    assert body["checks"]["database"] == {"ok": True, "dialect": "sqlite", "database": "corridor.sqlite3"}
     assert body["checks"]["network"] == {"ok": True, "loaded": False}
 
 
@@ -107,8 +111,53 @@ def test_health_fails_with_503_when_the_database_is_gone(write_layers, tmp_path)
     app.extensions[STORE_EXTENSION] = Store(create_engine(f"sqlite:///{gone / 'corridor.sqlite3'}"))
     response = app.test_client().get("/api/health")
     assert response.status_code == 503
-    assert response.get_json()["checks"]["database"] == {"ok": False, "dialect": "sqlite",
-                                                         "error": "OperationalError"}
+    check = response.get_json()["checks"]["database"]
+    assert (check["ok"], check["database"], check["error"]) == (False, "corridor.sqlite3", "unavailable")
+
+
+def test_health_names_a_database_that_vanished_while_serving(write_layers, relayed_url, tmp_path) -> None:
+    url, relay = relayed_url
+    app = make_app(write_layers(), DATABASE_URL=url, INSTANCE_PATH=str(tmp_path / "instance"))
+    client = app.test_client()
+    assert client.get("/api/health").status_code == 200
+    take_away(url, relay)
+    response = client.get("/api/health")
+    check = response.get_json()["checks"]["database"]
+    assert response.status_code == 503 and response.get_json()["status"] == "failing"
+    assert check["ok"] is False and check["error"] == "unavailable"
+    name = app_store(app).watch.name  # the file or database name: no path, no host, no password
+    assert check["database"] == name and name in check["message"] and str(tmp_path) not in response.text
+    if relay is None:
+        assert "is gone" in check["message"] and "corridor restore" in check["message"]
+    else:
+        assert "connection failed" in check["message"] and "127.0.0.1" not in response.text
+
+
+def test_health_reports_a_database_that_cannot_be_written(write_layers, database_url, tmp_path) -> None:
+    app = make_app(write_layers(), DATABASE_URL=database_url, INSTANCE_PATH=str(tmp_path / "instance"))
+    refuse_writes(app_store(app))
+    if app_store(app).dialect == "sqlite":  # the file looks writable: the refused write is what tells
+        with pytest.raises(DatabaseNotWritable):
+            add_user(app_store(app), "王五", role="editor", password="a long enough passphrase", actor="test")
+    response = app.test_client().get("/api/health")
+    check = response.get_json()["checks"]["database"]
+    assert response.status_code == 503 and (check["ok"], check["error"]) == (False, "not_writable")
+    assert check["message"].startswith(f"cannot write the status database {app_store(app).watch.name}: ")
+
+
+def test_health_reports_a_read_only_volume(write_layers, tmp_path) -> None:
+    instance = tmp_path / "instance"
+    app = make_app(write_layers(), INSTANCE_PATH=str(instance))
+    mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(instance), str(instance)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("needs a read-only bind mount (root with CAP_SYS_ADMIN)")
+    try:
+        response = app.test_client().get("/api/health")
+    finally:
+        subprocess.run(["umount", str(instance)], check=True)
+    check = response.get_json()["checks"]["database"]
+    assert response.status_code == 503 and check["error"] == "not_writable"
+    assert check["message"] == "cannot write the status database corridor.sqlite3: its file is read-only"
 
 
 def test_health_reports_a_loaded_network(write_layers) -> None:

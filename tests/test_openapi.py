@@ -1,10 +1,13 @@
-"""The OpenAPI description (web/openapi.py), a property-based fuzz run of every /api endpoint, and hostile input.
+"""The OpenAPI description (web/openapi.py), a property-based fuzz run of every /api endpoint and every form, and
+hostile input.
 
 The fuzz run draws, for every operation of ``/api/openapi.json``, path and query parameters and JSON bodies both
-from the described schemas (:func:`from_schema`, enough JSON Schema for this document) and from arbitrary text /
-JSON, sends them as a logged-in editor
+from the described schemas (:func:`from_schema`, enough JSON Schema for this document; numbers also as non-ASCII
+digit strings such as ``"²"`` or ``"１"``) and from arbitrary text / JSON, sends them as a logged-in editor
 with the CSRF token, and requires every answer to be a documented status below 500 with a JSON error body for
-4xx. Derandomized, so a run is repeatable; bounded by ``max_examples`` per operation.
+4xx. Every HTML form (each non-``/api`` POST route) is fuzzed the same way as an admin, with every field name the
+templates use. Every route also gets a body nested 100,000 levels deep. Derandomized, so a run is repeatable;
+bounded by ``max_examples`` per operation.
 """
 from __future__ import annotations
 
@@ -15,17 +18,26 @@ import urllib.parse
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from geo.status import STATES
 from geo.users import add_user
 from web.access import ACCESS_PARAMETERS
 from web.database import app_store
 from web.editing import CHECK_OFF_FIELDS, GEOMETRY_FIELDS, REPORT_FIELDS
 from web.openapi import openapi_document
 from web.tours import API_FIELDS as TOUR_FIELDS
-from web_fixtures import DATA_DIR, make_app
+from web_fixtures import DATA_DIR, REPO, make_app
 
 PASSWORD = "fuzz-editor-pass-1"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 SLOW_OPERATIONS = {"/api/access/isochrones", "/api/access", "/api/tours"}
+# Digits that str.isdigit(), int() or float() accept but that are not ASCII: superscripts, full-width, Arabic-Indic.
+NON_ASCII_EXAMPLES = ("²", "¹⁰", "１", "１０", "٣", "०", "2021Q２")
+NON_ASCII_DIGITS = st.sampled_from(NON_ASCII_EXAMPLES) | st.text(
+    alphabet=st.characters(categories=("Nd", "No"), exclude_characters="0123456789"), min_size=1, max_size=6)
+HOSTILE_FORM_VALUES = (*NON_ASCII_EXAMPLES, "0001-01-01", "9" * 5000, "NaN", "-1", "\x00", "")
+DEEP_BODIES = ("[" * 100_000 + "]" * 100_000, '{"expected_version": ' + "[" * 50_000 + "]" * 50_000 + "}")
+PATH_SAMPLES = {"item_id": ["B05", "E14", "DT15-1"], "target_id": ["A1-1"], "task_id": ["DT15-1"],
+                "name": ["editor", "viewer", "nobody"], "layer": ["blocks"]}
 JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
                            lambda inner: st.lists(inner, max_size=4)
                            | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
@@ -114,7 +126,7 @@ def from_schema(schema: dict, spec: dict) -> st.SearchStrategy:
         numbers = (st.integers(min_value=low, max_value=schema.get("maximum")) if types == "integer" else
                    st.floats(min_value=low, max_value=schema.get("maximum"), allow_nan=False,
                              exclude_min="exclusiveMinimum" in schema))
-        return numbers
+        return numbers | NON_ASCII_DIGITS
     if types == "string" and schema.get("format") == "date":
         return st.dates().map(str)
     if types == "string" and "pattern" in schema:
@@ -130,7 +142,14 @@ def from_schema(schema: dict, spec: dict) -> st.SearchStrategy:
 
 def _parameter_value(parameter: dict, spec: dict) -> st.SearchStrategy[str]:
     described = from_schema(parameter["schema"], spec).map(lambda v: v if isinstance(v, str) else json.dumps(v))
-    return described | st.text(max_size=40)
+    # ids that exist, as often as the rest: a write on an unknown id stops at its 404, before the body is read
+    existing = [st.sampled_from(PATH_SAMPLES[parameter["name"]])] * 3 if parameter["name"] in PATH_SAMPLES else []
+    return st.one_of(described, st.text(max_size=40), described.map(_non_ascii), *existing)
+
+
+def _non_ascii(text: str) -> str:
+    """``text`` with its ASCII digits full-width (``2021Q2`` → ``２０２１Q2``)."""
+    return text.translate({ord(digit): 0xFF10 + int(digit) for digit in "0123456789"})
 
 
 def _request_strategy(path: str, method: str, operation: dict, spec: dict) -> st.SearchStrategy[dict]:
@@ -300,3 +319,124 @@ def test_odd_ids_are_a_json_404(editor, item_id: str) -> None:
     for response in (client.get(f"/api/blocks/{quoted}"), client.get(f"/api/items/{quoted}/history"),
                      client.post(f"/api/items/{quoted}/reports", json={}, headers={"X-CSRF-Token": token})):
         assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+
+
+def _body_operations() -> list[tuple[str, str]]:
+    return [(path, method) for path, item in openapi_document()["paths"].items() for method, operation in item.items()
+            if "requestBody" in operation]
+
+RULE_VARIABLE = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
+
+
+@pytest.mark.parametrize(("path", "method"), _body_operations())
+def test_every_json_endpoint_refuses_a_deeply_nested_body_naming_it(fuzz_app, editor, path: str, method: str) -> None:
+    client, token = editor
+    url = re.sub(r"\{(\w+)\}", lambda match: PATH_SAMPLES[match.group(1)][0], path)
+    for body in DEEP_BODIES:
+        response = client.open(url, method=method.upper(), data=body, content_type="application/json",
+                               headers={"X-CSRF-Token": token})
+        assert response.status_code == 400, response.get_data(as_text=True)[:300]
+        error = response.get_json()
+        assert (error.get("field") or error.get("parameter")) == "body" and "nested too deeply" in error["message"]
+        anonymous = fuzz_app.test_client().open(url, method=method.upper(), data=body,
+                                                content_type="application/json")
+        assert anonymous.status_code in (400, 401) and anonymous.get_json()["message"]
+
+
+def _writing_rules(app) -> list:
+    """Every route taking POST, PUT, PATCH or DELETE; logging out last, as it ends the session."""
+    rules = [rule for rule in app.url_map.iter_rules() if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}]
+    return sorted(rules, key=lambda rule: (rule.endpoint == "auth.logout", rule.rule))
+
+
+def _rule_url(rule, draw=None) -> str:
+    """The rule's URL, each variable filled with one of its converter's choices or a sample value, drawn by
+    ``draw`` (Hypothesis' ``data.draw``, sample values then also arbitrary text) or else the first."""
+    def value(match: re.Match) -> str:
+        converter, arguments, name = match.groups()
+        any_of = converter == "any"
+        choices = [c.strip().strip("'\"") for c in arguments.split(",")] if any_of else PATH_SAMPLES.get(name, ["x"])
+        if draw is None:
+            return choices[0]
+        samples = st.sampled_from(choices)
+        drawn = draw(samples if any_of else st.one_of(samples, samples, samples, st.text(max_size=12)))
+        return urllib.parse.quote(drawn, safe="") or "%20"
+
+    return RULE_VARIABLE.sub(value, rule.rule)
+
+
+@pytest.fixture(scope="module")
+def form_app(tmp_path_factory):
+    """The app on the shipped data over an empty database of its own (the admin forms change its users), with an
+    admin, an editor and a viewer."""
+    app = make_app(DATA_DIR, INSTANCE_PATH=str(tmp_path_factory.mktemp("form-fuzz-instance")))
+    for role in ("admin", "editor", "viewer"):
+        add_user(app_store(app), role, role=role, password=PASSWORD, actor="test")
+    yield app
+    app_store(app).close()
+
+
+def _logged_in(app, name: str):
+    client = app.test_client()
+    token = CSRF_INPUT.search(client.get("/login").get_data(as_text=True)).group(1)
+    assert client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    return client, CSRF_INPUT.search(client.get("/login").get_data(as_text=True)).group(1)
+
+
+def test_no_route_crashes_on_a_deeply_nested_body(form_app) -> None:
+    client, token = _logged_in(form_app, "admin")
+    for rule in _writing_rules(form_app):
+        [method, *_] = sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"})
+        for body in DEEP_BODIES:
+            for sender in (client, form_app.test_client()):
+                response = sender.open(_rule_url(rule), method=method, data=body, content_type="application/json",
+                                       headers={"X-CSRF-Token": token})
+                assert response.status_code < 500, (rule.rule, response.get_data(as_text=True)[:300])
+
+
+def _template_field_names() -> list[str]:
+    """Every form field name the templates use (the forms' fields, whichever form they belong to)."""
+    names = set()
+    for template in (REPO / "web" / "templates").glob("*.html"):
+        names |= set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="(\w+)"', template.read_text("utf-8")))
+    return sorted(names - {"csrf_token"})
+
+
+FORM_VALUES = {"percent": ["0", "50", "100", "1e400", "NaN"], "state": list(STATES), "reported_colour": ["", "red"],
+               "reported_on": ["2021-06-30", "0001-01-01", "２０２１-06-30"], "effective_on": ["", "2021-06-30"],
+               "expected_version": ["0", "1", "-1", "9" * 40], "quarter": ["2021Q2", "２０２１Q2"],
+               "park": ["P1", "total"], "target_id": ["A1-1", "A9-9"], "value": ["2", "-1"],
+               "role": ["viewer", "editor", "admin", "root"], "name": ["editor", "viewer", "new-user"],
+               "active": ["0", "1", "on"]}
+
+
+def _form_field(name: str) -> st.SearchStrategy[str]:
+    return (st.sampled_from(FORM_VALUES.get(name, [""])) | NON_ASCII_DIGITS | st.text(max_size=30)
+            | st.integers().map(str))
+
+
+def _fuzz_form(rule, fields: dict[str, st.SearchStrategy[str]], client, token: str) -> None:
+    @settings(max_examples=25, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.data(), st.fixed_dictionaries({}, optional=fields))
+    def check(data, form: dict) -> None:
+        url = _rule_url(rule, data.draw)
+        response = client.post(url, data={**form, "csrf_token": token})
+        assert response.status_code < 500, (url, form, response.get_data(as_text=True)[:300])
+
+    check()
+
+
+def test_fuzz_every_form_answers_below_500(form_app) -> None:
+    """Each HTML form (a non-/api route taking POST), as an admin with the CSRF token, with any of the templates'
+    field names: valid, hostile (non-ASCII digits, dates of year 1, huge numbers) and arbitrary values."""
+    fields = {name: _form_field(name) for name in _template_field_names()}
+    forms = [rule for rule in _writing_rules(form_app) if not rule.rule.startswith("/api/")]
+    assert {"editing.item_form", "departments.department_form", "parks.form_actual"} <= {r.endpoint for r in forms}
+    # every admin session first: the login form's fuzzing may have this address refused logins for a while
+    sessions = [_logged_in(form_app, "admin") for _ in forms]
+    for rule, (client, token) in zip(forms, sessions):
+        for value in HOSTILE_FORM_VALUES:  # each in every field at once, then the drawn forms
+            response = client.post(_rule_url(rule), data={**dict.fromkeys(fields, value), "csrf_token": token})
+            assert response.status_code < 500, (rule.rule, value, response.get_data(as_text=True)[:300])
+        _fuzz_form(rule, fields, client, token)

@@ -19,7 +19,7 @@ def test_quarters_parse_strictly_and_know_their_days(text, start, end):
 
 
 @pytest.mark.parametrize("text", ["2021q2", "2021Q5", "2021Q0", "21Q2", " 2021Q2", "2021Q2 ", "2021-Q2", "1999Q4",
-                                  "", None, 2021])
+                                  "", None, 2021, "２０２１Q2", "2021Q２", "٢٠٢١Q2"])
 def test_bad_quarters_are_refused_naming_the_field(text):
     with pytest.raises(InvalidParameter, match="quarter: expected a year from 2000 to 2100 and a quarter 1–4") as info:
         parse_quarter(text)

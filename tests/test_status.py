@@ -122,3 +122,46 @@ def test_a_differing_reported_colour_is_kept_and_flagged():
 def test_thresholds_are_checked(kwargs, match):
     with pytest.raises(InvalidParameter, match=match):
         Thresholds(**kwargs)
+
+
+def test_the_boundary_thresholds_are_allowed():
+    for kwargs in ({"yellow_gap": 0, "red_gap": 0}, {"yellow_gap": 0.5, "red_gap": 0.5}, {"red_gap": 100},
+                   {"stale_after_days": 1}):
+        Thresholds(**kwargs)
+    with pytest.raises(InvalidParameter, match="red_gap=100.5"):
+        Thresholds(red_gap=100.5)
+
+
+def test_a_period_of_one_day_is_refused_and_milestones_on_its_ends_do_not_move_them():
+    with pytest.raises(InvalidParameter, match="period: the period must start before it ends"):
+        expected_percent(START, start=START, end=START)
+    ends = [Milestone(START, 20.0), Milestone(END, 90.0)]  # refused by geo.edits, harmless here
+    assert expected_percent(START, start=START, end=END, milestones=ends) == 0.0
+    assert expected_percent(END, start=START, end=END, milestones=ends) == 100.0
+
+
+def test_the_report_keeps_the_reporters_colour_whatever_the_item_state():
+    closed = assess(percent=5, state=IN_PROGRESS, reported_on=day(90), reported_colour=RED, closed=True,
+                    as_of=day(90), start=START, end=END)
+    unreported = assess(percent=None, state=None, reported_on=None, reported_colour=RED, as_of=day(10))
+    assert (closed.colour, closed.reported_colour, closed.colour_mismatch) == (GREEN, RED, True)
+    assert (unreported.colour, unreported.reported_colour, unreported.colour_mismatch) == (GREY, RED, False)
+    assert (unreported.stale, unreported.gap, closed.stale, closed.gap) == (False, None, False, None)
+
+
+def test_a_percent_without_a_date_is_no_report():
+    verdict = assess(percent=40, state=IN_PROGRESS, reported_on=None, as_of=day(10))
+    assert (verdict.colour, verdict.stale, verdict.expected_percent) == (GREY, False, None)
+
+
+def test_assess_uses_the_items_own_period_milestones_and_thresholds():
+    # day 50 of a period starting on day 20 of START..END: 30 of 80 days = 37.5 % due, without milestones
+    own = assess(percent=30, state=IN_PROGRESS, reported_on=day(50), as_of=day(50), start=day(20), end=END)
+    assert own.expected_percent == pytest.approx(37.5) and own.colour == GREEN
+    milestones = [Milestone(day(40), 80.0)]
+    steep = assess(percent=30, state=IN_PROGRESS, reported_on=day(40), as_of=day(40), start=START, end=END,
+                   milestones=milestones)
+    assert (steep.expected_percent, steep.colour) == (80.0, RED)
+    strict = assess(percent=45, state=IN_PROGRESS, reported_on=day(50), as_of=day(50), start=START, end=END,
+                    thresholds=Thresholds(yellow_gap=2, red_gap=4))
+    assert (strict.gap, strict.colour) == (pytest.approx(5.0), RED)

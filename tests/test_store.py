@@ -12,9 +12,10 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 
 from geo import models
-from geo.errors import CorridorError, EditConflict, InvalidParameter
+from geo.errors import CorridorError, DatabaseMissing, EditConflict, InvalidParameter
 from geo.store import (
-    MIGRATIONS_DIR, as_utc, bump_version, database_url as resolve_url, open_store, record_audit, utc_now,
+    MIGRATIONS_DIR, as_utc, bump_version, database_url as resolve_url, open_store, record_audit, upgrade_database,
+    utc_now,
 )
 
 
@@ -61,7 +62,7 @@ def _schema_differences(store) -> tuple[list, str]:
 
 
 def test_migrations_create_exactly_the_models_schema(store):
-    assert _schema_differences(store) == ([], "0002")
+    assert _schema_differences(store) == ([], "0003")
 
 
 def _migrate(store, direction, revision: str) -> None:
@@ -72,17 +73,36 @@ def _migrate(store, direction, revision: str) -> None:
         direction(config, revision)
 
 
+def _missing(differences: list) -> set[str]:
+    """What autogenerate would add: table and index names, ``table.column`` for columns, constraint names."""
+    names = set()
+    for difference in differences:
+        kind = difference[0]
+        if isinstance(kind, tuple):  # changes of one column come as a list of tuples
+            continue
+        if kind == "add_column":
+            names.add(f"{difference[2]}.{difference[3].name}")
+        elif kind.startswith("add_"):
+            names.add(difference[1].name)
+    return names
+
+
 def test_each_revision_downgrades_and_upgrades_again(store):
+    _migrate(store, command.downgrade, "0002")
+    differences, revision = _schema_differences(store)
+    assert revision == "0002"
+    added_by_0003 = {"user_sessions", "ix_user_sessions_user_id", "login_counters", "ix_login_counters_window_start",
+                     "users.name_key", "users.active", "uq_users_name_key"}
+    assert _missing(differences) == added_by_0003
     _migrate(store, command.downgrade, "0001")
     differences, revision = _schema_differences(store)
     assert revision == "0001"
-    assert [(kind, thing.name) for kind, thing in differences] == [("add_table", "target_actuals"),
-                                                                  ("add_index", "ix_target_actuals_latest")]
+    assert _missing(differences) == added_by_0003 | {"target_actuals", "ix_target_actuals_latest"}
     _migrate(store, command.downgrade, "base")
     with store.engine.connect() as connection:
         assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
     _migrate(store, command.upgrade, "head")
-    assert _schema_differences(store) == ([], "0002")
+    assert _schema_differences(store) == ([], "0003")
 
 
 def test_upgrading_twice_changes_nothing(database_url):
@@ -162,3 +182,29 @@ def test_timestamps_are_aware_utc_even_where_sqlite_returns_naive_ones():
     assert as_utc(datetime(2021, 1, 1, 8)) == datetime(2021, 1, 1, 8, tzinfo=timezone.utc)
     assert as_utc(datetime(2021, 1, 1, 16, tzinfo=timezone(timedelta(hours=8)))) == datetime(2021, 1, 1, 8,
                                                                                           tzinfo=timezone.utc)
+
+
+def test_upgrading_to_0003_keys_names_and_disables_later_ones_differing_only_in_case(database_url):
+    store = open_store(database_url, upgrade=False)
+    upgrade_database(store.engine, revision="0002")
+    users = sa.table("users", sa.column("name"), sa.column("role"), sa.column("password_hash"),
+                     sa.column("created_at"))
+    with store.engine.begin() as connection:
+        connection.execute(sa.insert(users), [{"name": name, "role": "editor", "password_hash": "x",
+                                               "created_at": utc_now()} for name in ("Admin1", "admin1", "Ｗａｎｇ")])
+    upgrade_database(store.engine)
+    with store.read() as session:
+        rows = session.execute(sa.select(models.User.name, models.User.name_key, models.User.active)
+                               .order_by(models.User.id)).all()
+    assert [tuple(row) for row in rows] == [("Admin1", "admin1", True), ("admin1", "#2", False),
+                                            ("Ｗａｎｇ", "wang", True)]
+    store.close()
+
+
+def test_open_store_creates_a_missing_sqlite_file_only_when_asked(tmp_path):
+    url = f"sqlite:///{tmp_path / 'status.sqlite3'}"
+    with pytest.raises(DatabaseMissing, match=r"status\.sqlite3 does not exist; restore a backup into it"):
+        open_store(url, create=False)
+    assert not (tmp_path / "status.sqlite3").exists()
+    open_store(url).close()
+    open_store(url, create=False).close()  # now it exists

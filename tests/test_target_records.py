@@ -119,7 +119,7 @@ BAD_ACTUALS = [
     ({"park": "P7"}, "park", "expected one of P1, P2, P3, P4, P5, P6, got 'P7'"),
     ({"park": None}, "park", "expected one of .*got None"),
     ({"park": ["P1"]}, "park", "expected one of .*got \\['P1'\\]"),
-    ({"park": "total"}, "park", "the total of A1-1 is the sum of the parks' actuals and cannot be reported"),
+    ({"park": "total"}, "park", "the total of A1-1 is computed from the parks' actuals and cannot be reported"),
     ({"target": "A2-1", "park": "P6"}, "park", "sets A2-1 for P1, P2, P3, P4, P5, not for P6 .*'not applicable'"),
     ({"target": "A8-1", "park": "P1"}, "park", "A8-1 is one figure for the whole zone: expected 'total'"),
     ({"quarter": "2022Q1"}, "quarter", "expected a quarter of the plan year written like 2021Q2"),

@@ -21,7 +21,8 @@ import shapely
 from geo.plan import load_plan
 from geo.schema import METRIC_CRS
 from geo.targets import (
-    NO_NUMERIC_TARGET, PLAN_TEXT_TARGETS, read_department_tasks, read_parks, read_targets, target_findings,
+    NO_NUMERIC_TARGET, PLAN_TEXT_TARGETS, SHARED, SUM_OF_PARKS, ZONE_WIDE, read_department_tasks, read_parks,
+    read_targets, target_findings,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -170,7 +171,13 @@ def test_findings_are_the_plans_inconsistencies(shipped_targets):
         assert set(finding) == {"id", "where", "message", "stated", "found"}
         assert finding["where"].startswith("附件1 第")
     sums = [f for f in findings if f["id"].endswith("park-sum")]
-    assert "sum to 6 项 but the plan's 合计 is 1" in sums[0]["message"]
+    assert "sum to 6 项 but the plan's 合计 is 1 — read as one item the parks share" in sums[0]["message"]
+
+
+def test_the_integration_mechanism_is_one_item_the_parks_share(shipped_targets):
+    aggregation = {t.measure: t.aggregation for t in shipped_targets}
+    assert aggregation["“一体化”工作机制建设"] == SHARED
+    assert {a for m, a in aggregation.items() if m != "“一体化”工作机制建设"} == {SUM_OF_PARKS, ZONE_WIDE}
 
 
 def test_changed_total_changes_the_findings(shipped_targets):

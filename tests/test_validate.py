@@ -122,6 +122,16 @@ def test_non_finite_coordinates(write_layers):
     _only(_problems(write_layers, modify), "[R01] geometry: coordinates must be finite")
 
 
+def test_open_rings_and_text_coordinates_are_refused_not_repaired(write_layers):
+    def modify(layers):  # shapely would close the ring and read the text as numbers without a word
+        layers["blocks"]["features"][0]["geometry"]["coordinates"][0].pop()
+        road = layers["roads"]["features"][0]["geometry"]["coordinates"]
+        road[1] = [str(value) for value in road[1]]
+    problems = _problems(write_layers, modify)
+    assert any("[B01] geometry: ring coordinates[0] is not closed" in p for p in problems), problems
+    assert any("[R01] geometry: coordinates[1][0]: expected a number, got str" in p for p in problems), problems
+
+
 def test_outside_district(write_layers):
     def modify(layers):  # 瓯海区 is the third square; the block claims 鹿城区 but moves there
         layers["blocks"]["features"][0]["geometry"]["coordinates"][0] = [
@@ -180,3 +190,14 @@ def test_missing_file(write_layers):
     data, problems = read_plan(folder)
     assert data is None
     assert "roads.geojson file: file not found" in str(problems[0])
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("name_source", "guess", "expected one of plan, derived, project; got 'guess'"),
+    ("target_2021_line", "215", "expected an integer or null, got str"),
+    ("responsible_unit_derived", 3, "expected text or null, got int"),
+])
+def test_provenance_properties_are_typed(write_layers, field, value, expected):
+    def modify(layers):
+        layers["roads"]["features"][0]["properties"][field] = value
+    _only(_problems(write_layers, modify), f"roads.geojson [R01] {field}: {expected}")

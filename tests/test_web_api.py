@@ -6,7 +6,8 @@ import shapely
 from flask import Flask
 
 from geo.errors import NetworkSourceError
-from web_fixtures import DATA_DIR, make_app, real_app, tiny_app  # noqa: F401
+from web import create_app
+from web_fixtures import DATA_DIR, PINNED, make_app, real_app, tiny_app  # noqa: F401
 
 GEOJSON = "application/geo+json"
 
@@ -178,6 +179,22 @@ def test_bad_access_parameters_are_400(real_app: Flask, path: str, parameter: st
     assert response.get_json()["parameter"] == parameter
 
 
-def test_data_dir_is_the_configured_one() -> None:
-    app = make_app(DATA_DIR)
-    assert app.test_client().get("/api/blocks/B13").status_code == 200
+def test_data_dir_is_the_configured_one(write_layers, monkeypatch) -> None:
+    # The tiny layers differ from the shipped ones (one block B01 测试区块, no B13): whichever folder is configured
+    # (DATA_DIR, or CORRIDOR_DATA_DIR when DATA_DIR is not set) is the one served, never data/.
+    tiny = write_layers()
+    monkeypatch.setenv("CORRIDOR_DATA_DIR", str(DATA_DIR))  # the setting wins over the environment
+    for client in (make_app(tiny).test_client(), _app_without_data_dir(tiny, monkeypatch).test_client()):
+        blocks = client.get("/api/blocks").get_json()["features"]
+        assert [(f["id"], f["properties"]["name"]) for f in blocks] == [("B01", "测试区块")]
+        assert client.get("/api/blocks/B13").status_code == 404
+    shipped = make_app(DATA_DIR).test_client()
+    assert shipped.get("/api/blocks/B13").status_code == 200
+    assert len(shipped.get("/api/blocks").get_json()["features"]) == 13
+
+
+def _app_without_data_dir(data_dir, monkeypatch) -> Flask:
+    """An app configured like :func:`make_app` but without ``DATA_DIR``: it reads ``CORRIDOR_DATA_DIR``."""
+    monkeypatch.setenv("CORRIDOR_DATA_DIR", str(data_dir))
+    app = make_app(data_dir)
+    return create_app({**PINNED, "INSTANCE_PATH": app.instance_path})

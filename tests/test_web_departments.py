@@ -207,12 +207,26 @@ def test_close_and_reopen_by_form(department_app, editor) -> None:
 
 @pytest.mark.parametrize(("changes", "field"), [({"percent": "200"}, "percent"), ({"state": "完成了"}, "state"),
                                                 ({"reported_on": "2999-01-01"}, "reported_on"),
-                                                ({"expected_version": "one"}, "expected_version")])
+                                                ({"expected_version": "one"}, "expected_version"),
+                                                ({"expected_version": "²"}, "expected_version"),
+                                                ({"reported_on": "0001-01-01"}, "reported_on")])
 def test_bad_form_input_is_400_naming_the_field_and_writes_nothing(department_app, editor, changes, field) -> None:
     response = editor.post("/departments/DT29-1/reports", data=_form(editor, "DT29-1", **changes))
     assert response.status_code == 400
     assert f'data-field="{field}"' in response.get_data(as_text=True)
     assert report_history(app_store(department_app), "DT29-1") == []
+
+
+def test_a_task_posted_to_the_item_form_lands_on_its_own_page_and_is_written_once(department_app, editor) -> None:
+    form = _form(editor, "DT15-1", percent="20")
+    response = editor.post("/items/DT15-1/reports", data=form, follow_redirects=True)
+    assert response.status_code == 200 and response.request.path == "/departments/DT15-1"
+    assert [r.percent for r in report_history(app_store(department_app), "DT15-1")] == [20]
+    closed = editor.post("/items/DT15-1/close", data={"note": "已完成", "effective_on": "", "expected_version": "1",
+                                                       "csrf_token": form["csrf_token"]}, follow_redirects=True)
+    assert closed.status_code == 200 and closed.request.path == "/departments/DT15-1"
+    assert [e.action for e in check_history(app_store(department_app), "DT15-1")] == ["close"]
+    assert editor.get("/items/DT15-1", follow_redirects=True).request.path == "/departments/DT15-1"
 
 
 def test_stale_version_is_409_and_loses_nothing(department_app, editor) -> None:
@@ -221,6 +235,25 @@ def test_stale_version_is_409_and_loses_nothing(department_app, editor) -> None:
     stale = editor.post("/departments/DT26-2.2b/reports", data={**form, "percent": "35"})
     assert stale.status_code == 409 and 'id="conflict"' in stale.get_data(as_text=True)
     assert [r.percent for r in report_history(app_store(department_app), "DT26-2.2b")] == [30]
+
+
+def test_a_stale_or_future_version_of_an_edited_task_is_409_and_loses_nothing(department_app, editor) -> None:
+    # version 1 of a task now at 2, or a version it never had: refused past the first edit too
+    for percent in ("20", "30"):
+        form = _form(editor, "DT26-3", percent=percent)
+        assert editor.post("/departments/DT26-3/reports", data=form).status_code == 303
+    form = _form(editor, "DT26-3", percent="35")
+    assert form["expected_version"] == "2"
+    for stale in ("1", "3"):
+        response = editor.post("/departments/DT26-3/reports", data={**form, "expected_version": stale})
+        assert response.status_code == 409 and 'id="conflict"' in response.get_data(as_text=True)
+    closed = editor.post("/departments/DT26-3/close", data={"note": "完成", "effective_on": "",
+                                                            "expected_version": "1", "csrf_token": form["csrf_token"]})
+    assert closed.status_code == 409
+    assert [r.percent for r in report_history(app_store(department_app), "DT26-3")] == [30, 20]
+    assert item_state(app_store(department_app), "DT26-3").version == 2
+    assert check_history(app_store(department_app), "DT26-3") == []
+    assert editor.post("/departments/DT26-3/reports", data=form).status_code == 303
 
 
 @pytest.mark.parametrize("query", ["?colour=purple", "?unit=不存在的单位", "?sort=id"])

@@ -5,9 +5,12 @@ import json
 
 import pytest
 
+from db_fixtures import refuse_writes, take_away
 from geo.snapshot import audit_entries, check_history, geometry_history, item_state, report_history
-from status_web_fixtures import csrf_from, login, report_body, status_app  # noqa: F401
+from geo.users import add_user
+from status_web_fixtures import PASSWORDS, csrf_from, login, report_body, status_app  # noqa: F401
 from web.database import app_store
+from web_fixtures import make_app
 
 
 # Inside B01's district (鹿城区, the square around 120.1, 27.9 of the tiny plan) and far outside any area.
@@ -65,6 +68,12 @@ def test_reporter_cannot_be_chosen_by_the_client(status_app, editor) -> None:
     ({"expected_version": 10**30}, "expected_version"),
     ({"expected_version": "9" * 40}, "expected_version"),
     ({"percent": 10**400}, "percent"),
+    ({"expected_version": "²"}, "expected_version"),  # Unicode digits: str.isdigit() says yes, int() says no
+    ({"expected_version": "１"}, "expected_version"),
+    ({"percent": "１０"}, "percent"),
+    ({"percent": "1_0"}, "percent"),
+    ({"reported_on": "0001-01-01"}, "reported_on"),
+    ({"reported_on": "2020-12-31"}, "reported_on"),  # the day before the plan year
 ])
 def test_bad_report_is_400_naming_the_field_and_writes_nothing(status_app, editor, changes, field) -> None:
     response = editor.post("/api/items/B01/reports", json=report_body(**changes))
@@ -88,6 +97,33 @@ def test_malformed_bodies_are_400(status_app, editor, body, field) -> None:
     assert _nothing_written(status_app, "B01")
 
 
+def test_a_5000_digit_percent_is_400_naming_percent(status_app, editor) -> None:
+    body = '{"percent": %s, "state": "进行中", "expected_version": 0}' % ("9" * 5000)
+    response = editor.post("/api/items/B01/reports", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.json["field"] == "percent", response.json
+    assert "0 to 100" in response.json["message"]
+    assert _nothing_written(status_app, "B01")
+
+
+@pytest.mark.parametrize("path", ["/api/items/B01/reports", "/api/items/B01/close", "/api/items/B01/reopen",
+                                  "/api/items/B01/geometry"])
+def test_a_deeply_nested_body_is_400_not_a_crash(status_app, editor, path: str) -> None:
+    method = editor.put if path.endswith("/geometry") else editor.post
+    for body in ("[" * 100_000 + "]" * 100_000, '{"note": ' + "[" * 5_000 + "]" * 5_000 + "}"):
+        response = method(path, data=body, content_type="application/json")
+        assert response.status_code == 400, response.get_data(as_text=True)[:300]
+        assert response.json["field"] == "body" and "nested too deeply" in response.json["message"]
+    assert _nothing_written(status_app, "B01")
+
+
+def test_check_off_dates_must_lie_in_the_plan_period(status_app, editor) -> None:
+    response = editor.post("/api/items/B01/close", json={"note": "完成", "effective_on": "0001-01-01",
+                                                          "expected_version": 0})
+    assert response.status_code == 400 and response.json["field"] == "effective_on"
+    assert "2021-01-01" in response.json["message"]
+    assert _nothing_written(status_app, "B01")
+
+
 def test_unknown_item_is_404(editor) -> None:
     assert editor.post("/api/items/B99/reports", json=report_body()).status_code == 404
     assert editor.get("/api/items/B99/history").status_code == 404
@@ -102,6 +138,21 @@ def test_stale_version_is_409_and_loses_nothing(status_app, editor) -> None:
     assert stale.json["error"] == "conflict" and stale.json["current_version"] == 1
     assert [r.percent for r in report_history(app_store(status_app), "B01")] == [30]
     assert editor.post("/api/items/B01/reports", json=report_body(1, percent=35)).status_code == 201
+
+
+def test_a_stale_or_future_version_of_an_edited_item_is_409_and_loses_nothing(status_app, editor) -> None:
+    # Past the first edit the check is an UPDATE ... WHERE version = expected: version 1 of an item now at 2 (or a
+    # version it never had) must be refused, not only the 0 of a first insert.
+    for version, percent in ((0, 30), (1, 35)):
+        assert editor.post("/api/items/B01/reports", json=report_body(version, percent=percent)).status_code == 201
+    for stale in (1, 3):
+        response = editor.post("/api/items/B01/reports", json=report_body(stale, percent=50))
+        assert response.status_code == 409 and response.json["error"] == "conflict"
+        assert (response.json["expected_version"], response.json["current_version"]) == (stale, 2)
+    assert editor.post("/api/items/B01/close", json={"note": "完成", "expected_version": 1}).status_code == 409
+    assert [r.percent for r in report_history(app_store(status_app), "B01")] == [35, 30]
+    assert not item_state(app_store(status_app), "B01").closed and item_state(app_store(status_app), "B01").version == 2
+    assert editor.post("/api/items/B01/reports", json=report_body(2, percent=50)).status_code == 201
 
 
 def test_close_and_reopen_are_logged(status_app, editor) -> None:
@@ -149,6 +200,28 @@ def test_bad_geometry_is_400_and_keeps_the_baseline(status_app, editor, geometry
     assert editor.get("/api/blocks/B01").json["properties"]["geometry_source"] == "approximate"
 
 
+RING = SURVEYED_B01["coordinates"][0]
+
+
+@pytest.mark.parametrize(("geometry", "says", "not_says"), [
+    ({"type": "Polygon", "coordinates": [RING[:-1]]}, "ring coordinates[0] is not closed", None),
+    ({"type": "Polygon", "coordinates": [[[str(x), str(y)] for x, y in RING]]}, "coordinates[0][0][0]: expected "
+                                                                                 "a number", None),
+    ({"type": "Polygon", "coordinates": [[[float("nan"), RING[0][1]], *RING[1:-1], [float("nan"), RING[0][1]]]]},
+     "coordinates must be finite numbers: coordinates[0][0][0]", "closed linestring"),
+    ({"coordinates": [RING]}, "missing member 'type'", "NoneType"),
+    ({"type": "polygon", "coordinates": [RING]}, "got 'polygon'", None),
+])
+def test_malformed_geojson_is_400_saying_which_member_and_what_was_expected(status_app, editor, geometry, says,
+                                                                           not_says) -> None:
+    body = json.dumps({"geometry": geometry, "expected_version": 0})  # NaN as the JSON literal some writers emit
+    response = editor.put("/api/items/B01/geometry", data=body, content_type="application/json")
+    assert response.status_code == 400, response.json
+    assert response.json["field"] == "geometry" and says in response.json["message"], response.json["message"]
+    assert not_says is None or not_says not in response.json["message"]
+    assert _nothing_written(status_app, "B01")
+
+
 def test_item_page_shows_state_history_and_forms_by_role(status_app, editor) -> None:
     editor.post("/api/items/B01/reports", json=report_body(note="<b>加粗</b> & 说明"))
     anonymous = status_app.test_client().get("/items/B01").get_data(as_text=True)
@@ -181,7 +254,55 @@ def test_item_page_forms_write_and_show_problems(status_app, editor) -> None:
     assert item_state(app_store(status_app), "B01").closed
 
 
+@pytest.mark.parametrize("version", ["²", "١", "１"])
+def test_a_form_with_a_non_ascii_version_is_400_naming_it(status_app, editor, version: str) -> None:
+    token = csrf_from(editor, "/items/B01")
+    report = {"percent": "60", "state": "进行中", "reported_on": "2021-06-30", "note": "", "reported_colour": "",
+              "expected_version": version, "csrf_token": token}
+    close = {"note": "完成", "effective_on": "", "expected_version": version, "csrf_token": token}
+    for action, form in (("reports", report), ("close", close), ("reopen", close)):
+        response = editor.post(f"/items/B01/{action}", data=form)
+        assert response.status_code == 400 and 'data-field="expected_version"' in response.get_data(as_text=True)
+    assert _nothing_written(status_app, "B01")
+
+
 def test_overview_map_carries_the_status_for_popups(status_app, editor) -> None:
     editor.post("/api/items/B01/reports", json=report_body(note="地图弹窗说明"))
     page = editor.get("/").get_data(as_text=True)
     assert json.dumps("地图弹窗说明")[1:-1] in page and '"progress_note"' in page  # Folium writes \u escapes
+
+
+@pytest.fixture
+def relayed_editor(write_layers, relayed_url, tmp_path):
+    """An app on the tiny plan whose database can be taken away (SQLite file, or PostgreSQL behind a relay), and
+    a logged-in editor's client: ``(app, client, url, relay)``."""
+    url, relay = relayed_url
+    app = make_app(write_layers(), DATABASE_URL=url, INSTANCE_PATH=str(tmp_path / "instance"))
+    add_user(app_store(app), "editor", role="editor", password=PASSWORDS["editor"], actor="test")
+    client = app.test_client()
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = login(client, "editor")
+    yield app, client, url, relay
+    app_store(app).close()
+
+
+def test_writes_answer_503_once_the_database_vanished(relayed_editor) -> None:
+    app, client, url, relay = relayed_editor
+    assert client.post("/api/items/B01/reports", json=report_body()).status_code == 201
+    token = csrf_from(client, "/items/B01")
+    take_away(url, relay)
+    refused = client.post("/api/items/B01/reports", json=report_body(version=1))
+    assert refused.status_code == 503 and refused.json["error"] == "database_unavailable"
+    name = app_store(app).watch.name
+    assert name in refused.json["message"] and "status database" in refused.json["message"] and "/" not in name
+    form = client.post("/items/B01/reports", data={"percent": "60", "state": "进行中", "reported_on": "2021-06-30",
+                                                   "note": "", "expected_version": "1", "csrf_token": token})
+    assert form.status_code == 503 and "状态数据库暂时无法使用，本次操作未保存" in form.get_data(as_text=True)
+
+
+def test_writes_answer_503_when_the_database_cannot_be_written_and_keep_nothing(status_app, editor) -> None:
+    refuse_writes(app_store(status_app))
+    refused = editor.post("/api/items/B01/reports", json=report_body())
+    assert refused.status_code == 503 and refused.json["error"] == "database_not_writable"
+    assert refused.json["message"].startswith("cannot write the status database ")
+    assert "nothing was saved" in refused.json["message"]
+    assert _nothing_written(status_app, "B01")

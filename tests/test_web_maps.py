@@ -11,8 +11,8 @@ from flask import Flask
 
 from geo.coords import wgs84_to_gcj02
 from web.assets import OfflineAssetMissing, localize_assets
-from web.maps import (ACCESS_COLORS, OVERVIEW_LAYERS, TILE_LAYERS, access_block_style, band_style, block_style,
-                      for_tiles, layered_map, render_parts, road_style)
+from web.maps import (ACCESS_COLORS, OVERVIEW_LAYERS, PLACEHOLDER, TILE_LAYERS, access_block_style, band_style,
+                      block_style, for_tiles, layered_map, render_parts, road_style, task_style)
 from web.status import STATUS_COLORS
 from web.views import map_collections
 from web_fixtures import make_app, real_app  # noqa: F401
@@ -37,6 +37,17 @@ def test_styles_follow_status_category_and_geometry_source() -> None:
     assert built["dashArray"] is None and continuing["dashArray"]
     assert band_style(_feature(to_min=5.0))["fillColor"] != band_style(_feature(to_min=None))["fillColor"]
     assert ACCESS_COLORS[True] != ACCESS_COLORS[False]
+
+
+def test_placeholders_are_drawn_faint_and_dotted_whatever_their_category() -> None:
+    for category in ("road_complete_2021", "transit"):
+        placed = road_style(_feature(status_color="grey", category=category, geometry_source="provisional"))
+        assert placed.items() >= PLACEHOLDER.items()
+        approximate = road_style(_feature(status_color="grey", category=category, geometry_source="approximate"))
+        assert approximate["weight"] > placed["weight"] and approximate["opacity"] > placed["opacity"]
+    task = task_style(_feature(status_color="grey", kind="ring_road", geometry_source="provisional"))
+    assert task["dashArray"] == PLACEHOLDER["dashArray"] and task["fill"] is False
+    assert task_style(_feature(status_color="grey", kind="block", geometry_source="approximate"))["dashArray"] == "3 5"
 
 
 def test_localize_assets_points_every_asset_at_the_app(real_app: Flask) -> None:

@@ -206,6 +206,7 @@ def test_bad_reports_are_400_naming_the_field_and_change_nothing(editor, change:
 
 @pytest.mark.parametrize(("change", "field"), [
     ({"value": "abc"}, "value"), ({"quarter": "2022Q1"}, "quarter"), ({"target_id": "A9-9"}, "target_id"),
+    ({"expected_version": "²"}, "expected_version"), ({"value": "１２"}, "value"),
 ])
 def test_a_bad_form_shows_the_page_with_the_problem(editor, change: dict, field: str) -> None:
     form = {"target_id": "A1-1", **{k: str(v) for k, v in actual_body().items()}, **change}
@@ -214,6 +215,18 @@ def test_a_bad_form_shows_the_page_with_the_problem(editor, change: dict, field:
     page = response.get_data(as_text=True)
     assert f'<li data-field="{field}">' in page and 'id="actual-form"' in page
     assert f'value="{form["value"]}"' in page  # the value typed is kept for correcting
+
+
+@pytest.mark.parametrize(("body", "field", "says"), [
+    ("[" * 100_000 + "]" * 100_000, "body", "nested too deeply"),
+    ('{"park": "P1", "quarter": "2021Q2", "value": %s, "expected_version": 0}' % ("9" * 5000), "value",
+     "as a number from"),
+])
+def test_hostile_bodies_are_400_naming_the_field(editor, body: str, field: str, says: str) -> None:
+    response = editor.post("/api/targets/A1-1/actuals", data=body, content_type="application/json")
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert response.get_json()["field"] == field and says in response.get_json()["message"]
+    assert api_row(editor, "A1-1", "P1")["version"] == 0
 
 
 def test_unknown_target_is_404(editor) -> None:
@@ -246,6 +259,22 @@ def test_a_stale_version_is_409_and_the_first_write_stays(editor) -> None:
     page = editor.post("/parks/actuals", data=form)
     assert page.status_code == 409 and 'id="conflict"' in page.get_data(as_text=True)
     assert 'name="expected_version" id="expected_version" value="1"' in page.get_data(as_text=True)
+
+
+def test_a_stale_or_future_version_of_a_reported_target_is_409_and_the_writes_stay(editor) -> None:
+    # version 1 of a cell now at 2, or a version it never had: refused past the first report too
+    for version, value in ((0, 1), (1, 2)):
+        assert editor.post("/api/targets/A1-1/actuals", json=actual_body(version, value=value)).status_code == 201
+    for stale in (1, 3):
+        response = editor.post("/api/targets/A1-1/actuals", json=actual_body(stale, value=3))
+        assert response.status_code == 409
+        assert (response.get_json()["expected_version"], response.get_json()["current_version"]) == (stale, 2)
+    form = {"target_id": "A1-1", **{k: str(v) for k, v in actual_body(1, value=3).items()}}
+    page = editor.post("/parks/actuals", data=form)
+    assert page.status_code == 409 and 'name="expected_version" id="expected_version" value="2"' in page.get_data(
+        as_text=True)
+    assert (api_row(editor, "A1-1", "P1")["actual"], api_row(editor, "A1-1", "P1")["version"]) == (2, 2)
+    assert editor.post("/api/targets/A1-1/actuals", json=actual_body(2, value=3)).status_code == 201
 
 
 def test_viewers_and_anonymous_users_cannot_report(parks_app) -> None:

@@ -176,7 +176,8 @@ def test_csv_and_xlsx_downloads_equal_the_database(targets_app, reported) -> Non
     assert totals == ["合计", 2, 1 + n, 1, 1 + n, 1, 4 + n]
 
 
-@pytest.mark.parametrize("path", ["/reports/2021Q5", "/reports/21Q1", "/reports/2021Q2?format=pdf"])
+@pytest.mark.parametrize("path", ["/reports/2021Q5", "/reports/21Q1", "/reports/2021Q2?format=pdf",
+                                  "/reports/２０２１Q2", "/reports/2021Q٢"])
 def test_bad_quarter_or_format_is_400(status_app, path) -> None:
     response = status_app.test_client().get(path)
     assert response.status_code == 400 and ("quarter" in response.get_data(as_text=True)

@@ -149,6 +149,13 @@ def test_api_rejects_a_body_that_is_not_json(real_app: Flask) -> None:
     assert response.status_code == 400 and response.get_json()["parameter"] == "body"
 
 
+def test_api_rejects_a_deeply_nested_body_without_login(real_app: Flask) -> None:
+    for body in ("[" * 100_000 + "]" * 100_000, '{"sites": ' + "[" * 50_000 + "]" * 50_000 + "}"):
+        response = real_app.test_client().post("/api/tours", data=body, content_type="application/json")
+        assert response.status_code == 400, response.get_data(as_text=True)[:300]
+        assert response.get_json()["parameter"] == "body" and "nested too deeply" in response.get_json()["message"]
+
+
 @pytest.fixture(scope="module")
 def chromium_page(live_server: str) -> Iterator[tuple[object, list[str], list[str]]]:
     if not CHROMIUM.exists():

@@ -1,6 +1,7 @@
 """The pages (Flask test client): content in Chinese, counts that agree with the API, offline assets, errors."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -52,8 +53,22 @@ def test_overview_has_controls_legend_and_notice(real_app: Flask) -> None:
     for element in ('id="search"', 'id="filter-district"', 'id="filter-category"', 'id="filter-status"',
                     'id="legend"', "L.control.fullscreen", "L.control.scale", "L.control.layers", "corridorMapInit"):
         assert element in html, element
-    assert "位置均为近似（approximate）" in html
+    assert "位置均为近似（approximate）" in html and "临时占位（provisional）：规划未给出位置" in html
     assert html.count('<li data-id="') == 13 + 17 + 4 + 76
+
+
+NOTE = ("注：规划文本“交通路网建设（17项）”（第213行）即“完成道路建成7条、续建10条”（第241行），只计道路；续建道路规划写"
+        "“市域铁路S2线一期等10条”，只列名8条（第216行）。本数据17项 = 道路15条 + 公交2项；“公交线路及首末站”在规划中是一行"
+        "（第218行），拆为2项是本项目的读法。")
+
+
+@pytest.mark.parametrize("path", ["/", "/tasks", "/reports"])
+def test_the_plans_17_is_shown_with_the_datas_count_and_the_caveat(real_app: Flask, path: str) -> None:
+    html = _page(real_app, path)
+    assert f'id="transport-note">{NOTE}' in html
+    assert "交通路网项目（17项）" not in html
+    label = "交通路网项目（规划称17项；本数据17项，见注）"
+    assert (json.dumps(label) if path == "/" else label) in html  # on the overview: the map's layer control
 
 
 def test_focus_must_name_an_item(real_app: Flask) -> None:
@@ -69,6 +84,8 @@ def test_tasks_table_lists_projects_and_tasks_linking_to_the_map(real_app: Flask
     assert len(ids) == 17 + 76 and "RING-N" not in ids
     assert 'href="/?focus=E14"' in html and 'href="/?focus=R08"' in html
     assert 'th data-sort' in html
+    assert "<td>道路建成 <small class=\"text-muted\">（第215行）</small></td><td>科创走廊所在地政府、功能区管委会，市交通局</td>" in html
+    assert "责任单位细化（推导）" in html and "<td>鹿城区政府</td>" in html
 
 
 def test_access_page_shows_source_tables_and_controls(real_app: Flask) -> None:
@@ -108,3 +125,20 @@ def test_other_pages_can_join_the_navigation(tiny_app: Flask) -> None:
     add_nav_link(tiny_app, "巡查路线", "extra")
     html = _page(tiny_app, "/tasks")
     assert 'href="/extra">巡查路线</a>' in html
+
+
+def test_item_pages_say_where_each_value_comes_from(real_app: Flask) -> None:
+    html = _page(real_app, "/items/R16")
+    for text in ("名称来源</th><td>本项目拟定，非规划原文，待规划确认", "责任单位（规划原文）</th><td>科创走廊所在地政府、功能区管委会，市交通局",
+                 "目标原文所在行（规划文本）</th><td>218", "组成（本项目占位说明）", "位置为临时占位（provisional）"):
+        assert text in html, text
+    block = _page(real_app, "/items/B01")
+    assert "英文名称（本项目译名）</th><td>Wenzhou International Future Sci-Tech Island" in block
+    assert "责任单位细化（推导，非规划原文）</th><td>鹿城区政府" in block
+
+
+@pytest.mark.parametrize("path", ["/departments", "/departments/DT04-1"])
+def test_the_department_task_that_says_17项_carries_the_caveat(real_app: Flask, path: str) -> None:
+    html = _page(real_app, path)
+    assert "等共计17项任务。" in html  # the plan's words, unchanged
+    assert html.count(f'<div class="small text-muted transport-note">{NOTE}</div>') == 1

@@ -15,8 +15,22 @@ key                    environment variable        meaning
 ``SECRET_KEY``         ``CORRIDOR_SECRET_KEY``     session signing key (default: generated on first run
                                                    into the instance folder; never put one in the repo)
 ``SECURE_COOKIES``     ``CORRIDOR_SECURE_COOKIES`` ``1`` behind TLS: session cookie sent over HTTPS only
-``LOGIN_MAX_FAILURES``                             failed logins per address / name before 429 (5) ...
-``LOGIN_WINDOW_S``                                 ... within this many seconds (300)
+``LOGIN_MAX_FAILURES``                             ``CORRIDOR_LOGIN_MAX_FAILURES``: login attempts per
+                                                   account and client address before 429 (5) ...
+``LOGIN_WINDOW_S``                                 ``CORRIDOR_LOGIN_WINDOW_S``: ... within this many s (300)
+``LOGIN_ACCOUNT_MAX_FAILURES``                     ``CORRIDOR_LOGIN_ACCOUNT_MAX_FAILURES``: per account from
+                                                   addresses it has not logged in from lately (20) ...
+``LOGIN_ACCOUNT_WINDOW_S``                         ``CORRIDOR_LOGIN_ACCOUNT_WINDOW_S``: ... within (3600)
+``SESSION_IDLE_S``                                 ``CORRIDOR_SESSION_IDLE_S``: a session unused this many
+                                                   seconds ends (28800 = 8 hours)
+``SESSION_LIFETIME_S``                             ``CORRIDOR_SESSION_LIFETIME_S``: a session ends this many
+                                                   seconds after login (604800 = 7 days)
+``TRUSTED_PROXIES``                                ``CORRIDOR_TRUSTED_PROXIES``: addresses or networks of
+                                                   reverse proxies whose ``X-Forwarded-For`` is believed
+                                                   (comma-separated; default none: the header is ignored)
+``INIT_DATABASE``                                  ``corridor serve --init-database``: create an empty database
+                                                   where one this instance has used is missing (no variable: a
+                                                   setting left on would defeat the check at every restart)
 =====================  ==========================  ===================================================
 """
 from __future__ import annotations
@@ -45,9 +59,17 @@ DEFAULTS: dict[str, Any] = {
     "SECURE_COOKIES": False,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_S": 300,
+    "LOGIN_ACCOUNT_MAX_FAILURES": 20,
+    "LOGIN_ACCOUNT_WINDOW_S": 3600,
+    "SESSION_IDLE_S": 8 * 3600,
+    "SESSION_LIFETIME_S": 7 * 24 * 3600,
+    "TRUSTED_PROXIES": "",
+    "INIT_DATABASE": False,
 }
 ENV_KEYS: tuple[str, ...] = ("DATA_DIR", "NETWORK", "TILES", "TIANDITU_KEY", "DATABASE_URL", "INSTANCE_PATH",
-                             "SECRET_KEY", "SECURE_COOKIES")
+                             "SECRET_KEY", "SECURE_COOKIES", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_S",
+                             "LOGIN_ACCOUNT_MAX_FAILURES", "LOGIN_ACCOUNT_WINDOW_S", "SESSION_IDLE_S",
+                             "SESSION_LIFETIME_S", "TRUSTED_PROXIES")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -64,10 +86,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.api import api_blueprint
     from web.assets import assets_blueprint
     from web.auth import auth_blueprint, init_security
+    from web.user_admin import user_admin_blueprint
+    from web.proxies import init_proxies
     from web.database import init_store
     from web.departments import departments_blueprint
     from web.editing import editing_blueprint
     from web.errors import register_error_handlers
+    from web.json_body import BoundedJSONProvider
     from web.state import load_state
     from web.reports import reports_blueprint
     from web.observability import init_observability
@@ -78,6 +103,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import views_blueprint
 
     app = Flask(__name__)
+    app.json = BoundedJSONProvider(app)  # request.get_json() anywhere: too deep a body is a 400, not a 500
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping({key: os.environ[f"CORRIDOR_{key}"] for key in ENV_KEYS
                              if os.environ.get(f"CORRIDOR_{key}")})
@@ -93,6 +119,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["corridor"] = load_state(data_dir=data_dir, network_path=network)
     init_store(app)
     init_security(app)
+    init_proxies(app)
     init_security_headers(app)
     init_observability(app)
 
@@ -103,6 +130,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Feature blueprints plug in here, one line each (e.g. the inspection-tour planner).
     app.register_blueprint(tours_blueprint)
     app.register_blueprint(auth_blueprint)
+    app.register_blueprint(user_admin_blueprint)
     app.register_blueprint(editing_blueprint)
     app.register_blueprint(reports_blueprint)
     app.register_blueprint(parks_blueprint)

@@ -1,11 +1,19 @@
-"""Login, sessions, CSRF and roles: ``/login``, ``/logout`` and the :func:`requires` decorator for every write.
+"""Login, sessions, CSRF and roles: ``/login``, ``/logout``, ``/api/session`` and the :func:`requires` decorator.
 
-Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax, Secure when ``SECURE_COOKIES`` is on) holding the
-user's name and a CSRF token; the role is read from the database on each request, so a role change applies at
-once. Every write checks, in this order: logged in (API: 401 JSON; pages: redirect to ``/login``), the CSRF token
+Sessions live in the status database (:mod:`geo.sessions`), so the server can end them and every server process
+agrees: the cookie (Flask's signed cookie: HttpOnly, SameSite=Lax, Secure when ``SECURE_COOKIES`` is on) holds a
+random session token and a CSRF token. Logging out deletes the session's row, so a saved copy of the cookie no
+longer works; a password change or disabling the user ends all their sessions. A session ends after
+``SESSION_IDLE_S`` seconds unused (8 hours) and ``SESSION_LIFETIME_S`` after it began (7 days); a cookie signed
+longer ago than that lifetime is refused by its signature as well. The role is read from the database on each
+request, so a role change applies at once.
+
+Every write checks, in this order: logged in (API: 401 JSON; pages: redirect to ``/login``), the CSRF token
 (form field ``csrf_token`` or header ``X-CSRF-Token``; 400 otherwise), the role's permission
-(:func:`geo.users.can`; 403 otherwise). Failed logins are limited per client address and per user name
-(:class:`LoginThrottle`: 429 once ``LOGIN_MAX_FAILURES`` failed within ``LOGIN_WINDOW_S`` seconds).
+(:func:`geo.users.can`; 403 otherwise). Login attempts are counted in the database per account and client address
+and, more slowly, per account (:mod:`geo.login_limits`; ``LOGIN_*`` settings): over the limit the answer is 429 with
+``Retry-After`` and the password is not checked. ``/login`` answers JSON to a JSON body (``name``, ``password``;
+header ``X-CSRF-Token``).
 """
 from __future__ import annotations
 
@@ -13,22 +21,25 @@ import functools
 import hmac
 import logging
 import os
+import re
 import secrets
 import tempfile
-import threading
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, Flask, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for,
+    Blueprint, Flask, Response, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for,
 )
 
-from geo.errors import ValidationError
-from geo.validate import Problem
-from geo.users import PERMISSIONS, UserRecord, add_user, authenticate, get_user, list_users, set_role
+from geo.credentials import login_key
+from geo.errors import InvalidParameter
+from geo.login_limits import LoginLimits, attempt_succeeded, begin_attempt
+from geo.sessions import SessionPolicy, end_session, session_user_id, start_session
+from geo.store import utc_now
+from geo.users import PERMISSIONS, UserRecord, authenticate, get_user_by_id
 from web.database import app_store
 from web.errors import API_PREFIX, error_response
 
@@ -40,67 +51,56 @@ SECRET_KEY_FILE = "secret_key"
 CSRF_SESSION_KEY = "csrf_token"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-USER_SESSION_KEY = "user"
-THROTTLE_EXTENSION = "corridor_login_throttle"
+SESSION_TOKEN_KEY = "session_token"
+AUTH_EXTENSION = "corridor_auth"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ROLE_LABELS: dict[str, str] = {"viewer": "查看", "editor": "编辑", "admin": "管理员"}
 
 
-class LoginThrottle:
-    """Counts failed logins per key (client address, user name) in a sliding window; in memory, per process.
+@dataclass
+class AuthSettings:
+    """The app's session policy and login limits, and the clock both read (replaceable in tests)."""
 
-    Parameters
-    ----------
-    max_failures
-        Failures within the window after which further attempts are refused.
-    window_s
-        The window, seconds.
-    clock
-        Seconds from an arbitrary start (monotonic), replaceable in tests.
-    """
-
-    def __init__(self, *, max_failures: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self.clock = clock
-        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and failures[0] <= now - self.window_s:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, *keys: str) -> int:
-        """Seconds until any of ``keys`` may try again (0: now)."""
-        now = self.clock()
-        with self._lock:
-            waits = [self._recent(key, now)[0] + self.window_s - now for key in keys
-                     if len(self._recent(key, now)) >= self.max_failures]
-        return int(max(waits)) + 1 if waits else 0
-
-    def failed(self, *keys: str) -> None:
-        """Record a failed attempt under each key."""
-        now = self.clock()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def forget(self, key: str) -> None:
-        """Clear the failures of ``key`` (a user who just logged in)."""
-        with self._lock:
-            self._failures.pop(key, None)
+    sessions: SessionPolicy
+    limits: LoginLimits
+    clock: Callable[[], datetime] = utc_now
 
 
 def init_security(app: Flask) -> None:
-    """Secret key (configured, else generated once into the instance folder), cookie flags, login throttle."""
+    """Secret key (configured, else generated once into the instance folder), cookie flags, session policy and
+    login limits from the settings.
+
+    Raises
+    ------
+    InvalidParameter
+        For a session or login setting that is not a whole number > 0 (named by its environment variable).
+    """
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=_truthy(app.config.get("SECURE_COOKIES")))
-    app.extensions[THROTTLE_EXTENSION] = LoginThrottle(max_failures=int(app.config["LOGIN_MAX_FAILURES"]),
-                                                       window_s=float(app.config["LOGIN_WINDOW_S"]))
+    number = functools.partial(_whole_number, app.config)
+    settings = AuthSettings(
+        sessions=SessionPolicy(idle_s=number("SESSION_IDLE_S"), lifetime_s=number("SESSION_LIFETIME_S")),
+        limits=LoginLimits(max_failures=number("LOGIN_MAX_FAILURES"), window_s=number("LOGIN_WINDOW_S"),
+                           account_max_failures=number("LOGIN_ACCOUNT_MAX_FAILURES"),
+                           account_window_s=number("LOGIN_ACCOUNT_WINDOW_S")))
+    # Flask refuses cookies signed longer ago than this: an old cookie fails even before its session is looked up.
+    app.permanent_session_lifetime = timedelta(seconds=settings.sessions.lifetime_s)
+    app.extensions[AUTH_EXTENSION] = settings
+
+
+def _whole_number(config: Mapping[str, object], key: str) -> int:
+    value = config.get(key)
+    text = str(value).strip() if not isinstance(value, bool) else ""
+    if not re.fullmatch(r"[0-9]{1,12}", text) or int(text) == 0:
+        raise InvalidParameter(f"CORRIDOR_{key}", f"expected a whole number > 0, got {value!r}")
+    return int(text)
+
+
+def auth_settings(app: Flask | None = None) -> AuthSettings:
+    """The session policy, login limits and clock of ``app`` (default: the current app)."""
+    return (app or current_app).extensions[AUTH_EXTENSION]
 
 
 def _truthy(value: object) -> bool:
@@ -143,12 +143,39 @@ def csrf_valid() -> bool:
     return bool(expected and given) and hmac.compare_digest(str(expected), str(given))
 
 
+def request_fields() -> Mapping[str, object]:
+    """The submitted fields: the JSON object of a JSON request (empty if it is no object), else the form."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}
+    return request.form
+
+
 def current_user() -> UserRecord | None:
-    """The logged-in user (re-read from the database once per request), or ``None``."""
+    """The user of the request's live session (looked up once per request), or ``None``."""
     if "corridor_user" not in g:
-        name = session.get(USER_SESSION_KEY)
-        g.corridor_user = get_user(app_store(), name) if name else None
+        g.corridor_user = _session_user()
     return g.corridor_user
+
+
+def _session_user() -> UserRecord | None:
+    token = session.get(SESSION_TOKEN_KEY)
+    if not isinstance(token, str):
+        return None
+    settings = auth_settings()
+    user_id = session_user_id(app_store(), token, policy=settings.sessions, now=settings.clock())
+    user = get_user_by_id(app_store(), user_id) if user_id is not None else None
+    if user is None:
+        session.pop(SESSION_TOKEN_KEY, None)  # the cookie names a session that has ended
+    return user
+
+
+def begin_user_session(user: UserRecord) -> None:
+    """Log ``user`` in on this browser: a fresh cookie (new CSRF token: no session fixation) naming a new session."""
+    settings = auth_settings()
+    session.clear()
+    session[SESSION_TOKEN_KEY] = start_session(app_store(), user.id, policy=settings.sessions, now=settings.clock())
+    g.corridor_user = user
 
 
 def _is_api() -> bool:
@@ -187,9 +214,10 @@ def _return_path() -> str | None:
     return None
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: object) -> str:
     """Only same-site paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (isinstance(target, str) and target.startswith("/") and not target.startswith("//")
+            and not urlsplit(target).netloc):
         return target
     return url_for("views.overview")
 
@@ -199,91 +227,86 @@ def _template_helpers() -> dict[str, object]:
     return {"csrf_token": csrf_token, "current_user": current_user, "role_labels": ROLE_LABELS}
 
 
+def _login_refused(status: int, error: str, page_message: str, message: str, *, target: str,
+                   retry_after: int = 0) -> Response:
+    """A refused login: JSON ``{"error", "message"}`` to a JSON request, else the login page with the Chinese
+    message; ``Retry-After`` when the limit was reached."""
+    if request.is_json:
+        response = jsonify({"error": error, "message": message,
+                            **({"retry_after": retry_after} if retry_after else {})})
+    else:
+        response = current_app.make_response(render_template("login.html", next=target, error=page_message))
+    response.status_code = status
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 @auth_blueprint.route("/login", methods=["GET", "POST"])
 def login():
-    """登录: name and password; too many failures from one address or for one name → 429."""
-    target = _safe_next(request.values.get("next"))
+    """登录: name and password; over the login limit → 429 with ``Retry-After``, the password unchecked."""
+    fields = request_fields()
+    target = _safe_next(fields.get("next") or request.args.get("next"))
     if request.method == "GET":
         return render_template("login.html", next=target, error=None)
     if not csrf_valid():
-        return render_template("login.html", next=target, error="页面已过期，请重新登录。"), 400
-    name = request.form.get("name", "").strip()
-    keys = (f"ip:{request.remote_addr}", f"name:{name}")
-    throttle: LoginThrottle = current_app.extensions[THROTTLE_EXTENSION]
-    wait = throttle.retry_after(*keys)
+        return _login_refused(400, "csrf", "页面已过期，请重新登录。", "missing or wrong CSRF token: send the "
+                              "csrf_token field or the X-CSRF-Token header (GET /api/session)", target=target)
+    name, password = fields.get("name"), fields.get("password")
+    user, wait = check_password_limited(name, password)
     if wait:
-        logger.warning("login refused for %r from %s: too many failures", name, request.remote_addr)
-        response = current_app.make_response((render_template(
-            "login.html", next=target, error=f"登录失败次数过多，请 {wait} 秒后再试。"), 429))
-        response.headers["Retry-After"] = str(wait)
-        return response
-    user = authenticate(app_store(), name, request.form.get("password", "")) if name else None
+        return _login_refused(429, "too_many_attempts", f"登录失败次数过多，请 {wait} 秒后再试。",
+                              f"too many failed logins; try again in {wait} s", target=target, retry_after=wait)
     if user is None:
-        throttle.failed(*keys)
-        logger.info("failed login for %r from %s", name, request.remote_addr)
-        return render_template("login.html", next=target, error="用户名或密码错误。"), 401
-    throttle.forget(keys[1])
-    session.clear()  # a fresh session (and CSRF token) after login: no session fixation
-    session[USER_SESSION_KEY] = user.name
+        return _login_refused(401, "login_failed", "用户名或密码错误。", "wrong user name or password",
+                              target=target)
+    begin_user_session(user)
     logger.info("user %s logged in from %s", user.name, request.remote_addr)
-    return redirect(target)
+    return jsonify(_session_info(user)) if request.is_json else redirect(target)
+
+
+def check_password_limited(name: object, password: object) -> tuple[UserRecord | None, int]:
+    """Check ``password`` for the user ``name`` within the login limits, from the request's client address:
+    ``(user, 0)`` when right, ``(None, 0)`` when wrong, ``(None, seconds to wait)`` when over the limit (then the
+    password is not checked at all)."""
+    account, address = login_key(name), request.remote_addr or ""
+    if account is None or not isinstance(password, str):
+        return None, 0
+    settings = auth_settings()
+    attempt = begin_attempt(app_store(), account=account, address=address, limits=settings.limits,
+                            now=settings.clock().timestamp())
+    if attempt.retry_after:
+        logger.warning("login refused for %r from %s: too many failed attempts", account, address)
+        return None, attempt.retry_after
+    user = authenticate(app_store(), name, password)
+    if user is None:
+        logger.info("failed login for %r from %s", account, address)
+        return None, 0
+    attempt_succeeded(app_store(), attempt, now=settings.clock().timestamp())
+    return user, 0
+
+
+def _session_info(user: UserRecord | None) -> dict[str, object]:
+    permissions = sorted(PERMISSIONS.get(user.role, ())) if user else []
+    return {"user": user.name if user else None, "role": user.role if user else None,
+            "permissions": permissions, "csrf_token": csrf_token()}
 
 
 @auth_blueprint.get("/api/session")
 def session_info():
     """The logged-in user (or ``null``), their permissions and the session's CSRF token, for API clients (the
     token is readable by same-origin scripts only: the app sends no CORS headers)."""
-    user = current_user()
-    permissions = sorted(PERMISSIONS.get(user.role, ())) if user else []
-    return jsonify({"user": user.name if user else None, "role": user.role if user else None,
-                    "permissions": permissions, "csrf_token": csrf_token()})
+    return jsonify(_session_info(current_user()))
 
 
 @auth_blueprint.post("/logout")
 def logout():
-    """退出登录 (a POST with the CSRF token, so another site cannot log a user out)."""
+    """退出登录 (a POST with the CSRF token, so another site cannot log a user out): the session's row is deleted,
+    so no copy of the cookie works any more."""
     if not csrf_valid():
         abort(400, description="missing or wrong CSRF token")
+    token = session.get(SESSION_TOKEN_KEY)
+    if isinstance(token, str) and end_session(app_store(), token):
+        logger.info("session ended by logout")
     session.clear()
     return redirect(url_for("views.overview"))
-
-
-
-def _users_page(*, error: ValidationError | None = None, status: int = 200):
-    problems = [f"{p.field}: {p.message}" for p in error.problems] if error else []
-    page = render_template("admin_users.html", users=list_users(app_store()), roles=ROLE_LABELS, problems=problems)
-    return page, status
-
-
-@auth_blueprint.get("/admin/users")
-@requires("manage_users")
-def users():
-    """用户管理 (admins): the users and their roles."""
-    return _users_page()
-
-
-@auth_blueprint.post("/admin/users")
-@requires("manage_users")
-def add_user_view():
-    """Add a user with a role and an initial password."""
-    try:
-        add_user(app_store(), request.form.get("name", "").strip(), role=request.form.get("role", ""),
-                 password=request.form.get("password", ""), actor=current_user().name)
-    except ValidationError as exc:
-        return _users_page(error=exc, status=400)
-    return redirect(url_for("auth.users"), code=303)
-
-
-@auth_blueprint.post("/admin/users/<name>/role")
-@requires("manage_users")
-def change_role(name: str):
-    """Give a user another role (admins cannot take the admin role from themselves: someone must keep it)."""
-    role = request.form.get("role", "")
-    try:
-        if name == current_user().name and role != "admin":
-            raise ValidationError([Problem("user", name, "role", "you cannot remove your own admin role; ask "
-                                                                 "another administrator")])
-        set_role(app_store(), name, role=role, actor=current_user().name)
-    except ValidationError as exc:
-        return _users_page(error=exc, status=400)
-    return redirect(url_for("auth.users"), code=303)

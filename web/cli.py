@@ -1,6 +1,7 @@
 """The ``corridor`` command line: thin wrappers over :mod:`geo` and :mod:`web`."""
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -128,27 +129,38 @@ def tour_command(sites: str, district: str | None, category: str | None, status:
     click.echo(json.dumps(tour, ensure_ascii=False, indent=2) if as_json else format_itinerary(tour))
 
 
-def _open_status_store(database_url: str | None):
-    """The status database named by ``--database-url``/``$CORRIDOR_DATABASE_URL``, else the app's SQLite file."""
+def _open_status_store(database_url: str | None, *, init: bool, create: bool):
+    """The status database named by ``--database-url``/``$CORRIDOR_DATABASE_URL``, else the app's SQLite file
+    (refused when the instance has used it and it went missing, unless ``init``: :mod:`web.instance`)."""
     from flask import Flask
 
-    from geo.store import database_url as resolve_url, open_store
+    from geo.store import database_url as resolve_url
+    from web.instance import open_instance_store
 
     # The folder create_app uses: $CORRIDOR_INSTANCE_PATH, else Flask's default for the web package.
     instance_path = os.environ.get("CORRIDOR_INSTANCE_PATH") or Flask("web").instance_path
-    return open_store(resolve_url(instance_path=instance_path, configured=database_url))
+    return open_instance_store(Path(instance_path), resolve_url(instance_path=instance_path, configured=database_url),
+                               init=init, create=create)
 
 
-def _on_status_store(database_url: str | None, action: Callable[[object], object]) -> object:
-    """Run ``action(store)`` on the status database, closing it afterwards; a failure exits with its message."""
+def _on_status_store(database_url: str | None, action: Callable[[object], object], *, init: bool = False,
+                     create: bool = True) -> object:
+    """Run ``action(store)`` on the status database, closing it afterwards; a failure exits with its message (the
+    driver's first line only for a database error: SQLAlchemy's message quotes the statement's parameters)."""
+    import sqlalchemy as sa
+
+    from geo.database_faults import driver_message
+
     try:
-        store = _open_status_store(database_url)
+        store = _open_status_store(database_url, init=init, create=create)
         try:
             return action(store)
         finally:
             store.close()
     except (CorridorError, OSError) as exc:
         _fail(str(exc))
+    except sa.exc.SQLAlchemyError as exc:
+        _fail(f"the status database refused the operation: {driver_message(exc)}; nothing was changed")
 
 
 _DATABASE_URL_OPTION = click.option(
@@ -207,13 +219,50 @@ def user_add_command(name: str, role: str, password: str | None, database_url: s
 
     from geo.users import add_user
 
-    if password is None and not sys.stdin.isatty():
-        password = sys.stdin.readline().rstrip("\r\n")
-    elif password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password)
     user = _on_status_store(database_url, lambda store: add_user(store, name, role=role, password=password,
                                                                  actor=f"cli:{getpass.getuser()}"))
     click.echo(f"added user {user.name} ({user.role})")
+
+
+def _read_password(given: str | None) -> str:
+    """``--password``, else a line of stdin when piped, else a hidden prompt asked twice."""
+    if given is None and not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    if given is None:
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return given
+
+
+@user_group.command("password")
+@click.argument("name")
+@click.option("--password", default=None, help="The new password (default: prompt, or read from stdin when piped).")
+@_DATABASE_URL_OPTION
+def user_password_command(name: str, password: str | None, database_url: str | None) -> None:
+    """Set a new password for NAME (e.g. a forgotten one); all of NAME's sessions end."""
+    import getpass
+
+    from geo.users import set_password
+
+    password = _read_password(password)
+    user = _on_status_store(database_url, lambda store: set_password(store, name, password=password,
+                                                                     actor=f"cli:{getpass.getuser()}"))
+    click.echo(f"new password set for {user.name}; their sessions have ended")
+
+
+@user_group.command("disable")
+@click.argument("name")
+@click.option("--enable", is_flag=True, help="Enable the user again instead.")
+@_DATABASE_URL_OPTION
+def user_disable_command(name: str, enable: bool, database_url: str | None) -> None:
+    """Disable NAME: no more logins, and all of NAME's sessions end at once (--enable undoes it)."""
+    import getpass
+
+    from geo.users import set_active
+
+    user = _on_status_store(database_url, lambda store: set_active(store, name, active=enable,
+                                                                   actor=f"cli:{getpass.getuser()}"))
+    click.echo(f"{user.name} {'enabled' if user.active else 'disabled; their sessions have ended'}")
 
 
 @user_group.command("list")
@@ -224,14 +273,18 @@ def user_list_command(database_url: str | None) -> None:
 
     users = _on_status_store(database_url, list_users)
     for user in users:
-        click.echo(f"{user.name}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M} UTC")
+        click.echo(f"{user.name}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M} UTC"
+                   + ("" if user.active else "\tdisabled"))
 
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Worker threads.")
-def serve_command(host: str, port: int, threads: int) -> None:
+@click.option("--init-database", is_flag=True,
+              help="Create a new, empty status database where the one this instance has used is missing "
+                   "(instead: corridor restore BACKUP_FILE). A database that holds data is never emptied.")
+def serve_command(host: str, port: int, threads: int, init_database: bool) -> None:
     """Run the map application on waitress (configured by CORRIDOR_* environment variables)."""
     import waitress
 
@@ -240,13 +293,29 @@ def serve_command(host: str, port: int, threads: int) -> None:
 
     configure_logging(level=logging.getLogger().level)  # JSON lines on stderr, one access line per request
     try:
-        app = create_app()
+        app = create_app({"INIT_DATABASE": True} if init_database else None)
     except (CorridorError, OSError) as exc:
         _fail(f"cannot start the map application: {exc}")
+    try:
+        # The app answers bodies over MAX_CONTENT_LENGTH with a JSON 413; far larger ones waitress refuses unread.
+        server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                        max_request_body_size=4 * app.config["MAX_CONTENT_LENGTH"])
+    except OSError as exc:
+        _fail(_listen_failure(host, port, exc))
     click.echo(f"serving the corridor map on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    # The app answers bodies over MAX_CONTENT_LENGTH with a JSON 413; far larger ones waitress refuses unread.
-    waitress.serve(app, host=host, port=port, threads=threads,
-                   max_request_body_size=4 * app.config["MAX_CONTENT_LENGTH"])
+    server.run()
+
+
+def _listen_failure(host: str, port: int, exc: OSError) -> str:
+    """One line for a socket that cannot be opened: what, why, and the fix."""
+    if exc.errno == errno.EADDRINUSE:
+        why = (f"port {port} is already in use (another corridor serve, or another program: `ss -ltnp 'sport = "
+               f":{port}'` shows which); stop it or choose another port with --port")
+    elif exc.errno == errno.EACCES:
+        why = f"permission denied for port {port} (ports below 1024 need privileges); choose --port 1024 or above"
+    else:
+        why = f"{exc.strerror or exc}; check --host (an address of this machine, e.g. 127.0.0.1) and --port"
+    return f"cannot listen on {host}:{port}: {why}"
 
 
 @main.command("access")
@@ -287,7 +356,8 @@ def backup_command(out_path: Path, backup_format: str | None, database_url: str 
     """Back up the status database while the app keeps running."""
     from geo.backup import backup
 
-    summary = _on_status_store(database_url, lambda store: backup(store, out_path, format=backup_format))
+    summary = _on_status_store(database_url, lambda store: backup(store, out_path, format=backup_format),
+                               create=False)  # backing up a database created just now would copy nothing
     click.echo(f"backed up {summary.total_rows} rows (schema {summary.revision}) to {out_path} as {summary.format}")
 
 
@@ -299,5 +369,6 @@ def restore_command(backup_file: Path, replace: bool, database_url: str | None) 
     """Restore the status database from BACKUP_FILE in one transaction (all or nothing)."""
     from geo.backup import restore
 
-    summary = _on_status_store(database_url, lambda store: restore(store, backup_file, replace=replace))
+    summary = _on_status_store(database_url, lambda store: restore(store, backup_file, replace=replace),
+                               init=True)  # restoring is how a missing database comes back
     click.echo(f"restored {summary.total_rows} rows (schema {summary.revision}) from {backup_file}")

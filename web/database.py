@@ -12,14 +12,16 @@ import logging
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 
 from flask import Flask, current_app, g, has_app_context, request
 
 from geo.merged import merge_states, status_rows
 from geo.plan import PlanData
 from geo.snapshot import geometry_change_id, item_states, latest_change_id
-from geo.store import Store, database_url, open_store
+from geo.store import Store, database_url
 from web.features import ITEM_LAYERS, prepare_layers
+from web.instance import open_instance_store, record_database
 from web.state import corridor_state
 
 logger = logging.getLogger(__name__)
@@ -67,9 +69,11 @@ def surveyed_plan(plan: PlanData, states, *, as_of: date) -> PlanData:
 
 
 def init_store(app: Flask) -> Store:
-    """Open the app's status database (migrating it) and install the per-request status refresh."""
+    """Open the app's status database (migrating it; refusing one the instance has used that went missing, unless
+    ``INIT_DATABASE``: :mod:`web.instance`) and install the per-request status refresh."""
     url = database_url(instance_path=app.instance_path, configured=app.config.get("DATABASE_URL"))
-    store = open_store(url)
+    store = open_instance_store(Path(app.instance_path), url, init=bool(app.config.get("INIT_DATABASE")))
+    record_database(Path(app.instance_path), url)
     app.extensions[STORE_EXTENSION] = store
     app.extensions[LIVE_EXTENSION] = LiveStatus()
     app.before_request(refresh_before_request)

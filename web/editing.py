@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from geo import records
-from geo.errors import EditConflict, ValidationError
+from geo.errors import EditConflict, UnknownItem, ValidationError
 from geo.merged import status_row
 from geo.snapshot import audit_entries, check_history, geometry_history, item_state, report_history
 from geo.status import COLOUR_LABELS, COLOURS, STATES
@@ -36,8 +37,9 @@ from web.auth import current_user, requires
 from web.database import app_store
 from web.errors import problem_list
 from web.features import with_status
+from web.json_body import request_json
 from web.maps import TILE_LAYERS
-from web.state import corridor_state
+from web.state import DEPARTMENT_TASK_PREFIX, corridor_state
 from web.status import DETAIL_FIELDS
 
 logger = logging.getLogger(__name__)
@@ -56,10 +58,10 @@ def _problem(item_id: str, field: str, message: str) -> ValidationError:
 
 
 def json_body(item_id: str, allowed: tuple[str, ...]) -> dict[str, Any]:
-    """The request's JSON object, refusing (400) anything else and any member not in ``allowed``; an unknown
-    ``item_id`` first raises :class:`~geo.errors.UnknownItem` (404)."""
+    """The request's JSON object (:func:`web.json_body.request_json`), refusing (400) anything else and any member
+    not in ``allowed``; an unknown ``item_id`` first raises :class:`~geo.errors.UnknownItem` (404)."""
     corridor_state().catalogue_for(item_id)
-    body = request.get_json(silent=True)
+    body = request_json(error=lambda field, message: _problem(item_id, field, message))
     if not isinstance(body, dict):
         raise _problem(item_id, "body", "expected a JSON object (Content-Type: application/json) with "
                                         f"{', '.join(allowed)}")
@@ -71,8 +73,9 @@ def json_body(item_id: str, allowed: tuple[str, ...]) -> dict[str, Any]:
 
 
 def expected_version(item_id: str, value: object) -> int:
-    """The ``expected_version`` of a write: a whole number ≥ 0 (or its digits, from a form)."""
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= len(str(MAX_VERSION)):
+    """The ``expected_version`` of a write: a whole number ≥ 0 (or its ASCII digits, from a form)."""
+    # ASCII only: str.isdigit() also accepts "²", which int() refuses (a 500), and int() reads "１" as 1
+    if isinstance(value, str) and re.fullmatch(f"[0-9]{{1,{len(str(MAX_VERSION))}}}", value.strip()):
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_VERSION:
         return value
@@ -210,9 +213,22 @@ def item_page(item_id: str, *, problems: list[dict] | None = None, conflict: str
     return page, status
 
 
+def _is_department_task(item_id: str) -> bool:
+    if not item_id.startswith(DEPARTMENT_TASK_PREFIX):  # without loading the targets for the map's items
+        return False
+    try:
+        corridor_state().targets.department_task(item_id)
+    except UnknownItem:
+        return False
+    return True
+
+
 @editing_blueprint.get("/items/<item_id>")
 def item_view(item_id: str):
-    """条目详情: the item's state and history, with the forms its user's role allows."""
+    """条目详情: the item's state and history, with the forms its user's role allows; a department task's page is
+    ``/departments/<id>`` (308 there)."""
+    if _is_department_task(item_id):
+        return redirect(url_for("departments.department_view", task_id=item_id), code=308)
     return item_page(item_id)
 
 
@@ -237,6 +253,10 @@ def submit_form(item_id: str, action: str, *, page: Callable[..., Any], done: Ca
 
 @editing_blueprint.post("/items/<item_id>/<any(reports, close, reopen):action>")
 def item_form(item_id: str, action: str):
-    """The item page's forms: on success back to the page (303), else the page with the problems."""
+    """The item page's forms: on success back to the page (303), else the page with the problems. A department
+    task's form is sent on to ``/departments/<id>/<action>`` unwritten (308), which writes it and lands on its page."""
+    if _is_department_task(item_id):
+        # 308 keeps the method and the form: the write happens once, where its page and its problems can be shown
+        return redirect(url_for("departments.department_form", task_id=item_id, action=action), code=308)
     return submit_form(item_id, action, page=item_page,
                        done=lambda: url_for("editing.item_view", item_id=item_id, saved=action))

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from geo.errors import CorridorError, EditConflict, InvalidParameter, UnknownItem, ValidationError
+from geo.errors import (
+    CorridorError, DatabaseNotWritable, DatabaseUnavailable, EditConflict, InvalidParameter, UnknownItem,
+    ValidationError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,14 @@ def _unknown_item(exc: UnknownItem):
     return error_response(404, "not_found", str(exc))
 
 
+def _database_unavailable(exc: DatabaseUnavailable):
+    # 503, not 500: the request was fine and nothing of it was saved; the operator must bring the database back
+    logger.error("request %s refused: %s", request.path, exc)
+    g.setdefault("corridor_user", None)  # the error page must not ask the failing database who is logged in
+    error = "database_not_writable" if isinstance(exc, DatabaseNotWritable) else "database_unavailable"
+    return error_response(503, error, str(exc))
+
+
 def _corridor_error(exc: CorridorError):
     logger.error("request %s failed: %s", request.path, exc)
     return error_response(500, "server_error", f"{type(exc).__name__}: {exc}")
@@ -81,6 +92,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(UnknownItem, _unknown_item)
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(EditConflict, _edit_conflict)
+    app.register_error_handler(DatabaseUnavailable, _database_unavailable)
     app.register_error_handler(CorridorError, _corridor_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

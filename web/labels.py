@@ -1,16 +1,23 @@
-"""Chinese labels for the UI: property names, coded values, map groups and the approximate-position notice."""
+"""Chinese labels for the UI: property names, coded values, map groups, the approximate-position notice and the
+plan's transport counts beside the map's."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from geo.schema import PLAN_TRANSPORT_TOTAL, PLAN_TRANSPORT_TOTAL_PARTS
+from geo.transport_counts import TRANSIT, TransportCounts
 from web.status import STATUS_COLORS
 
 FIELD_LABELS: dict[str, str] = {
-    "id": "编号", "name": "名称", "name_en": "英文名称", "district": "地区", "districts": "涉及地区",
-    "tier": "区块等级", "new_in_2021": "2021年新布局", "category": "类别", "kind": "类型", "block_id": "所属区块",
-    "road_name": "道路名称", "target_2021": "2021年任务目标", "lead_unit": "牵头单位",
-    "responsible_unit": "责任单位", "project_id": "建设项目", "components": "组成", "adcode": "行政区划代码",
+    "id": "编号", "name": "名称", "name_source": "名称来源", "name_en": "英文名称（本项目译名）", "district": "地区",
+    "districts": "涉及地区", "tier": "区块等级", "new_in_2021": "2021年新布局", "category": "类别", "kind": "类型",
+    "block_id": "所属区块", "road_name": "道路名称", "target_2021": "2021年任务目标（规划原文）",
+    "target_2021_line": "目标原文所在行（规划文本）", "lead_unit": "牵头单位（规划原文）",
+    "responsible_unit": "责任单位（规划原文）", "responsible_unit_derived": "责任单位细化（推导，非规划原文）",
+    "responsible_unit_basis": "细化推导依据", "project_id": "建设项目", "components": "组成（本项目占位说明）",
+    "adcode": "行政区划代码",
     "source": "数据来源", "geometry_source": "几何来源", "anchor": "近似位置的定位依据",
     "anchor_shift_m": "按地名重新定位移动（米）", "status": "状态", "status_color": "状态颜色",
     "worst_min": "入环时间·最不利（分钟）", "median_min": "入环时间·中位（分钟）", "access_pass": "10分钟入环",
@@ -30,6 +37,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
              "functional_zone": "功能区", "corridor": "科创走廊研究范围"},
     "geometry_source": {"approximate": "近似（approximate）", "provisional": "临时占位（provisional）",
                         "surveyed": "测绘（surveyed）", "osm-matched": "OpenStreetMap 匹配（osm-matched），待核实"},
+    "name_source": {"plan": "规划原文", "derived": "据规划推导（见数据说明）", "project": "本项目拟定，非规划原文，待规划确认"},
     "status_color": {key: label for key, (label, _) in STATUS_COLORS.items()},
     "reported_colour": {key: label for key, (label, _) in STATUS_COLORS.items()},
     "measured_at": {"block_nodes": "区块内路网节点", "nearest_node": "区块中心最近的路网节点"},
@@ -43,7 +51,7 @@ GROUP_LABELS: dict[str, str] = {
 }
 APPROXIMATE_NOTICE: dict[str, str] = {
     "approximate": "位置为近似（approximate），约1–2公里精度",
-    "provisional": "位置为近似（provisional）：规划未定位，临时占位，待规划人员指定",
+    "provisional": "位置为临时占位（provisional）：规划未给出位置，待规划人员指定",
     "osm-matched": "走向由规划近似线匹配到 OpenStreetMap 道路得出（osm-matched），请规划人员核实",
 }
 
@@ -80,3 +88,24 @@ def map_options() -> dict[str, Any]:
             "groupLabels": GROUP_LABELS,
             "notices": APPROXIMATE_NOTICE, "itemPath": "/items/",
             "statusColors": {key: hex_ for key, (_, hex_) in STATUS_COLORS.items()}}
+
+
+@dataclass(frozen=True)
+class TransportTexts:
+    """Wherever the UI counts the transport items: a short ``label`` and the ``note`` that explains it."""
+
+    label: str
+    note: str
+
+
+def transport_texts(counts: TransportCounts) -> TransportTexts:
+    """The plan's 17项 as the plan states it, the map's count beside it, and why they differ (docs/data-model.md)."""
+    total, parts = PLAN_TRANSPORT_TOTAL, PLAN_TRANSPORT_TOTAL_PARTS
+    continuing = counts.row("road_continuing")
+    transit = counts.row(TRANSIT)
+    label = f"交通路网项目（规划称{total.figure}项；本数据{counts.items}项，见注）"
+    note = (f"注：规划文本“{total.quote}”（第{total.line}行）即“{parts.quote}”（第{parts.line}行），只计道路；续建道路"
+            f"规划写“{continuing.plan.quote}”，只列名{continuing.named}条（第{continuing.plan.line}行）。本数据{counts.items}项 = "
+            f"道路{counts.roads}条 + 公交{counts.transit}项；“公交线路及首末站”在规划中是一行（第{transit.plan.line}行），"
+            f"拆为{counts.transit}项是本项目的读法。")
+    return TransportTexts(label=label, note=note)

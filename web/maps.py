@@ -41,6 +41,9 @@ TILE_LAYERS: dict[str, list[dict[str, str]]] = {
 ROAD_WEIGHT = 6
 TASK_WEIGHT = 3
 ROAD_DASH: dict[str, str | None] = {"road_complete_2021": None, "road_continuing": "12 7", "transit": "2 7"}
+# A placeholder (``provisional``: the plan gives no position) is drawn faint, thin and dotted, hollow if a point, so
+# that it never reads as a position.
+PLACEHOLDER: Style = {"weight": 3, "opacity": 0.6, "dashArray": "1 6", "fillOpacity": 0.15}
 RING_COLOR = "#7048e8"
 BAND_COLORS: dict[float | None, str] = {5.0: "#1a9850", 10.0: "#a6d96a", 15.0: "#fdae61", None: "#d73027"}
 ACCESS_COLORS: dict[bool | None, str] = {True: "#2e9d4f", False: "#d63333", None: "#8c8c8c"}
@@ -68,12 +71,19 @@ def block_style(feature: Mapping[str, Any]) -> Style:
             "fillColor": _status_hex(properties), "fillOpacity": 0.6}
 
 
+def placeholder(style: Style, properties: Mapping[str, Any]) -> Style:
+    """``style``, drawn as a placeholder when the feature's geometry is ``provisional``."""
+    return {**style, **PLACEHOLDER} if properties.get("geometry_source") == "provisional" else style
+
+
 def road_style(feature: Mapping[str, Any]) -> Style:
-    """Road and transit items: status colour, line pattern by category (solid built, dashed continuing...)."""
+    """Road and transit items: status colour, line pattern by category (solid built, dashed continuing...); faint
+    and dotted when a placeholder."""
     properties = feature["properties"]
     colour = _status_hex(properties)
-    return {"color": colour, "weight": ROAD_WEIGHT, "opacity": 0.9, "dashArray": ROAD_DASH[properties["category"]],
-            "fillColor": colour, "fillOpacity": 0.9}
+    return placeholder({"color": colour, "weight": ROAD_WEIGHT, "opacity": 0.9,
+                        "dashArray": ROAD_DASH[properties["category"]], "fillColor": colour, "fillOpacity": 0.9},
+                       properties)
 
 
 def ring_style(feature: Mapping[str, Any]) -> Style:
@@ -82,10 +92,11 @@ def ring_style(feature: Mapping[str, Any]) -> Style:
 
 
 def task_style(feature: Mapping[str, Any]) -> Style:
-    """Environment tasks: thin status-coloured lines; block tasks outline their block without filling it."""
+    """Environment tasks: thin status-coloured lines; block tasks outline their block without filling it; the
+    ring-road tasks' lines are placeholders."""
     properties = feature["properties"]
-    return {"color": _status_hex(properties), "weight": TASK_WEIGHT, "opacity": 0.85,
-            "dashArray": "3 5" if properties["kind"] == "block" else None, "fill": False}
+    return placeholder({"color": _status_hex(properties), "weight": TASK_WEIGHT, "opacity": 0.85,
+                        "dashArray": "3 5" if properties["kind"] == "block" else None, "fill": False}, properties)
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,7 @@ OVERVIEW_LAYERS: tuple[MapLayer, ...] = (
     MapLayer("tasks", "环境整治任务（76项）", task_style),
     MapLayer("blocks", "重点区块（13个）", block_style),
     MapLayer("ring", "环山路环线", ring_style),
-    MapLayer("roads", "交通路网项目（17项）", road_style, circle_radius=7),
+    MapLayer("roads", "交通路网项目", road_style, circle_radius=7),  # its count needs the plan's caveat: per page
 )
 
 

@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, request
 
+from geo.database_faults import driver_message
+from geo.errors import DatabaseUnavailable
 from geo.network import default_network_dir
 from geo.store import Store
 from web.state import CorridorState
@@ -101,14 +103,22 @@ def init_observability(app: Flask) -> None:
 
 
 def database_check(store: Store) -> dict[str, object]:
-    """Whether the status database answers a query (``ok`` and its dialect, or the error)."""
+    """Whether the status database is there (a SQLite file still the one opened), answers a query and can be
+    written (:meth:`geo.store.Store.write_problem`): ``ok``, ``dialect``, ``database`` (its file or database name,
+    no path) and, when not ok, ``error`` and ``message``."""
+    shown = {"dialect": store.dialect, "database": store.watch.name}
     try:
         with store.read() as session:
             session.execute(sa.text("SELECT 1")).scalar_one()
+        problem = store.write_problem()
+    except DatabaseUnavailable as exc:
+        return {"ok": False, **shown, "error": "unavailable", "message": str(exc)}
     except Exception as exc:  # noqa: BLE001 - any failure to reach the database is what the check reports
-        logger.error("health: database check failed: %s", exc)
-        return {"ok": False, "dialect": store.dialect, "error": type(exc).__name__}
-    return {"ok": True, "dialect": store.dialect}
+        logger.error("health: database check failed: %s", driver_message(exc))
+        return {"ok": False, **shown, "error": type(exc).__name__}
+    if problem:
+        return {"ok": False, **shown, "error": "not_writable", "message": problem}
+    return {"ok": True, **shown}
 
 
 def network_check(state: CorridorState) -> dict[str, object]:

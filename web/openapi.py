@@ -43,7 +43,9 @@ def _response(description: str, schema: dict[str, Any] | None = None, *, media: 
 def _errors(*codes: int) -> dict[str, Any]:
     meaning = {400: "bad input, naming the field", 401: "login required", 403: "the role may not do this",
                404: "unknown id", 409: "stale expected_version", 413: "request body too large",
-               429: "too many requests", 503: "a health check failed"}
+               429: "too many requests",
+               503: "a health check failed, or the status database is unavailable or cannot be written (nothing "
+                    "was saved)"}
     return {str(code): _response(meaning[code], _ref("Error")) for code in codes}
 
 
@@ -157,7 +159,7 @@ def _write(summary: str, body: str) -> dict[str, Any]:
     return {"summary": summary, "security": [{"session": [], "csrf": []}], "parameters": [_path_id()],
             "requestBody": _json_body(_ref(body)),
             "responses": {"201": _response("written", _ref("Written")),
-                          **_errors(400, 401, 403, 404, 409, 413)}}
+                          **_errors(400, 401, 403, 404, 409, 413, 503)}}
 
 
 def _write_paths() -> dict[str, Any]:
@@ -210,7 +212,7 @@ def _park_paths() -> dict[str, Any]:
             "security": [{"session": [], "csrf": []}], "parameters": [target_id],
             "requestBody": _json_body(_ref("TargetActual")),
             "responses": {"201": _response("written", _ref("ActualWritten")),
-                          **_errors(400, 401, 403, 404, 409, 413)}}},
+                          **_errors(400, 401, 403, 404, 409, 413, 503)}}},
     }
 
 

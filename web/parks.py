@@ -55,6 +55,7 @@ from web.database import app_store
 from web.editing import expected_version
 from web.errors import problem_list
 from web.features import API_PRECISION, DISPLAY_PRECISION, to_feature_collection
+from web.json_body import request_json
 from web.maps import PARK_LAYERS, MapParts, achievement_hex, layered_map, render_parts
 from web.park_charts import TableRow, park_chart, target_table
 from web.state import corridor_state
@@ -341,8 +342,9 @@ def actual_json(actual: Actual) -> dict[str, Any]:
 
 
 def _json_object(target_id: str) -> dict[str, Any]:
-    """The request's JSON object, refusing (400) anything else and any member not in :data:`ACTUAL_FIELDS`."""
-    body = request.get_json(silent=True)
+    """The request's JSON object (:func:`web.json_body.request_json`), refusing (400) anything else and any member
+    not in :data:`ACTUAL_FIELDS`."""
+    body = request_json(error=lambda field, message: ValidationError([Problem("request", target_id, field, message)]))
     expected = ", ".join(ACTUAL_FIELDS)
     if not isinstance(body, dict):
         raise ValidationError([Problem("request", target_id, "body", f"expected a JSON object (Content-Type: "

@@ -25,6 +25,7 @@ from geo.plan import PlanData, default_data_dir, reference_points
 from geo.tour_sites import DEFAULT_START
 from geo.tours import DEFAULT_SCENARIO, SCENARIO_LABELS, check_scenario, plan_tour, tour_graph, tour_request
 from web import labels
+from web.json_body import request_json
 from web.maps import ACCESS_COLORS, OVERVIEW_LAYERS, MapLayer, layered_map, render_parts
 from web.state import corridor_state
 from web.status import item_status, status_filter_values
@@ -254,5 +255,4 @@ def tour_gpx():
 @tours_blueprint.post("/api/tours")
 def api_tours():
     """Plan a tour: JSON in (``sites``, ``query``, ``start``, ``end``, ``depart``, ...), the itinerary JSON out."""
-    body = request.get_json(silent=True)
-    return jsonify(compute_tour(api_options(body)))
+    return jsonify(compute_tour(api_options(request_json(error=InvalidParameter))))

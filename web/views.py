@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, render_template, request
 
 from geo.errors import InvalidParameter
 from geo.schema import PLAN_DISTRICTS
+from geo.transport_counts import transport_counts
 from web import labels
 from web.access import access_isochrones, access_parameters, access_report
 from web.features import item_collection, matches
@@ -38,9 +40,15 @@ def add_nav_link(app: Flask, label: str, endpoint: str) -> None:
 
 @views_blueprint.app_context_processor
 def navigation() -> dict[str, Any]:
-    """Template globals: the navigation links, status colours and the label helpers."""
+    """Template globals: the navigation links, status colours, the label helpers and (called where a page counts the
+    transport items) the plan's count beside the data's."""
     return {"nav_links": [*CORE_NAV, *current_app.extensions.get(NAV_EXTENSION, [])],
-            "status_colors": STATUS_COLORS, "labels": labels}
+            "status_colors": STATUS_COLORS, "labels": labels, "transport_texts": transport_texts}
+
+
+def transport_texts() -> labels.TransportTexts:
+    """The plan's 17项 as the plan states it beside the data's count of transport items, with the note."""
+    return labels.transport_texts(transport_counts(corridor_state().plan.roads["category"]))
 
 
 def map_collections(*, display: bool = True) -> dict[str, dict[str, Any]]:
@@ -89,7 +97,9 @@ def overview():
     """总览: every layer on one map with filters, search, legend and per-district counts."""
     collections = map_collections()
     options = {**labels.map_options(), "focus": _focus_id(collections)}
-    m = layered_map(OVERVIEW_LAYERS, collections, tiles=current_app.config["TILES"],
+    roads_label = transport_texts().label
+    layers = tuple(replace(layer, label=roads_label) if layer.key == "roads" else layer for layer in OVERVIEW_LAYERS)
+    m = layered_map(layers, collections, tiles=current_app.config["TILES"],
                     tianditu_key=current_app.config["TIANDITU_KEY"], bounds=map_bounds(), options=options)
     items = [(key, f["properties"]) for key in ("blocks", "roads", "ring", "tasks")
              for f in collections[key]["features"]]
