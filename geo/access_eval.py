@@ -63,6 +63,7 @@ def _ring_sources(network: RoadNetwork, ring_edges: np.ndarray, *, label: str) -
 
 
 def _require_sources(sources: np.ndarray, *, label: str) -> np.ndarray:
+    """``sources``, unless there are none: then no ring edge is in use, and nothing can reach the ring."""
     if sources.size == 0:
         raise RingNotConnected(f"no ring edge exists in {label or 'this scenario'}: every edge along the ring is "
                                "built by a road project; use the planned scenario")
@@ -100,15 +101,23 @@ class Evaluation:
 
     Attributes
     ----------
+    active, node_time_s
+        Per edge: is it in use; per node: seconds to the ring.
+    entries, entry_points
+        The ring's entry nodes, and their node ids and lon/lat as the report lists them
+        (:class:`geo.access_place.Placement`).
     areas
         Per area of the study grid (corridor first), :func:`geo.coverage.summarize`'s rows.
     blocks
         Per block, :class:`BlockTimes`.
+    loop
+        Both directions round the ring.
     """
 
     active: np.ndarray
     node_time_s: np.ndarray
     entries: np.ndarray
+    entry_points: tuple[tuple[int, float, float], ...]
     areas: coverage.AreaCoverage
     blocks: BlockTimes
     loop: dict[str, LoopDirection]
@@ -135,6 +144,7 @@ def evaluate(placed: PlacedNetwork, active: np.ndarray, *, congestion: float, li
     limits_s = np.asarray(limits_min, dtype=np.float64) * 60.0
     ring_time = edge_travel_time_s(network.length_m[ring.index], network.speed_kph[ring.index], congestion=congestion)
     return Evaluation(active=active, node_time_s=node_time, entries=placement.entries,
+                      entry_points=placement.entry_points,
                       areas=coverage.summarize(placement.cover, node_time, limits_s, congestion=congestion,
                                                cell_m=placed.plan.grid.cell_m, access_speed_kph=access_speed_kph),
                       blocks=_blocks(node_time, placement, max_snap_distance_m=max_snap_distance_m,
@@ -150,8 +160,9 @@ def _blocks(node_time: np.ndarray, placement: Placement, *, max_snap_distance_m:
     node is farther than ``max_snap_distance_m``: the block then lies beyond the network, and a time measured
     somewhere else would say nothing about it."""
     padded = placement.block_access
-    nodes = (padded >= 0).sum(axis=1)
-    times = np.sort(np.where(padded >= 0, node_time[padded], np.inf), axis=1)  # all blocks at once, inf last
+    own_node = padded >= 0
+    nodes = own_node.sum(axis=1)
+    times = np.sort(np.where(own_node, node_time[padded], np.inf), axis=1)  # all blocks at once, padding last
     rows = np.arange(nodes.size)  # a block without nodes of its own reads inf or padding here, unused below
     worst = times[rows, nodes - 1]
     middle = (times[rows, (nodes - 1) // 2] + times[rows, nodes // 2]) / 2  # np.median's value

@@ -39,6 +39,7 @@ from geo.ring import (
 )
 from geo.ring_loop import LoopRoute, loop_routes
 from geo.road_graph import ReverseGraph, SettledLayout
+from geo.rounding import rounded
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +60,9 @@ class Placement:
         The nodes of the ring edges in use: the time-to-ring pass starts from them (none when no ring edge is).
     access
         Per network node: is it an access node with those edges (:meth:`PlacedNetwork.access_nodes`).
-    entries
-        The ring's entry nodes with those edges (:func:`geo.ring.entry_nodes`).
+    entries, entry_points
+        The ring's entry nodes with those edges (:func:`geo.ring.entry_nodes`), and each one's node id, lon and
+        lat to 6 decimals (~0.1 m) as the report lists them: rounded once here, not in every check.
     loop
         Both directions' routes round the ring with those edges (:func:`geo.ring_loop.loop_routes`).
     cover
@@ -79,6 +81,7 @@ class Placement:
     sources: np.ndarray
     access: np.ndarray
     entries: np.ndarray
+    entry_points: tuple[tuple[int, float, float], ...]
     loop: tuple[LoopRoute, ...]
     cover: coverage.CoverageBase
     block_access: np.ndarray
@@ -99,8 +102,9 @@ class PlacedNetwork:
     layout
         The reversed graph laid out for the time-to-ring passes (nodes in the order the ring reaches them, unless
         placed without ``settle``).
-    ring
-        The network's ring edges.
+    ring, ring_node_ids
+        The network's ring edges, and the node ids each runs from and to (as Python ints: every report lists them
+        for the loop round the ring).
     project_edges
         Per edge: is it built by one of the plan's road projects.
     study_nodes, node_mx, node_my
@@ -122,6 +126,7 @@ class PlacedNetwork:
     graph: ReverseGraph
     layout: SettledLayout
     ring: RingEdges
+    ring_node_ids: tuple[tuple[int, int], ...]
     project_edges: np.ndarray
     study_nodes: np.ndarray
     node_mx: np.ndarray
@@ -188,6 +193,8 @@ def prepare_network(network: RoadNetwork, plan: PlanData | PlanStudy, *, toleran
     member = prepared.grid.membership((mx[pu] + mx[pv]) / 2, (my[pu] + my[pv]) / 2)
     placed = PlacedNetwork(
         network=network, plan=prepared, graph=graph, ring=ring,
+        ring_node_ids=tuple(zip(network.node_id[network.edge_u[ring.index]].tolist(),
+                                network.node_id[network.edge_v[ring.index]].tolist())),
         layout=SettledLayout.build(network, sources=ring_nodes(network, ring.index) if settle else None, graph=graph),
         project_edges=project_edge_mask(network, prepared.projects), study_nodes=study_nodes, node_mx=mx,
         node_my=my, roadside_edges=touching[roadside],
@@ -222,9 +229,12 @@ def _place(placed: PlacedNetwork, active: np.ndarray) -> Placement:
                                         road_speed_kph=network.speed_kph[roads],
                                         road_member=placed.edge_member[:, in_use], served=served,
                                         cell_node=cell_node, cell_leg_m=cell_leg)
+    entries = entry_nodes(network, placed.ring, active=active, graph=placed.graph)
     return Placement(active=active, inactive=np.flatnonzero(~active),
                      sources=ring_nodes(network, placed.ring.index[active[placed.ring.index]]), access=access,
-                     entries=entry_nodes(network, placed.ring, active=active, graph=placed.graph),
+                     entries=entries, entry_points=tuple(zip(network.node_id[entries].tolist(),
+                                                             rounded(network.x[entries], 6),
+                                                             rounded(network.y[entries], 6))),
                      loop=loop_routes(network, placed.ring, active=active, min_gap_m=placed.plan.tolerance_m),
                      cover=cover, block_access=_block_access(placed.block_nodes, access), block_node=block_node,
                      block_distance_m=np.asarray(block_distance, dtype=float))

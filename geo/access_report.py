@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -42,15 +43,15 @@ class Limits:
     max_cell_distance_m: float = MAX_CELL_DISTANCE_M
     access_speed_kph: float = ACCESS_SPEED_KPH
 
-    @property
+    @cached_property
     def all_min(self) -> tuple[float, ...]:
         return tuple(sorted({*self.bands_min, self.threshold_min}))
 
-    @property
-    def keys(self) -> list[str]:
-        return [f"{v:g}" for v in self.all_min]
+    @cached_property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(f"{v:g}" for v in self.all_min)
 
-    @property
+    @cached_property
     def threshold_key(self) -> str:
         return f"{self.threshold_min:g}"
 
@@ -82,8 +83,13 @@ def thresholds(limits: Limits) -> list[dict]:
          "区块内无路网节点时，中心到最近节点超过此距离即视为超出路网覆盖范围",
          "a block without nodes of its own lies beyond the network when its nearest node is farther than this"),
     )
-    return [{"name": name, "value": float(value), "unit": unit, "source": source if value == default else OPTION,
-             "zh": zh, "en": en} for name, value, unit, source, default, zh, en in rows]
+    return [{"name": name, "value": float(value), "unit": unit, "source": _source(value, default, source), "zh": zh,
+             "en": en} for name, value, unit, source, default, zh, en in rows]
+
+
+def _source(value: float, default: float, source: str) -> str:
+    """Where a threshold comes from: ``source`` for its default value, else a caller's ``"option"``."""
+    return source if value == default else OPTION
 
 
 def network_info(network: RoadNetwork) -> dict:
@@ -106,7 +112,8 @@ def scenario_sections(study: PlacedNetwork, ev: Evaluation, limits: Limits, *, n
 def area_summaries(areas: Sequence[Area], raw: AreaCoverage, limits: Limits) -> list[dict]:
     """Each area's coverage section (``raw``'s rows, the areas in its order): road and area shares per limit, the
     area no road serves, pass against the coverage target."""
-    keys, n_limits = limits.keys, len(limits.keys)
+    keys = limits.keys
+    n_limits, reached_at = len(keys), 2 * len(keys) + keys.index(limits.threshold_key)
     width = 3 * n_limits + 1  # per area: road, area and served area shares per limit, the unserved share
     shares = rounded(np.column_stack([raw.road_within, raw.area_within, raw.served_within,
                                       raw.unserved_share]).ravel(), 4)
@@ -115,25 +122,23 @@ def area_summaries(areas: Sequence[Area], raw: AreaCoverage, limits: Limits) -> 
     rows = []
     for a, area in enumerate(areas):
         row = shares[a * width:(a + 1) * width]
-        road, cells, served = (dict(zip(keys, row[k * n_limits:(k + 1) * n_limits])) for k in range(3))
         road_km, area_km2, served_km2, unserved_km2 = km[4 * a:4 * a + 4]
-        reached = served[limits.threshold_key]
-        rows.append({"id": area.id, "name": area.name, "road_length_km": road_km, "road_within": road,
-                     "area_km2": area_km2, "served_area_km2": served_km2, "unserved_area_km2": unserved_km2,
-                     "unserved_area_share": row[-1], "area_within": cells, "served_area_within": served,
+        reached = row[reached_at]
+        rows.append({"id": area.id, "name": area.name, "road_length_km": road_km,
+                     "road_within": dict(zip(keys, row[:n_limits])), "area_km2": area_km2,
+                     "served_area_km2": served_km2, "unserved_area_km2": unserved_km2, "unserved_area_share": row[-1],
+                     "area_within": dict(zip(keys, row[n_limits:2 * n_limits])),
+                     "served_area_within": dict(zip(keys, row[2 * n_limits:3 * n_limits])),
                      "pass": None if reached is None else reached >= limits.coverage_target})
     return rows
 
 
 def _ring(study: PlacedNetwork, ev: Evaluation) -> dict:
-    network = study.network
-    ids = network.node_id[ev.entries].tolist()
-    lon, lat = rounded(network.x[ev.entries], 6), rounded(network.y[ev.entries], 6)
     ring = study.ring.ring
     return {"segments": [{"id": i, "name": n} for i, n in zip(ring.segment_ids, ring.segment_names)],
             "length_km": round(ring.length_m / 1000, 3), "closed": ring.closed,
-            "edges": int(ev.active[study.ring.index].sum()),
-            "entries": [{"node_id": i, "lon": x, "lat": y} for i, x, y in zip(ids, lon, lat)]}
+            "edges": int(np.count_nonzero(ev.active[study.ring.index])),
+            "entries": [{"node_id": i, "lon": x, "lat": y} for i, x, y in ev.entry_points]}
 
 
 def _blocks(study: PlacedNetwork, ev: Evaluation, limits: Limits) -> list[dict]:
@@ -182,11 +187,16 @@ def _direction(study: PlacedNetwork, ev: Evaluation, loop: LoopDirection, limits
                 "edges": [], "gaps": [{"segment_ids": list(g.segment_ids), "segment_names": list(g.segment_names),
                                        "from_km": round(g.from_m / 1000, 3), "length_km": round(g.length_m / 1000, 3)}
                                       for g in loop.gaps]}
-    segment = study.ring.segment_of(loop.edges)
+    at = np.searchsorted(study.ring.index, loop.edges)  # the loop's edges among the ring edges
+    segment = study.ring.segment[at]
+    order = np.argsort(segment, kind="stable")  # each segment's edges side by side, still in driving order
+    times, lengths = loop.edge_time_s[order], network.length_m[loop.edges[order]]
+    bounds = np.searchsorted(segment[order], np.arange(len(ring.segment_ids) + 1)).tolist()
     segments = []
-    for index in dict.fromkeys(segment.tolist()):
-        on = segment == index
-        time_s, length_m = float(loop.edge_time_s[on].sum()), float(network.length_m[loop.edges[on]].sum())
+    for index in dict.fromkeys(segment.tolist()):  # in the order the loop reaches them
+        run = slice(bounds[index], bounds[index + 1])
+        # add.reduce of a contiguous run: the same sum, to the bit, as .sum() of the edges picked by a mask
+        time_s, length_m = float(np.add.reduce(times[run])), float(np.add.reduce(lengths[run]))
         segments.append({"id": ring.segment_ids[index], "name": ring.segment_names[index], "time_min": minutes(time_s),
                          "length_km": round(length_m / 1000, 3),
                          "speed_kph": round(length_m / time_s * 3.6, 1) if time_s > 0 else None})
@@ -194,8 +204,7 @@ def _direction(study: PlacedNetwork, ev: Evaluation, loop: LoopDirection, limits
     time_min = minutes(loop.time_s)
     return {"complete": True, "time_min": time_min, "pass": time_min <= limits.loop_threshold_min,
             "segments": segments, "slowest_segment": slowest,
-            "edges": np.column_stack([network.node_id[network.edge_u[loop.edges]],
-                                      network.node_id[network.edge_v[loop.edges]]]).astype(np.int64).tolist(),
+            "edges": [list(study.ring_node_ids[i]) for i in at.tolist()],
             "gaps": []}
 
 
@@ -238,7 +247,7 @@ def _coverage_clauses(coverage: dict, limits: Limits) -> tuple[list[str], list[s
     target and where it comes from) and the area no road serves."""
     t, target, d = limits.threshold_min, limits.coverage_target, limits.max_cell_distance_m
     reached = coverage["served_area_within"][limits.threshold_key] or 0.0
-    source = next(row["source"] for row in thresholds(limits) if row["name"] == "coverage_target")
+    source = _source(target, DEFAULT_COVERAGE_TARGET, ASSUMPTION)
     served, unserved = coverage["served_area_km2"], coverage["unserved_area_km2"]
     share = coverage["unserved_area_share"]
     zh = [f"走廊有路网服务区域（网格中心 {d:g} 米内有可从路侧进出的道路，{served:.1f} 平方公里）中 {reached:.1%} "

@@ -20,7 +20,6 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from geo.road_graph import edge_travel_time_s
 from geo.shapes import to_metric
 
 logger = logging.getLogger(__name__)
@@ -221,11 +220,12 @@ class AreaGroups:
     member: np.ndarray
 
     @classmethod
-    def of(cls, member: np.ndarray) -> tuple[AreaGroups, np.ndarray]:
+    def of(cls, member: np.ndarray, *, node: np.ndarray) -> tuple[AreaGroups, np.ndarray]:
         """The groups of the items of ``member`` (``(areas, items)`` booleans), and the order of the items that
-        puts them in group order."""
+        puts them in group order, each group by ``node`` (per item, the node whose time it reads: the gathers of
+        those times then walk through memory in order)."""
         member = np.asarray(member, dtype=bool)
-        order = np.lexsort(member[::-1])  # stable: a group keeps its items' order
+        order = np.lexsort((node, *member[::-1]))
         grouped = member[:, order]
         first = np.ones(order.size, dtype=bool)
         first[1:] = (grouped[:, 1:] != grouped[:, :-1]).any(axis=0)
@@ -279,8 +279,8 @@ class CoverageBase:
            n_cells: np.ndarray) -> CoverageBase:
         """From the roads in use and the served cells, with the areas each lies in (``road_member``,
         ``cell_member``: ``(areas, roads)`` and ``(areas, served cells)`` booleans), and the cells per area."""
-        road_groups, roads = AreaGroups.of(road_member)
-        cell_groups, cells = AreaGroups.of(cell_member)
+        road_groups, roads = AreaGroups.of(road_member, node=road_v)
+        cell_groups, cells = AreaGroups.of(cell_member, node=cell_node)
         length = np.asarray(road_length_m, dtype=np.float64)[roads]
         return cls(road_v=road_v[roads], road_length_m=length, road_speed_kph=road_speed_kph[roads],
                    road_groups=road_groups, road_total_m=road_groups.sums(length[None, :])[:, 0],
@@ -328,21 +328,23 @@ def cell_times_s(base: CoverageBase, node_time_s: np.ndarray, *, congestion: flo
     """Per served cell of ``base``: seconds to the ring — the access leg from its centre to its node at
     ``access_speed_kph`` × ``congestion``, plus the node's time (``node_time_s``, per network node)."""
     times = base.cell_leg_m * access_leg_s_per_m(congestion=congestion, access_speed_kph=access_speed_kph)
-    times += node_time_s[base.cell_node]
+    times += node_time_s.take(base.cell_node)
     return times
 
 
-def edge_fraction_within(node_time_s: np.ndarray, edge_time_s: np.ndarray, limits_s: np.ndarray) -> np.ndarray:
-    """``(len(limits), len(edges))``: share of each directed edge from which the ring is reached within each limit,
-    given the time from each edge's end node (``node_time_s``) and along it (``edge_time_s``).
+def length_within(node_time_s: np.ndarray, length_m: np.ndarray, speed_mps: np.ndarray,
+                  limits_s: np.ndarray) -> np.ndarray:
+    """``(len(limits), len(edges))``: metres of each directed edge from which the ring is reached within each
+    limit, given the time from each edge's end node (``node_time_s``), its length and its speed (m/s).
 
-    A point a share ``f`` along edge u→v drives on through v, so its time is ``(1 - f) * t_edge + t_v``. An edge
-    taking no time is all within a limit its end node meets (0 / 0 there, which ``fmin`` turns into 1).
+    A point ``d`` metres before the end node v drives on through v, in ``d / speed + t_v``: within ``L`` for ``d``
+    up to ``(L - t_v) × speed``, and at most the whole edge. No division: an edge of no length or an unreached end
+    node (``inf``) simply has no metres within.
     """
-    share = np.subtract.outer(limits_s, node_time_s)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share /= edge_time_s
-    return np.maximum(np.fmin(share, 1.0, out=share), 0.0, out=share)
+    within = np.subtract.outer(limits_s, node_time_s)
+    np.maximum(within, 0.0, out=within)
+    within *= speed_mps
+    return np.minimum(within, length_m, out=within)
 
 
 def summarize(base: CoverageBase, node_time_s: np.ndarray, limits_s: np.ndarray, *, congestion: float,
@@ -354,14 +356,13 @@ def summarize(base: CoverageBase, node_time_s: np.ndarray, limits_s: np.ndarray,
     a cell without one is never within a limit), each cell's time including its access leg
     (:func:`cell_times_s`).
     """
-    road_time = edge_travel_time_s(base.road_length_m, base.road_speed_kph, congestion=congestion)
-    share = edge_fraction_within(node_time_s[base.road_v], road_time, limits_s)
-    share *= base.road_length_m
+    speed_mps = base.road_speed_kph * (congestion / 3.6)
+    metres_within = length_within(node_time_s.take(base.road_v), base.road_length_m, speed_mps, limits_s)
     cell_time = cell_times_s(base, node_time_s, congestion=congestion, access_speed_kph=access_speed_kph)
     cells_within = base.cell_groups.sums(np.greater_equal.outer(limits_s, cell_time))
     unserved = base.n_cells - base.n_served
     return AreaCoverage(road_length_m=base.road_total_m,
-                        road_within=_shares(base.road_groups.sums(share), base.road_total_m),
+                        road_within=_shares(base.road_groups.sums(metres_within), base.road_total_m),
                         area_m2=base.n_cells * cell_m ** 2, served_area_m2=base.n_served * cell_m ** 2,
                         unserved_m2=unserved * cell_m ** 2, unserved_share=_shares(unserved, base.n_cells),
                         area_within=_shares(cells_within, base.n_cells),
@@ -370,5 +371,5 @@ def summarize(base: CoverageBase, node_time_s: np.ndarray, limits_s: np.ndarray,
 
 def _shares(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     """``part / whole`` row by row (a row per area), ``NaN`` where ``whole`` is not positive."""
-    whole = whole.reshape((-1,) + (1,) * (part.ndim - 1))
-    return np.divide(part, whole, out=np.full(part.shape, np.nan), where=whole > 0)
+    whole = np.where(whole > 0, whole, np.nan)  # dividing by NaN gives NaN, without a warning
+    return part / whole.reshape((-1,) + (1,) * (part.ndim - 1))

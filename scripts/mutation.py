@@ -9,7 +9,7 @@ Per module it prints the mutants, how many were killed (a test failed or timed o
 score over the mutants that are not judged equivalent (``scripts/mutation_equivalents.toml``, each with its reason;
 ``docs/testing.md`` records the scores). The survivors' diffs go to ``build/mutation/<name>/survivors.diff``.
 
-    python scripts/mutation.py [coverage ring_loop ...] [--max-children 1] [--time-limit-min 20]
+    python scripts/mutation.py [coverage ring_loop ...] [--max-children 1] [--time-limit-min 20] [--report]
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ EQUIVALENTS = REPO / "scripts" / "mutation_equivalents.toml"
 COPIED = ("geo", "web", "tests", "data", "migrations", "pyproject.toml")
 IGNORED = shutil.ignore_patterns("__pycache__", ".hypothesis", ".pytest_cache", "*.pyc")
 KILLED = {"killed", "timeout"}
-TIMEOUT_MULTIPLIER = 3.0
-NOT_RUN = {"not checked", "check was interrupted by user", "skipped"}
+NOT_RUN = {"not checked", "check was interrupted by user", "skipped"}  # any other status counts as surviving
+TIMEOUT_MULTIPLIER = 3.0  # mutmut's default 15 lets a stuck tour heuristic burn minutes per mutant
 
 
 @dataclass(frozen=True)
@@ -151,12 +151,26 @@ def write_survivors(work: Path, mutants: list[str]) -> None:
         subprocess.run([sys.executable, "-c", SHOW_DIFFS, *mutants], cwd=work, stdout=out, check=True)
 
 
+def score_module(name: str, work: Path, equivalents: dict[str, str]) -> Score:
+    """The module's score from the results mutmut left in ``work``; writes the live survivors' diffs."""
+    found = statuses(work)
+    judged = {m: why for m, why in equivalents.items() if found.get(m) not in KILLED | {None}}
+    score = Score(name, found, judged, interrupted=(work / "interrupted").exists())
+    write_survivors(work, score.live)
+    print(score.line(), flush=True)
+    stale = sorted(set(equivalents) - set(judged))
+    if stale:
+        print(f"  listed as equivalent but killed or gone (update {EQUIVALENTS.name}): {', '.join(stale)}")
+    return score
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"modules to mutate, of {', '.join(TARGETS)} (default: all, one after another)")
     parser.add_argument("--max-children", type=int, default=1, help="mutants run at once (default 1)")
     parser.add_argument("--time-limit-min", type=float, default=20.0, help="per module (default 20)")
+    parser.add_argument("--report", action="store_true", help="only score the last runs' results again")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(TARGETS))
     if unknown:
@@ -164,18 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     equivalents = tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8")) if EQUIVALENTS.exists() else {}
     scores = []
     for name in args.names or TARGETS:
-        work = prepare(name, TARGETS[name])
-        print(f"{name}: mutating {TARGETS[name].module} against {', '.join(TARGETS[name].tests)}", flush=True)
-        interrupted = run_mutmut(work, max_children=args.max_children, time_limit_s=args.time_limit_min * 60)
-        found = statuses(work)
-        judged = {m: why for m, why in equivalents.get(name, {}).items() if found.get(m) not in KILLED | {None}}
-        stale = sorted(set(equivalents.get(name, {})) - set(judged))
-        score = Score(name, found, judged, interrupted)
-        write_survivors(work, score.live)
-        print(score.line(), flush=True)
-        if stale:
-            print(f"  listed as equivalent but killed or gone (update {EQUIVALENTS.name}): {', '.join(stale)}")
-        scores.append(score)
+        work = BUILD / name
+        if not args.report:
+            work = prepare(name, TARGETS[name])
+            print(f"{name}: mutating {TARGETS[name].module} against {', '.join(TARGETS[name].tests)}", flush=True)
+            if run_mutmut(work, max_children=args.max_children, time_limit_s=args.time_limit_min * 60):
+                (work / "interrupted").touch()
+        if (work / "mutants").is_dir():
+            scores.append(score_module(name, work, equivalents.get(name, {})))
     summary = {s.name: {"mutants": len(s.statuses), "killed": s.count(*KILLED), "live": s.live,
                         "equivalent": len(s.equivalent), "score": s.score, "interrupted": s.interrupted}
                for s in scores}

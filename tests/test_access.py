@@ -13,7 +13,7 @@ from conftest import TEST_DATA
 from scipy.sparse.csgraph import dijkstra
 
 from geo.access import check_access, prepare_network, prepare_plan, time_to_ring
-from geo.coverage import edge_fraction_within
+from geo.coverage import length_within
 from geo.errors import InvalidParameter, RingNotConnected
 from geo.network import RoadNetwork, haversine_m, load_network
 from geo.plan import PlanData, load_plan
@@ -110,17 +110,34 @@ def test_the_laid_out_graph_gives_the_plain_pass_times_to_the_bit(helsinki, sett
     assert (layout.rank != np.arange(helsinki.n_nodes)).any() == settle
 
 
+@pytest.mark.parametrize("percent_out_of_use", [0, 10])
+def test_a_pass_at_free_flow_uses_the_prepared_times_to_the_bit_and_leaves_them_alone(helsinki, percent_out_of_use):
+    rng = np.random.default_rng(7)
+    sources = rng.choice(helsinki.n_nodes, size=4, replace=False)
+    inactive = rng.choice(helsinki.n_edges, size=helsinki.n_edges * percent_out_of_use // 100, replace=False)
+    active = np.ones(helsinki.n_edges, dtype=bool)
+    active[inactive] = False
+    layout = SettledLayout.build(helsinki, sources=sources)
+    prepared = layout.free_flow_s.copy()
+    expected = dijkstra(travel_graph(helsinki, edge_time_s=helsinki.travel_time_s(), active=active), indices=sources,
+                        min_only=True)
+    for congestion in (1.0, 1):
+        assert np.array_equal(layout.time_to(sources, congestion=congestion, inactive=inactive), expected)
+    assert np.array_equal(layout.free_flow_s, prepared)  # edges out of use were marked on a copy
+
+
 @pytest.mark.parametrize("congestion", [1.0, 1, 0.6, 1.37])
 def test_edge_travel_times_are_the_networks_to_the_bit(helsinki, congestion):
     times = edge_travel_time_s(helsinki.length_m, helsinki.speed_kph, congestion=congestion)
     assert np.array_equal(times, helsinki.travel_time_s(congestion=congestion))
 
 
-def test_edge_shares_within_limits_handle_edges_taking_no_time_and_unreached_ends():
+def test_metres_within_limits_handle_edges_of_no_length_unreached_ends_and_ends_beyond_the_limit():
     node_time = np.array([30.0, 120.0, 100.0, np.inf, 200.0])
-    edge_time = np.array([60.0, 0.0, 0.0, 10.0, 0.0])
-    shares = edge_fraction_within(node_time, edge_time, np.array([60.0, 120.0]))
-    assert shares.tolist() == [[0.5, 0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0, 0.0]]
+    length = np.array([600.0, 0.0, 0.0, 100.0, 50.0])  # at 10 m/s: 60 s, none, none, 10 s, 5 s
+    metres = length_within(node_time, length, np.full(5, 10.0), np.array([60.0, 120.0]))
+    # edge 0: 30 s left at 60 s = its last 300 m, all 600 m at 120 s; the others have nothing within
+    assert metres.tolist() == [[300.0, 0.0, 0.0, 0.0, 0.0], [600.0, 0.0, 0.0, 0.0, 0.0]]
 
 
 # --- the ring on real data ---------------------------------------------------------------------------------------

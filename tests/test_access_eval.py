@@ -7,6 +7,8 @@ node north of S4) through its 800 m trunk link at 40 km/h, 72 s, then S4's 9.5 m
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from geo.access import prepare_network
 from geo.access_eval import evaluate, scenario_mask, time_to_ring_nodes
 from geo.errors import RingNotConnected
 from geo.plan import load_plan
+from geo.schema import PLAN_DISTRICTS
 from test_coverage import hand_layers, hand_network, rectangle
 
 S0, M, MW, ME = 5, 14, 13, 15
@@ -21,10 +24,15 @@ LIMITS = (5.0, 10.0, 15.0)
 
 
 def _placed(write_layers, *, blocks=None, network=None):
+    """The hand network placed on the hand plan, its blocks moved to ``blocks`` (鹿城区, D01, then reaches west past
+    the ring so that they stay inside it)."""
     def layers(doc: dict) -> None:
         hand_layers(doc)
         for feature, geometry in zip(doc["blocks"]["features"], blocks or ()):
             feature["geometry"] = geometry
+        if blocks:
+            d01 = next(f for f in doc["districts"]["features"] if f["properties"]["name"] == PLAN_DISTRICTS[0])
+            d01["geometry"] = rectangle(-1200, -300, 1100, 1200)
 
     plan = load_plan(write_layers(layers))
     return prepare_network(network or hand_network(), plan), plan
@@ -79,10 +87,12 @@ def test_the_baseline_leaves_out_the_edges_road_projects_build(write_layers):
     placed, plan = _placed(write_layers, network=network)
     baseline = scenario_mask(network, plan, "baseline")
     assert (~baseline).sum() == 4 and not baseline[network.project_id == "R01"].any()
-    assert scenario_mask(network, plan, "planned").all()
+    assert scenario_mask(network, plan, "planned").all() and scenario_mask(network, plan, "planned").dtype == bool
     assert np.array_equal(scenario_mask(network, placed.plan, "baseline"), baseline)
     ev = evaluate(placed, baseline, congestion=1.0, limits_min=LIMITS)
     assert np.isinf(ev.node_time_s[S0:S0 + 8]).all()  # cut off from the ring
+    assert np.array_equal(ev.node_time_s, time_to_ring_nodes(network, placed.ring.mask, baseline,
+                                                             network.travel_time_s()))
     assert ev.areas.served_within[0].tolist() == [0.0, 0.0, 0.0]  # its cells are still served, but never reached
 
 
@@ -90,7 +100,48 @@ def test_no_ring_edge_in_use_is_refused_naming_the_scenario(write_layers):
     placed, _ = _placed(write_layers)
     active = placed.scenario_edges("planned").copy()
     active[placed.ring.index] = False
-    with pytest.raises(RingNotConnected, match="no ring edge exists in the baseline with R99"):
+    message = ("no ring edge exists in {}: every edge along the ring is built by a road project; use the planned "
+               "scenario")
+    with pytest.raises(RingNotConnected, match=message.format("the baseline with R99")):
         evaluate(placed, active, congestion=1.0, limits_min=LIMITS, label="the baseline with R99")
-    with pytest.raises(RingNotConnected, match="no ring edge exists in this scenario"):
+    with pytest.raises(RingNotConnected, match=message.format("this scenario")):
+        evaluate(placed, active, congestion=1.0, limits_min=LIMITS)
+    with pytest.raises(RingNotConnected, match=message.format("the baseline")):
+        time_to_ring_nodes(placed.network, np.zeros_like(active), active, placed.network.travel_time_s(),
+                           label="the baseline")
+    with pytest.raises(RingNotConnected, match=message.format("this scenario")):
         time_to_ring_nodes(placed.network, np.zeros_like(active), active, placed.network.travel_time_s())
+
+
+def test_a_block_at_node_0_and_one_whose_nearest_node_is_node_0(write_layers):
+    # node 0 is the ring's SW corner (-975, -150): B01 holds it alone; B02's centroid (-1025, -200) is 70.7 m from it
+    placed, _ = _placed(write_layers, blocks=[rectangle(-1000, -175, -950, -125),
+                                              rectangle(-1050, -225, -1000, -175)])
+    ev = evaluate(placed, placed.scenario_edges("planned"), congestion=1.0, limits_min=LIMITS)
+    assert ev.blocks.nodes.tolist() == [1, 0] and ev.blocks.worst_s[0] == 0.0 and ev.blocks.median_s[0] == 0.0
+    assert not ev.blocks.outside.any() and ev.blocks.nearest_node_m[1] == pytest.approx(50 * 2 ** 0.5, abs=0.1)
+    assert ev.blocks.worst_s[1] == pytest.approx(50 * 2 ** 0.5 * 0.24, abs=0.1)  # the access leg alone
+
+
+def test_a_block_exactly_at_the_snap_distance_is_still_measured(write_layers):
+    placed, _ = _placed(write_layers)
+    distance = evaluate(placed, placed.scenario_edges("planned"), congestion=1.0,
+                        limits_min=LIMITS).blocks.nearest_node_m[1]
+    at_limit = evaluate(placed, placed.scenario_edges("planned"), congestion=1.0, limits_min=LIMITS,
+                        max_snap_distance_m=float(distance))
+    assert not at_limit.blocks.outside[1] and np.isfinite(at_limit.blocks.worst_s[1])
+
+
+def test_entries_and_a_ring_with_a_choice_of_ways_round(write_layers):
+    network = hand_network()
+    slow = np.flatnonzero((network.edge_u == 0) & (network.edge_v == 1))  # a second, slower SW→SE carriageway
+    extra = {name: np.concatenate([getattr(network, name), getattr(network, name)[slow]])
+             for name in ("edge_u", "edge_v", "length_m", "highway", "name", "project_id", "ring_id")}
+    doubled = replace(network, **extra, speed_kph=np.concatenate([network.speed_kph, [18.0]]), oneway=None,
+                      maxspeed=None, geometry=None)
+    placed, _ = _placed(write_layers, network=doubled)
+    ev = evaluate(placed, placed.scenario_edges("planned"), congestion=1.0, limits_min=LIMITS)
+    assert ev.entries.tolist() == [2]  # Q, where the street joins the ring
+    assert {name: d.time_s for name, d in ev.loop.items()} == pytest.approx({"clockwise": 200.0,
+                                                                            "counterclockwise": 200.0})
+    assert network.n_edges not in ev.loop["counterclockwise"].edges.tolist()  # the slow carriageway is not driven

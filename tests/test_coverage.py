@@ -425,8 +425,12 @@ def test_cells_and_points_lie_in_exactly_the_areas_shapely_puts_them_in(layout, 
     polygons, cell_m = layout
     if not all(p.is_valid and p.area > 0 for p in polygons):
         return  # a self-touching star: no area to test
-    grid = coverage.area_grid([(f"A{i}", f"区{i}", _wgs84(p)) for i, p in enumerate(polygons)], cell_m=cell_m)
+    areas = [(f"A{i}", f"区{i}", _wgs84(p)) for i, p in enumerate(polygons)]
+    grid = coverage.area_grid(areas, cell_m=cell_m)
+    assert [(a.id, a.name, a.polygon) for a in grid.areas] == areas
     corridor = grid.areas[0].metric
+    assert grid.origin[0] + (grid.shape[1] - 1) * cell_m < corridor.bounds[2]  # no column or row to spare
+    assert grid.origin[1] + (grid.shape[0] - 1) * cell_m < corridor.bounds[3]
     cx, cy = grid.cell_centres(np.arange(grid.shape[0] * grid.shape[1]))
     assert np.array_equal(grid.centre_in[0], shapely.contains_xy(corridor, cx, cy))  # a cell is its centre's
     assert np.array_equal(grid.corridor_centres, np.column_stack([cx, cy])[grid.corridor_cells])
@@ -456,3 +460,12 @@ def test_a_single_node_makes_a_tree_and_none_makes_none():
     assert coverage.node_tree(np.array([]), np.array([])) is None
     tree = coverage.node_tree(np.array([5.0]), np.array([7.0]))
     assert tree.query([[8.0, 11.0]])[0].tolist() == [5.0]
+
+
+def test_the_raster_is_logged_with_its_size_and_boundary(caplog):
+    corridor = _wgs84(shapely.box(10, 10, 1990, 990))
+    with caplog.at_level("INFO", logger="geo.coverage"):
+        grid = coverage.area_grid([("CORRIDOR", "研究范围", corridor)])
+    # 4 x 8 cells, all inside; the boundary runs through the 20 outer ones
+    assert (grid.shape, grid.corridor_cells.size, int(grid.boundary[0].sum())) == ((4, 8), 32, 20)
+    assert caplog.messages == ["corridor raster: 4 x 8 cells of 250 m, 32 inside, 20 on the corridor's boundary"]

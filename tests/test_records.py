@@ -166,3 +166,97 @@ def test_surveyed_geometries_are_versioned(store, plan):
         add_geometry_version(store, plan, "B01", {"type": "Point", "coordinates": [120.1, 27.9]}, author="x",
                              expected_version=2)
     assert item_states(store)["B01"].version == 2
+
+
+def test_each_write_returns_its_item_and_logs_and_audits_exactly_what_it_did(store, plan, caplog):
+    square = {"type": "Polygon", "coordinates": [[[120.09, 27.89], [120.11, 27.89], [120.11, 27.91],
+                                                   [120.09, 27.91], [120.09, 27.89]]]}
+    with caplog.at_level("INFO", logger="geo.records"):
+        written = [report(store, plan, "B01", percent=40),
+                   close_item(store, plan, "E01", note="整治完成", actor="李四", expected_version=0, today=TODAY),
+                   reopen_item(store, plan, "E01", note="验收未通过", actor="王五", expected_version=1,
+                               today=TODAY),
+                   set_period(store, plan, "R01", start="2021-03-01", end="2021-10-31", actor="admin",
+                              expected_version=0),
+                   set_milestones(store, plan, "R01", [{"due_on": "2021-06-30", "percent": 40}], actor="admin",
+                                  expected_version=1),
+                   set_milestones(store, plan, "R01", [], actor="admin", expected_version=2),
+                   add_geometry_version(store, plan, "B01", square, author="测绘员", expected_version=1)]
+    assert [(w.item_id, w.version) for w in written] == [
+        ("B01", 1), ("E01", 1), ("E01", 2), ("R01", 1), ("R01", 2), ("R01", 3), ("B01", 2)]
+    assert (written[1].record.effective_on, written[2].record.effective_on) == (TODAY, TODAY)  # default: today
+    assert written[3].record == {"start": date(2021, 3, 1), "end": date(2021, 10, 31)}
+    assert written[4].record == (Milestone(date(2021, 6, 30), 40.0),) and written[5].record == ()
+    entries = {(e.item_id, e.action): e for e in audit_entries(store)}
+    report_id, event_ids = written[0].record.id, [w.record.id for w in written[1:3]]
+    assert entries[("B01", "report")].details == {
+        "percent": 40.0, "state": "进行中", "note": "", "reported_on": "2021-05-01", "reporter": "张三",
+        "reported_colour": None, "report_id": report_id, "version": 1}
+    assert entries[("E01", "close")].details == {"note": "整治完成", "effective_on": "2021-12-31",
+                                                 "event_id": event_ids[0], "version": 1}
+    assert entries[("E01", "reopen")].details == {"note": "验收未通过", "effective_on": "2021-12-31",
+                                                  "event_id": event_ids[1], "version": 2}
+    assert entries[("R01", "period")].details == {"start": "2021-03-01", "end": "2021-10-31", "version": 1}
+    assert [e.details for e in audit_entries(store, item_id="R01") if e.action == "milestones"] == [
+        {"before": [["2021-06-30", 40.0]], "after": [], "version": 3},
+        {"before": [], "after": [["2021-06-30", 40.0]], "version": 2}]
+    assert entries[("B01", "geometry")].details == {"geometry_version": 1, "geometry_type": "Polygon",
+                                                    "vertices": 5, "version": 2}
+    assert (entries[("E01", "close")].actor, entries[("B01", "geometry")].actor) == ("李四", "测绘员")
+    assert caplog.messages == [f"report {report_id} on B01 by 张三: 进行中 40%", "close E01 by 李四",
+                               "reopen E01 by 王五", "geometry version 1 of B01 by 测绘员"]
+
+
+def test_the_latest_check_off_is_the_latest_dated_then_the_latest_filed(store, plan):
+    for version, act in enumerate([close_item, reopen_item, close_item, reopen_item]):  # all on one day
+        act(store, plan, "E02", note="同日", actor="李四", expected_version=version, effective_on="2021-06-20",
+            today=TODAY)
+    assert item_state(store, "E02").closed is False
+    close_item(store, plan, "E02", note="补记", actor="李四", expected_version=4, effective_on="2021-06-10",
+               today=TODAY)  # filed last, dated earlier: the reopening of 06-20 is still the latest
+    with pytest.raises(ValidationError, match="closed: the item is not closed"):
+        reopen_item(store, plan, "E02", note="再开", actor="王五", expected_version=5, today=TODAY)
+
+
+def test_milestones_keep_to_the_items_own_period_and_to_the_item(store, plan):
+    set_period(store, plan, "R01", start="2021-03-01", end="2021-10-31", actor="a", expected_version=0)
+    with pytest.raises(ValidationError, match=r"\[R01\] milestones\[0\]\.due_on: must lie strictly inside"):
+        set_milestones(store, plan, "R01", [{"due_on": "2021-11-15", "percent": 90}], actor="a", expected_version=1)
+    set_milestones(store, plan, "B01", [{"due_on": "2021-06-30", "percent": 50}], actor="a", expected_version=0)
+    set_milestones(store, plan, "R01", [{"due_on": "2021-06-30", "percent": 40}], actor="a", expected_version=1)
+    set_milestones(store, plan, "R01", [{"due_on": "2021-07-31", "percent": 60}], actor="a", expected_version=2)
+    assert item_state(store, "R01").milestones == (Milestone(date(2021, 7, 31), 60.0),)
+    assert item_state(store, "B01").milestones == (Milestone(date(2021, 6, 30), 50.0),)  # another item's stay
+
+
+def test_refusals_name_the_item(store, plan):
+    with pytest.raises(ValidationError, match=r"\[B01\] percent"):
+        report(store, plan, "B01", percent=140)
+    close_item(store, plan, "E01", note="完成", actor="李四", expected_version=0, today=TODAY)
+    with pytest.raises(ValidationError, match=r"\[E01\] closed: the item is already closed"):
+        close_item(store, plan, "E01", note="再关", actor="李四", expected_version=1, today=TODAY)
+
+
+def test_check_offs_are_dated_against_the_callers_today(store, plan):
+    for act, version in ((close_item, 0), (reopen_item, 1)):
+        if act is reopen_item:
+            close_item(store, plan, "E01", note="完成", actor="李四", expected_version=0, today=TODAY)
+        with pytest.raises(ValidationError, match="effective_on"):  # after the given today, before the real one
+            act(store, plan, "E01", note="日期在后", actor="李四", expected_version=version,
+                effective_on="2022-01-05", today=TODAY)
+
+
+def test_a_half_given_period_and_an_oversized_geometry_are_refused_naming_the_item(store, plan):
+    with pytest.raises(ValidationError, match=r"\[B01\] period_start"):
+        set_period(store, plan, "B01", start=None, end="2021-10-31", actor="a", expected_version=0)
+    with pytest.raises(ValidationError, match=r"period \[B01\] period_end: must be after period_start"):
+        set_period(store, plan, "B01", start="2021-07-01", end="2021-07-01", actor="a", expected_version=0)
+    set_period(store, plan, "B01", start="2021-03-01", end="2021-09-30", actor="a", expected_version=0)
+    set_milestones(store, plan, "B01", [{"due_on": "2021-06-01", "percent": 50}], actor="a", expected_version=1)
+    with pytest.raises(ValidationError, match=r"milestones \[B01\] milestones\[0\]\.due_on"):
+        set_period(store, plan, "B01", start="2021-07-01", end="2021-12-31", actor="a", expected_version=2)
+    square = {"type": "Polygon", "coordinates": [[[120.09, 27.89], [120.11, 27.89], [120.11, 27.91],
+                                                   [120.09, 27.91], [120.09, 27.89]]]}
+    with pytest.raises(ValidationError, match="vertices"):
+        add_geometry_version(store, plan, "B01", square, author="测绘员", expected_version=2, max_vertices=4)
+    assert item_state(store, "B01").version == 2

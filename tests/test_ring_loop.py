@@ -161,3 +161,69 @@ def test_a_ring_drawn_clockwise_names_its_directions_the_other_way_round():
                          segment_start_m=line.segment_start_m, bounds_wgs84=line.bounds_wgs84)
     loops = drive_loop(network, replace(edges, ring=clockwise), np.array([1.0] * 8 + [2.0] * 8))
     assert (loops["clockwise"].time_s, loops["counterclockwise"].time_s) == (8.0, 16.0)
+
+
+def test_broken_directions_keep_their_name_and_empty_arrays():
+    network, edges = ring(FORWARD[:2] + FORWARD[3:])
+    route = loop_routes(network, edges)[0]
+    assert route.use.tolist() == list(range(7))  # the edges in use, even when broken
+    for name, loop in drive_loop(network, edges, np.ones(7)).items():
+        assert loop.direction == name and not loop.complete
+        assert loop.edges.dtype == np.int64 and loop.edges.size == 0 and loop.edge_time_s.size == 0
+    network, edges = ring(FORWARD, closed=False)
+    assert [r.direction for r in loop_routes(network, edges)] == ["counterclockwise", "clockwise"]
+    assert loop_routes(network, edges)[0].use.tolist() == list(range(8))
+
+
+def test_a_gap_names_the_segment_it_overlaps_most_or_the_one_at_its_middle():
+    # 380..425 m: 20 m of S, 25 m of E -> E alone (more than half of it)
+    network, edges = ring([(0, 1), (1, 2), (8, 3)] + FORWARD[3:], position={2: 380.0, 8: 425.0})
+    assert [(g.from_m, g.to_m, g.segment_ids) for g in loop_routes(network, edges)[0].gaps] == [
+        (380.0, 425.0, ("E",))]
+    # 380..420 m: 20 m of each -> neither more than half: the segment at its middle, 400 m, where E starts
+    network, edges = ring([(0, 1), (1, 2), (8, 3)] + FORWARD[3:], position={2: 380.0, 8: 420.0})
+    assert [(g.from_m, g.to_m, g.segment_ids) for g in loop_routes(network, edges)[0].gaps] == [
+        (380.0, 420.0, ("E",))]
+
+
+@pytest.mark.parametrize(("hole_m", "gap"), [(30.0, False), (30.5, True)])
+def test_a_hole_is_a_gap_only_beyond_30_m(hole_m, gap):
+    holed = [(0, 1), (1, 2), (2, 3), (8, 4), (4, 5), (5, 6), (6, 7), (7, 0)]
+    network, edges = ring(holed, position={8: 600.0 + hole_m})
+    assert bool(loop_routes(network, edges)[0].gaps) is gap
+    # not a gap, yet 3 does not lead on to 8: broken where the loop would start
+    driven = drive_loop(network, edges, np.ones(8))["counterclockwise"].gaps
+    assert [(g.from_m, g.to_m) for g in driven] == ([(600.0, 600.0 + hole_m)] if gap else [(0.0, 0.0)])
+    tighter = drive_loop(network, edges, np.ones(8), min_gap_m=20.0)["counterclockwise"].gaps  # passed on
+    assert [(g.from_m, g.to_m) for g in tighter] == [(600.0, 600.0 + hole_m)]
+
+
+def test_the_walk_round_starts_from_the_first_edge_along_the_ring_wherever_it_is_listed():
+    rotated = FORWARD[3:] + FORWARD[:3]  # the edge from 0 m is listed sixth
+    network, edges = ring(rotated)
+    route = loop_routes(network, edges)[0]
+    assert route.start == 5 and route.cycle is not None and route.cycle.tolist() == [5, 6, 7, 0, 1, 2, 3, 4]
+    loop = drive_loop(network, edges, np.arange(1.0, 9.0))["counterclockwise"]
+    assert pairs(network, loop.edges) == FORWARD and loop.time_s == 36.0
+
+
+def test_parallel_edges_anywhere_round_the_ring_count_once():
+    network, edges = ring(FORWARD + [(5, 6)])  # a second, slower carriageway 5→6
+    loop = drive_loop(network, edges, np.array([1.0] * 5 + [4.0, 1, 1, 2.0]))["counterclockwise"]
+    assert loop.time_s == 9.0 and 8 in loop.edges.tolist() and 5 not in loop.edges.tolist()
+
+
+def test_a_dead_end_stops_the_walk_round_instead_of_jumping_to_another_edge():
+    # 3 leads nowhere (8, 25 m on, is no gap but 3→8 is missing); the edge listed second, 7→0, ends at the start
+    edges_in_order = [(0, 1), (7, 0), (1, 2), (2, 3), (8, 4), (4, 5), (5, 6), (6, 7)]
+    network, edges = ring(edges_in_order, position={8: 625.0})
+    route = loop_routes(network, edges)[0]
+    assert route.gaps == () and route.cycle is None
+    loop = drive_loop(network, edges, np.ones(8))["counterclockwise"]
+    assert (loop.direction, loop.complete) == ("counterclockwise", False)
+
+
+def test_complete_directions_are_named():
+    network, edges = ring(FORWARD + BACKWARD)
+    assert [(name, loop.direction) for name, loop in drive_loop(network, edges, np.ones(16)).items()] == [
+        ("counterclockwise", "counterclockwise"), ("clockwise", "clockwise")]

@@ -208,3 +208,25 @@ def test_open_store_creates_a_missing_sqlite_file_only_when_asked(tmp_path):
     assert not (tmp_path / "status.sqlite3").exists()
     open_store(url).close()
     open_store(url, create=False).close()  # now it exists
+
+
+def test_a_version_step_moves_only_its_own_item_and_refuses_what_is_not_a_version(store):
+    for item_id in ("B01", "R01"):
+        with store.write() as session:
+            bump_version(session, item_id, 0)
+    with store.read() as session:
+        before = session.scalar(sa.select(models.Item.updated_at).where(models.Item.item_id == "B01"))
+    with store.write() as session:
+        assert bump_version(session, "B01", 1) == 2  # R01 is at version 1 too: it must not move
+    with store.read() as session:
+        versions = dict(session.execute(sa.select(models.Item.item_id, models.Item.version)).all())
+        after = session.scalar(sa.select(models.Item.updated_at).where(models.Item.item_id == "B01"))
+    assert versions == {"B01": 2, "R01": 1} and as_utc(after) > as_utc(before)
+    with pytest.raises(EditConflict) as info:
+        with store.write() as session:
+            bump_version(session, "E01", 1)  # never edited: at version 0
+    assert (info.value.expected, info.value.actual) == (1, 0)
+    for not_a_version in (True, 1.0, "1"):
+        with pytest.raises(InvalidParameter, match="expected_version: expected a whole number"):
+            with store.write() as session:
+                bump_version(session, "B01", not_a_version)

@@ -276,3 +276,26 @@ def test_the_time_cap_is_shared_between_the_restarts_and_logged(caplog) -> None:
     with caplog.at_level("WARNING", logger="geo.tsp"):
         solve_path(cost, start=0, end=0, max_exact=0, time_limit_s=None, kicks=3)
     assert caplog.messages == []
+
+
+def test_refusals_name_their_field() -> None:
+    for cost, field, message in ((np.ones((2, 3)), "cost", "cost: expected a square matrix, got shape (2, 3)"),
+                                 (np.array([[0.0, -1.0], [1.0, 0.0]]), "cost",
+                                  "cost: expected finite, non-negative costs; drop unreachable stops first")):
+        with pytest.raises(InvalidParameter) as refused:
+            solve_path(cost, start=0, end=0)
+        assert (refused.value.field, str(refused.value)) == (field, message)
+    with pytest.raises(InvalidParameter, match=r"^start: expected an index in 0\.\.2, got 3$"):
+        solve_path(np.ones((3, 3)), start=3, end=0)  # one past the last index
+    with pytest.raises(InvalidParameter) as refused:
+        solve_path(np.ones((MAX_STOPS + 2, MAX_STOPS + 2)), start=0, end=0)
+    assert refused.value.field == "stops"
+
+
+def test_exactly_the_most_stops_are_planned_and_the_solution_is_logged(caplog) -> None:
+    cost = asymmetric(MAX_STOPS + 1, 2)
+    solution = solve_path(cost, start=0, end=0, restarts=1, kicks=0, time_limit_s=None)
+    assert sorted(solution.order) == list(range(1, MAX_STOPS + 1))
+    with caplog.at_level("DEBUG", logger="geo.tsp"):
+        exact = solve_path(arbitrary(4, 0), start=0, end=None)
+    assert caplog.messages == [f"solved 3 stops by held-karp, cost {exact.cost:.1f}"]
