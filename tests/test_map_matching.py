@@ -7,37 +7,28 @@ import dataclasses
 import numpy as np
 import pytest
 import shapely
+from metric_streets import STEP_M, polyline, two_way_network
 
 from geo.errors import InvalidGeometry, InvalidParameter, MatchFailed, NetworkError
 from geo.map_matching import LOOP_SETTINGS, MatchedPath, MatchSettings, match_line, match_loop
-from geo.network import RoadNetwork, haversine_m
+from geo.network import RoadNetwork
 from geo.ring import to_metric_xy, to_wgs84_xy
 from geo.shapes import smooth_path
 
 ORIGIN = np.array(to_metric_xy(120.70, 27.90))
-STEP_M = 250.0
-
-
-def _polyline(*corners: tuple[float, float]) -> list[tuple[float, float]]:
-    """The corners joined by straight runs with a vertex every STEP_M (every vertex becomes a node)."""
-    points = [corners[0]]
-    for (x0, y0), (x1, y1) in zip(corners[:-1], corners[1:]):
-        steps = max(1, round(np.hypot(x1 - x0, y1 - y0) / STEP_M))
-        points += [(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps) for k in range(1, steps + 1)]
-    return points
 
 
 ROADS = [  # name, OSM class, vertices (metres from ORIGIN)
-    ("南环路", "trunk", _polyline((0, 0), (4000, 0))),
-    ("东环路", "trunk", _polyline((4000, 0), (4000, 3000))),
-    ("北环路", "trunk", _polyline((4000, 3000), (0, 3000))),
-    ("西环路", "trunk", _polyline((0, 3000), (0, 0))),
-    ("里巷", "residential", _polyline((0, 2500), (4000, 2500))),
+    ("南环路", "trunk", polyline((0, 0), (4000, 0))),
+    ("东环路", "trunk", polyline((4000, 0), (4000, 3000))),
+    ("北环路", "trunk", polyline((4000, 3000), (0, 3000))),
+    ("西环路", "trunk", polyline((0, 3000), (0, 0))),
+    ("里巷", "residential", polyline((0, 2500), (4000, 2500))),
     ("", "service", [(2000, 0), (2000, 170)]),  # its end lies 30 m from the ring's south side (y = 200)
     ("", "service", [(4000, 1500), (3800, 1500)]),
     ("", "service", [(1000, 0), (1000, -150)]),
-    ("项目路", "primary", _polyline((0, -1500), (3000, -1500))),
-    ("连接路", "tertiary", _polyline((0, 0), (0, -1500))),
+    ("项目路", "primary", polyline((0, -1500), (3000, -1500))),
+    ("连接路", "tertiary", polyline((0, 0), (0, -1500))),
 ]
 STUBS = ((2000, 0), (2000, 170))
 
@@ -45,28 +36,15 @@ STUBS = ((2000, 0), (2000, 170))
 def build_network(*, shaped: bool = True) -> RoadNetwork:
     """Two edges (both directions) per road vertex pair; trunk edges carry a shape (the reverse edge's drawn the
     wrong way round, which the matcher must turn), the others none."""
-    keys: dict[tuple[float, float], int] = {}
-    rows = []
-    for name, highway, points in ROADS:
-        ids = [keys.setdefault((round(x, 3), round(y, 3)), len(keys)) for x, y in points]
-        rows += [(a, b, name, highway) for a, b in zip(ids[:-1], ids[1:])]
-    xy = np.array(list(keys)) + ORIGIN
-    lon, lat = (np.asarray(a) for a in to_wgs84_xy(xy[:, 0], xy[:, 1]))
-    u = np.array([r[0] for r in rows] + [r[1] for r in rows])
-    v = np.array([r[1] for r in rows] + [r[0] for r in rows])
-    name = np.array([r[2] for r in rows] * 2, dtype=object)
-    highway = np.array([r[3] for r in rows] * 2, dtype=object)
-    m = u.size
-    geometry = None
-    if shaped:
-        drawn_from, drawn_to = np.concatenate([u[:m // 2], u[m // 2:]]), np.concatenate([v[:m // 2], v[m // 2:]])
-        drawn_from[m // 2:], drawn_to[m // 2:] = v[m // 2:], u[m // 2:]  # reverse edges drawn v→u
-        geometry = np.array([shapely.LineString([(lon[a], lat[a]), (lon[b], lat[b])]) if h == "trunk" else None
-                             for a, b, h in zip(drawn_from, drawn_to, highway)], dtype=object)
-    return RoadNetwork(node_id=np.arange(lon.size), x=lon, y=lat, edge_u=u, edge_v=v,
-                       length_m=haversine_m(lon[u], lat[u], lon[v], lat[v]), speed_kph=np.full(m, 50.0),
-                       highway=highway, name=name, project_id=np.full(m, "", dtype=object), source={"source": "test"},
-                       geometry=geometry)
+    plain = two_way_network(ROADS, origin=ORIGIN)
+    if not shaped:
+        return plain
+    u, v, lon, lat, m = plain.edge_u, plain.edge_v, plain.x, plain.y, plain.n_edges
+    drawn_from, drawn_to = u.copy(), v.copy()
+    drawn_from[m // 2:], drawn_to[m // 2:] = v[m // 2:], u[m // 2:]  # reverse edges drawn v→u
+    geometry = np.array([shapely.LineString([(lon[a], lat[a]), (lon[b], lat[b])]) if h == "trunk" else None
+                         for a, b, h in zip(drawn_from, drawn_to, plain.highway)], dtype=object)
+    return dataclasses.replace(plain, geometry=geometry)
 
 
 @pytest.fixture(scope="module")

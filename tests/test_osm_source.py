@@ -99,22 +99,27 @@ def _overpass_answer() -> dict:
     return {"version": 0.6, "elements": nodes + ways}
 
 
-class _FakeOverpass(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = json.dumps(_overpass_answer()).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+def _overpass(answer: Callable[[], dict]) -> type[BaseHTTPRequestHandler]:
+    """A request handler that answers every Overpass query with ``answer()``."""
 
-    def log_message(self, *args) -> None:
-        pass
+    class FakeOverpass(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = json.dumps(answer()).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    return FakeOverpass
 
 
 def test_download_from_a_local_overpass_server_saves_a_cache(tmp_path, overpass_url):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOverpass)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _overpass(_overpass_answer))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         overpass_url(f"http://127.0.0.1:{server.server_address[1]}/api")
@@ -193,19 +198,8 @@ def _ring_answer() -> dict:
     return {"version": 0.6, "elements": nodes + ways}
 
 
-class _FakeRingOverpass(_FakeOverpass):
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = json.dumps(_ring_answer()).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 def test_cli_fetch_network_matches_the_ring_and_projects_before_caching(tmp_path, overpass_url, write_layers):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeRingOverpass)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _overpass(_ring_answer))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         overpass_url(f"http://127.0.0.1:{server.server_address[1]}/api")

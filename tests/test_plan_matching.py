@@ -17,10 +17,11 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from metric_streets import STEP_M, polyline, two_way_network
 
 from geo import plan_matching
 from geo.access_plan import ROAD_PROJECT_CATEGORIES
-from geo.network import RoadNetwork, haversine_m, load_network, path_coordinates
+from geo.network import RoadNetwork, load_network, path_coordinates
 from geo.plan import PlanData, load_plan, read_places
 from geo.plan_matching import (NameRule, PlanMatch, ensure_matched, match_plan, match_projects, match_ring,
                                ring_edge_ids)
@@ -29,23 +30,13 @@ from geo.road_graph import EdgeTwins
 
 REPO = Path(__file__).resolve().parent.parent
 ORIGIN = np.array(to_metric_xy(120.07, 27.87))  # inside the tiny layers' first plan area
-STEP_M = 250.0
 W, H = 3000.0, 2000.0  # the primary loop
 INSET_M = 10.0  # the plan's ring runs this far inside the loop
 
 
-def _polyline(*corners: tuple[float, float]) -> list[tuple[float, float]]:
-    """The corners joined by straight runs with a vertex (a node) every STEP_M."""
-    points = [corners[0]]
-    for (x0, y0), (x1, y1) in zip(corners[:-1], corners[1:]):
-        steps = max(1, round(np.hypot(x1 - x0, y1 - y0) / STEP_M))
-        points += [(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps) for k in range(1, steps + 1)]
-    return points
-
-
 LOOP = {"南环路": ((0, 0), (W, 0)), "东环路": ((W, 0), (W, H)), "北环路": ((W, H), (0, H)), "西环路": ((0, H), (0, 0))}
 ROADS = [  # name, OSM class, vertices (metres from ORIGIN)
-    *((name, "primary", _polyline(*ends)) for name, ends in LOOP.items()),
+    *((name, "primary", polyline(*ends)) for name, ends in LOOP.items()),
     # parallel side streets: 10 m from the ring line inside the south side, 25 m outside the north side
     ("南辅路", "residential", [(750, 0), (750, 20), (1000, 20), (1250, 20), (1250, 0)]),
     ("北辅路", "residential", [(1500, H), (1500, H + 15), (1750, H + 15), (2000, H + 15), (2000, H)]),
@@ -53,28 +44,14 @@ ROADS = [  # name, OSM class, vertices (metres from ORIGIN)
     ("", "residential", [(2000, 0), (2000, 25)]),
     ("", "residential", [(W, 1000), (W + 15, 1000)]),
     ("", "residential", [(0, 1000), (20, 1000)]),
-    ("测试大道", "tertiary", _polyline((W, 500), (W + 1500, 500))),
-    ("外环支路", "secondary", _polyline((0, -1000), (W, -1000))),
-    ("连接路", "tertiary", _polyline((0, 0), (0, -1000))),
+    ("测试大道", "tertiary", polyline((W, 500), (W + 1500, 500))),
+    ("外环支路", "secondary", polyline((0, -1000), (W, -1000))),
+    ("连接路", "tertiary", polyline((0, 0), (0, -1000))),
 ]
 
 
 def build_network() -> RoadNetwork:
-    keys: dict[tuple[float, float], int] = {}
-    rows = []
-    for name, highway, points in ROADS:
-        ids = [keys.setdefault((round(x, 3), round(y, 3)), len(keys)) for x, y in points]
-        rows += [(a, b, name, highway) for a, b in zip(ids[:-1], ids[1:])]
-    xy = np.array(list(keys)) + ORIGIN
-    lon, lat = (np.asarray(a) for a in to_wgs84_xy(xy[:, 0], xy[:, 1]))
-    u = np.array([r[0] for r in rows] + [r[1] for r in rows])
-    v = np.array([r[1] for r in rows] + [r[0] for r in rows])
-    m = u.size
-    return RoadNetwork(node_id=np.arange(lon.size), x=lon, y=lat, edge_u=u, edge_v=v,
-                       length_m=haversine_m(lon[u], lat[u], lon[v], lat[v]), speed_kph=np.full(m, 50.0),
-                       highway=np.array([r[3] for r in rows] * 2, dtype=object),
-                       name=np.array([r[2] for r in rows] * 2, dtype=object),
-                       project_id=np.full(m, "", dtype=object), source={"source": "test"})
+    return two_way_network(ROADS, origin=ORIGIN)
 
 
 def wgs84(*points: tuple[float, float]) -> list[list[float]]:
