@@ -374,12 +374,12 @@ def ring_entry_nodes(network: RoadNetwork, ring_lines: gpd.GeoDataFrame | gpd.Ge
     return entry_nodes(network, edges)
 
 
-def require_ring_edges(edges: RingEdges, network: RoadNetwork, *, what: str = "") -> None:
+def require_ring_edges(edges: RingEdges, network: RoadNetwork) -> None:
     """Raise :class:`RingNotConnected` unless ``edges`` holds at least one ring edge."""
     if edges.index.size == 0:
         lon0, lat0, lon1, lat1 = (round(v, 4) for v in edges.ring.bounds_wgs84)
         raise RingNotConnected(
-            f"the road network {network.source.get('source', '')}{what} has no ring edge (no edge carries a ring_id) "
+            f"the road network {network.source.get('source', '')} has no ring edge (no edge carries a ring_id) "
             f"for the ring road at lon {lon0}–{lon1}, lat {lat0}–{lat1}; match the ring onto it "
             "(geo.plan_matching.match_plan, which placing a network does for a network without ring ids) or load a "
             "network that covers the ring (corridor access --network PATH)")
