@@ -20,7 +20,9 @@ import math
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
+from geo import access_ranking as ranking
 from geo import access_report as report
+from geo.access_districts import district_verdicts
 from geo.access_eval import MAX_SNAP_DISTANCE_M, Evaluation, evaluate
 from geo.access_place import PlacedNetwork, prepare_network
 from geo.access_plan import PlanStudy, prepare_plan
@@ -72,10 +74,12 @@ def validate_options(*, scenario: str = "planned", congestion: float = 1.0,
                      scenarios: tuple[str, ...] = SCENARIOS) -> None:
     """Raise :class:`InvalidParameter` naming the first option that is out of range."""
     if scenario not in scenarios:
-        raise InvalidParameter("scenario", f"expected one of {', '.join(scenarios)}, got {scenario!r}")
+        raise InvalidParameter("scenario", f"expected one of {', '.join(scenarios)}, got {scenario!r}", kind="choice",
+                               details={"got": scenario, "choices": scenarios})
     if not _is_number(congestion) or not 0 < congestion <= MAX_CONGESTION:
         raise InvalidParameter("congestion", f"expected a factor on free-flow speed above 0 and at most "
-                                             f"{MAX_CONGESTION} (0.6 = peak hour, 1 = free flow), got {congestion!r}")
+                                             f"{MAX_CONGESTION} (0.6 = peak hour, 1 = free flow), got {congestion!r}",
+                               kind="congestion", details={"high": MAX_CONGESTION, "got": congestion})
     for name, value, unit in (("threshold_min", threshold_min, "minutes"),
                               ("loop_threshold_min", loop_threshold_min, "minutes"),
                               ("access_speed_kph", access_speed_kph, "km/h")):
@@ -167,8 +171,14 @@ def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStud
     if scenario != "compare":
         ev = _evaluate(study, study.scenario_edges(scenario), congestion=congestion, limits=limits,
                        label=f"the {scenario} scenario")
-        return head | report.scenario_sections(study, ev, limits, network=head["network"])
+        return head | _scenario_sections(study, ev, limits, network=head["network"])
     return head | _compare(study, congestion=congestion, limits=limits, network=head["network"])
+
+
+def _scenario_sections(study: PlacedNetwork, ev: Evaluation, limits: report.Limits, *, network: dict) -> dict:
+    """One scenario's report sections, each district with its own verdict (:mod:`geo.access_districts`)."""
+    sections = report.scenario_sections(study, ev, limits, network=network)
+    return sections | {"districts": district_verdicts(sections["districts"], sections["blocks"], limits)}
 
 
 def _evaluate(study: PlacedNetwork, active: np.ndarray, *, congestion: float, limits: report.Limits,
@@ -198,10 +208,11 @@ def _compare(study: PlacedNetwork, *, congestion: float, limits: report.Limits, 
     baseline_edges = study.scenario_edges("baseline")
     for name, active in (("baseline", baseline_edges), ("planned", study.scenario_edges("planned"))):
         ev = _evaluate(study, active, congestion=congestion, limits=limits, label=f"the {name} scenario")
-        sections[name] = report.scenario_sections(study, ev, limits, network=network)
+        sections[name] = _scenario_sections(study, ev, limits, network=network)
     project_edges = np.flatnonzero(study.project_edges)
     project_of = study.network.project_id[project_edges]
     matches = {m["id"]: m for m in study.network.source.get("plan_match", {}).get("projects", [])}
+    base = sections["baseline"]
     rows = []
     for project_id, name in study.plan.projects.items():
         own = project_edges[project_of == project_id]
@@ -211,11 +222,12 @@ def _compare(study: PlacedNetwork, *, congestion: float, limits: report.Limits, 
             active[own] = True
             ev = _evaluate(study, active, congestion=congestion, limits=limits,
                            label=f"the baseline with {project_id}")
-            with_project = _corridor_area(study, ev, limits)
-        rows.append(report.project_effect(project_id, name, int(own.size), sections["baseline"]["coverage"],
-                                          with_project, limits, match=matches.get(project_id)))
-    return report.compare_sections(sections["baseline"], sections["planned"], report.rank_projects(rows))
-
-
-def _corridor_area(study: PlacedNetwork, ev: Evaluation, limits: report.Limits) -> dict:
-    return report.area_summaries(study.plan.grid.areas[:1], ev.areas, limits)[0]
+            with_project = report.scenario_sections(study, ev, limits, network=network)
+        row = report.project_effect(project_id, name, int(own.size), base["coverage"],
+                                    with_project and with_project["coverage"], limits, match=matches.get(project_id))
+        row["served_area_within_gain"] = (ranking.served_gain(base["coverage"], with_project["coverage"],
+                                                              limits.threshold_key) if with_project else None)
+        rows.append(row | ranking.ring_effect(base["ring_loop"], with_project and with_project["ring_loop"]))
+    compared = report.compare_sections(base, sections["planned"], report.rank_projects(rows))
+    return compared | {"project_gains": ranking.gain_summary(compared["projects"], compared["coverage"]["delta"],
+                                                             limits.threshold_key)}

@@ -24,8 +24,10 @@ DIRECTION_ZH = {"clockwise": "顺时针", "counterclockwise": "逆时针"}
 PLAN_THRESHOLD_MIN = 10.0  # 「10分钟入环」
 PLAN_LOOP_THRESHOLD_MIN = 30.0  # 「30分钟通环」
 DEFAULT_COVERAGE_TARGET = 0.95  # project assumption: the plan's "everywhere" would be 1.0
+# the plan's words for its thresholds and their line in docs/2021-implementation-plan.txt (item 10's 总目标)
+PLAN_QUOTES = {"threshold_min": ("10分钟入环", 127), "loop_threshold_min": ("30分钟通环", 127)}
 PLAN, ASSUMPTION, OPTION = "plan", "project assumption", "option"
-SOURCE_ZH = {PLAN: "规划原文", ASSUMPTION: "项目假定", OPTION: "自定参数"}
+SOURCE_ZH = {PLAN: "规划原文", ASSUMPTION: "项目设定", OPTION: "本次设定"}
 SERVED_AREA_ZH = "走廊有路网服务区域：网格中心 {d:g} 米内有可从路侧进出的道路节点"
 SERVED_AREA_EN = "served corridor area: cells with a node of a road with roadside access within {d:g} m of their centre"
 
@@ -83,8 +85,10 @@ def thresholds(limits: Limits) -> list[dict]:
          "区块内无路网节点时，中心到最近节点超过此距离即视为超出路网覆盖范围",
          "a block without nodes of its own lies beyond the network when its nearest node is farther than this"),
     )
-    return [{"name": name, "value": float(value), "unit": unit, "source": _source(value, default, source), "zh": zh,
-             "en": en} for name, value, unit, source, default, zh, en in rows]
+    return [{"name": name, "value": float(value), "unit": unit, "source": _source(value, default, source),
+             "default": float(default), "default_source": source, "plan_quote": PLAN_QUOTES.get(name, (None,))[0],
+             "plan_line": PLAN_QUOTES.get(name, (None, None))[1], "zh": zh, "en": en}
+            for name, value, unit, source, default, zh, en in rows]
 
 
 def _source(value: float, default: float, source: str) -> str:
@@ -318,9 +322,11 @@ def project_effect(project_id: str, name: str, n_edges: int, base: dict, with_pr
 
 
 def rank_projects(rows: list[dict]) -> list[dict]:
-    """Order by area gain then road gain (projects absent from the network last) and number the ranks from 1."""
+    """Order by the served area's gain (the headline figure), then the whole area's and the roads' (projects
+    absent from the network last) and number the ranks from 1."""
     present = sorted((r for r in rows if r["in_network"]),
-                     key=lambda r: (-(r["area_within_gain"] or 0.0), -(r["road_within_gain"] or 0.0), r["id"]))
+                     key=lambda r: (-(r.get("served_area_within_gain") or 0.0), -(r["area_within_gain"] or 0.0),
+                                    -(r["road_within_gain"] or 0.0), r["id"]))
     for rank, row in enumerate(present, start=1):
         row["rank"] = rank
     return present + [r for r in rows if not r["in_network"]]

@@ -7,26 +7,25 @@ plan's lists, so they are left out), the 76 tasks and Attachment 3's 74 departme
 many of the yellow ones are that. Roads name no district in the plan, so the district table lists them together
 under :data:`ROADS_DISTRICT`; department tasks are the city departments' and come under
 :data:`DEPARTMENT_DISTRICT`, each listed by its lead unit (:func:`geo.target_plan.lead_of`). The two target tables
-(园区目标完成情况, 园区汇总) come from :mod:`geo.bulletin_targets`.
+(园区目标完成情况, 园区汇总) come from :mod:`geo.bulletin_targets`, the list of lagging items (滞后事项清单: every yellow
+and red item with its lead unit, progress and what is overdue, by district) from :mod:`geo.bulletin_lagging`. The
+files (CSV, XLSX) are written by :mod:`geo.bulletin_files`.
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from geo.achievement import ACHIEVEMENT_LABELS
+from geo.bulletin_lagging import (
+    LAGGING_LABELS, TARGET_KIND, ZONE_DISTRICT, lagging_items, lagging_table, lagging_targets,
+)
 from geo.bulletin_targets import TARGET_COLUMN_LABELS, target_sections
-from geo.errors import InvalidParameter
 from geo.merged import merge_states, status_rows
 from geo.plan import PlanData
 from geo.quarters import Quarter
@@ -41,7 +40,7 @@ from geo.targets import DepartmentTask
 logger = logging.getLogger(__name__)
 
 KIND_LABELS: dict[str, str] = {"blocks": "重点区块", "roads": "交通项目", "tasks": "环境整治任务",
-                               DEPARTMENT_TASKS_LAYER: "部门工作任务"}
+                               DEPARTMENT_TASKS_LAYER: "部门工作任务", TARGET_KIND: "园区目标（附件1）"}
 ROADS_DISTRICT = "市级交通项目（跨区域）"
 DEPARTMENT_DISTRICT = "市直部门任务"
 NAME_CHARS = 40  # a department task's name: its text up to this many characters
@@ -56,14 +55,15 @@ COLUMN_LABELS: dict[str, str] = {
     "lead_unit": "牵头单位", "state": "状态", "percent": "完成进度（%）", "expected_percent": "应完成进度（%）",
     "colour": "计算颜色", "reported_colour": "上报颜色", "colour_mismatch": "颜色不一致", "stale": "超一季度未上报",
     "last_reported_on": "最近上报日期", "closed_on": "销号日期", "close_note": "销号说明",
-    **TARGET_COLUMN_LABELS,
+    **TARGET_COLUMN_LABELS, **LAGGING_LABELS,
 }
 TABLE_TITLES: dict[str, str] = {
     "by_colour": "按颜色统计", "by_district": "按地区统计", "by_lead_unit": "按牵头单位统计",
-    "red_items": "红色事项", "closed_items": "已销号事项", "mismatches": "颜色不一致事项",
+    "red_items": "红色事项", "lagging": "滞后事项清单", "closed_items": "已销号事项", "mismatches": "颜色不一致事项",
     "park_targets": "园区目标完成情况", "park_summary": "园区汇总", "items": "全部事项",
 }
 TARGET_TABLES: tuple[str, ...] = ("park_targets", "park_summary")
+DISTRICT_ORDER: tuple[str, ...] = (*PLAN_DISTRICTS, ROADS_DISTRICT, DEPARTMENT_DISTRICT, ZONE_DISTRICT)
 DISPLAY_COLOURS: dict[str, str] = {**COLOUR_LABELS, **ACHIEVEMENT_LABELS}
 
 
@@ -79,6 +79,7 @@ class Bulletin:
     by_district: pd.DataFrame
     by_lead_unit: pd.DataFrame
     red_items: pd.DataFrame
+    lagging: pd.DataFrame
     closed_items: pd.DataFrame
     mismatches: pd.DataFrame
     park_targets: pd.DataFrame
@@ -153,14 +154,18 @@ def build_bulletin(plan: PlanData, states: Mapping[str, ItemState], quarter: Qua
     (:func:`geo.target_records.actual_values`; which quarter's count: :mod:`geo.bulletin_targets`). Pure."""
     items = bulletin_items(plan, states, targets=targets, as_of=quarter.end, thresholds=thresholds)
     sections = target_sections(targets, actuals, quarter, thresholds=thresholds)
+    behind = lagging_items(items, states, as_of=quarter.end, thresholds=thresholds)
+    # Outside the plan year the target tables show another quarter: nothing of theirs is overdue in this one.
+    cells = lagging_targets(sections.targets, targets, quarter) if sections.quarter == quarter else behind.iloc[:0]
     by_kind = count_by(items.assign(kind=items["kind"].map(KIND_LABELS)), "kind",
                        order=list(KIND_LABELS.values()))
     return Bulletin(
         quarter=quarter, items=items,
         by_colour=pd.concat([by_kind, count_by(items, None)], ignore_index=True),
-        by_district=count_by(items, "district", order=[*PLAN_DISTRICTS, ROADS_DISTRICT, DEPARTMENT_DISTRICT]),
+        by_district=count_by(items, "district", order=list(DISTRICT_ORDER)),
         by_lead_unit=count_by(items, "lead_unit"),
         red_items=items[items["colour"] == RED].reset_index(drop=True),
+        lagging=lagging_table(behind, cells, district_order=DISTRICT_ORDER, kind_order=list(KIND_LABELS)),
         closed_items=items[items["closed"].astype(bool)].reset_index(drop=True),
         mismatches=items[items["colour_mismatch"].astype(bool)].reset_index(drop=True),
         park_targets=sections.targets, park_summary=sections.parks, target_quarter=sections.quarter,
@@ -177,7 +182,8 @@ def quarterly_bulletin(store: Store, plan: PlanData, quarter: Quarter, *, target
                           thresholds=thresholds)
 
 
-def _cell(column: str, value: object) -> object:
+def display_value(column: str, value: object) -> object:
+    """A cell as tables show it: colours and kinds in Chinese, 是/否, floats to one decimal, missing as ""."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if column in ("colour", "reported_colour"):
@@ -192,65 +198,12 @@ def _cell(column: str, value: object) -> object:
 
 
 def table_rows(table: pd.DataFrame) -> list[list[object]]:
-    """The table as display rows: Chinese headers first, then cells (colours and kinds in Chinese, 是/否)."""
+    """The table as display rows: Chinese headers first, then cells (:func:`display_value`)."""
     header = [COLUMN_LABELS.get(column, column) for column in table.columns]
-    return [header, *([_cell(column, value) for column, value in zip(table.columns, row)]
+    return [header, *([display_value(column, value) for column, value in zip(table.columns, row)]
                       for row in table.itertuples(index=False))]
 
 
-def _title(bulletin: Bulletin) -> str:
+def bulletin_title(bulletin: Bulletin) -> str:
+    """The bulletin's title, with the quarter and the day it is judged as of."""
     return f"环大罗山科创走廊 {bulletin.quarter} 季度通报（截至 {bulletin.as_of.isoformat()}）"
-
-
-def csv_bytes(bulletin: Bulletin) -> bytes:
-    """Every table in one CSV document, titled sections separated by blank lines, UTF-8 with BOM (for Excel)."""
-    text = io.StringIO(newline="")
-    writer = csv.writer(text)
-    writer.writerow([_title(bulletin)])
-    notes = bulletin.notes()
-    for name, table in bulletin.tables().items():
-        writer.writerows([[], [TABLE_TITLES[name], *([notes[name]] if name in notes else [])], *table_rows(table)])
-    return text.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(bulletin: Bulletin) -> bytes:
-    """An Excel workbook with one sheet per table, titled in Chinese."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    notes = bulletin.notes()
-    for name, table in bulletin.tables().items():
-        sheet = workbook.create_sheet(TABLE_TITLES[name])
-        sheet.append([_title(bulletin), *([notes[name]] if name in notes else [])])
-        for row in table_rows(table):
-            sheet.append(row)
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A3"
-        for column in sheet.columns:
-            width = max(len(str(c.value or "")) for c in list(column)[1:]) if sheet.max_row > 1 else 8
-            sheet.column_dimensions[column[0].column_letter].width = min(60, 4 + 2 * width)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-BULLETIN_FORMATS = {"csv": csv_bytes, "xlsx": xlsx_bytes}
-
-
-def bulletin_bytes(bulletin: Bulletin, *, fmt: str) -> bytes:
-    """The bulletin as ``csv`` or ``xlsx`` file content (for downloads); :class:`InvalidParameter` naming
-    ``format`` otherwise."""
-    if fmt not in BULLETIN_FORMATS:
-        raise InvalidParameter("format", f"expected one of {', '.join(BULLETIN_FORMATS)}, got {fmt!r}")
-    return BULLETIN_FORMATS[fmt](bulletin)
-
-
-def write_bulletin(bulletin: Bulletin, path: Path | str) -> Path:
-    """Write the bulletin as CSV or XLSX, chosen by the file's extension."""
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in BULLETIN_FORMATS:
-        raise InvalidParameter("out", f"expected a file name ending in .csv or .xlsx, got {path.name!r}")
-    logger.info("writing the %s bulletin to %s", bulletin.quarter, path)
-    path.write_bytes(bulletin_bytes(bulletin, fmt=fmt))
-    return path

@@ -27,8 +27,8 @@ logger = logging.getLogger(__name__)
 
 PLAN_YEAR = PLAN_YEAR_START.year
 TARGET_TABLE_COLUMNS: tuple[str, ...] = (
-    "target_id", "action_name", "label", "unit", "park_name", "target_text", "expected", "actual", "achievement",
-    "gap", "colour",
+    "target_id", "action_name", "label", "unit", "park_name", "target", "expected", "actual", "achievement", "gap",
+    "colour",
 )
 # park_summary's counts are of target cells by achievement colour (grey and "none" apart), unlike the bulletin's
 # item counts where grey counts as yellow: they get names (and labels) of their own.
@@ -37,7 +37,7 @@ PARK_COUNTS: dict[str, str] = {"green": "green_cells", "yellow": "yellow_cells",
 PARK_TABLE_COLUMNS: tuple[str, ...] = ("park", "park_name", "colour", *PARK_COUNTS.values())
 TARGET_COLUMN_LABELS: dict[str, str] = {
     "target_id": "指标编号", "action_name": "专项行动", "label": "指标", "unit": "单位", "park": "园区编号",
-    "park_name": "园区", "target_text": "年度目标", "expected": "序时应完成", "actual": "累计完成",
+    "park_name": "园区", "target": "年度目标", "expected": "序时应完成", "actual": "累计完成",
     "achievement": "完成率（%）", "gap": "差距（百分点）", "green_cells": "绿（指标数）", "yellow_cells": "黄",
     "red_cells": "红", "grey_cells": "未上报", "none_cells": "无量化目标",
 }
@@ -64,6 +64,14 @@ def plan_quarter(quarter: Quarter) -> Quarter:
     return min(max(quarter, first), last)
 
 
+def annual_target(target: float | None, text: str) -> int | float | str:
+    """The annual target as the table holds it: a number (whole numbers as ``int``), or ``text`` (无量化目标) for a
+    cell without one, so that spreadsheets get numbers where the plan gives them."""
+    if target is None or (isinstance(target, float) and pd.isna(target)):
+        return text
+    return int(target) if float(target).is_integer() else float(target)
+
+
 def target_note(quarter: Quarter, shown: Quarter) -> str:
     """What the target tables compare, and for a bulletin outside the plan year which quarter they show."""
     note = (f"目标为附件1所列{PLAN_YEAR}年度目标；实际值为各园区上报的年度累计完成值，序时应完成值为年度目标×季度数/4"
@@ -81,6 +89,8 @@ def target_sections(plan: TargetPlan, actuals: Mapping[tuple[str, str, Quarter],
     (:func:`geo.target_records.actual_values` of :func:`geo.target_records.latest_actuals`)."""
     shown = plan_quarter(quarter)
     rows = target_rows(plan, actuals if quarter >= shown else {}, shown, thresholds=thresholds)
+    rows["target"] = pd.Series([annual_target(t, text) for t, text in zip(rows["target"], rows["target_text"])],
+                               index=rows.index, dtype=object)
     parks = park_summary(rows, thresholds=thresholds).rename(columns=PARK_COUNTS)
     logger.info("bulletin %s: %d target cells for %s", quarter, len(rows), shown)
     return TargetSections(quarter=shown, targets=rows[list(TARGET_TABLE_COLUMNS)].reset_index(drop=True),

@@ -5,6 +5,8 @@ that best describes it, so callers may catch either.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 
 class CorridorError(Exception):
     """Base class for every error raised on purpose by this project."""
@@ -34,7 +36,19 @@ class InvalidGeometry(ValueError, CorridorError):
 
 
 class UnknownItem(KeyError, CorridorError):
-    """An id that names no block, project or task."""
+    """An id that names no block, project or task.
+
+    Parameters
+    ----------
+    message
+        Which id is unknown and what ids look like.
+    item_id
+        The unknown id (or ids, comma-separated), so that a user interface can name it in its own language.
+    """
+
+    def __init__(self, message: str = "", *, item_id: str | None = None) -> None:
+        self.item_id = item_id
+        super().__init__(message)
 
     def __str__(self) -> str:  # KeyError quotes its message; show it plainly
         return str(self.args[0]) if self.args else ""
@@ -49,10 +63,18 @@ class InvalidParameter(ValueError, CorridorError):
         The name of the offending parameter, as the caller spelled it.
     message
         What was expected, what was got, and how to fix it.
+    kind
+        A stable code for what is wrong (e.g. ``"number_range"``), so that a user interface can say it in its own
+        language without reading ``message``; ``None`` when no code was given.
+    details
+        The values ``message`` quotes (limits, what was got), for the same purpose.
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, kind: str | None = None,
+                 details: Mapping[str, object] | None = None) -> None:
         self.field = field
+        self.kind = kind
+        self.details = dict(details or {})
         super().__init__(f"{field}: {message}")
 
 
@@ -118,3 +140,30 @@ class DatabaseMissing(DatabaseUnavailable):
 class DatabaseNotWritable(DatabaseUnavailable):
     """The status database can be read but not written: a read-only file, folder or volume, a full disk, or a
     PostgreSQL server that accepts reads only. Nothing of the failed write was saved."""
+
+
+class NeedsConfirmation(ValueError, CorridorError):
+    """Input that may be true but is unusual (a value far above its target, progress going back): nothing was
+    written; write it again with confirmation to keep it (the web answers 422 ``needs_confirmation``).
+
+    Parameters
+    ----------
+    findings
+        Why it is unusual: :class:`geo.validate.Problem` objects, each with a ``kind`` and the values it quotes.
+    """
+
+    def __init__(self, findings: list) -> None:
+        self.findings = list(findings)
+        lines = "\n".join(f"  - {finding}" for finding in self.findings)
+        super().__init__(f"{len(self.findings)} unusual value(s) need confirmation; check them and send the write "
+                         f"again confirmed (confirm=true) to keep them:\n{lines}")
+
+
+def raise_parameter_problems(problems: Sequence[InvalidParameter]) -> None:
+    """Raise nothing, the one problem, or one :class:`InvalidParameter` naming every field and listing every
+    message (kind ``"several"``, the problems in its details)."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InvalidParameter(", ".join(dict.fromkeys(p.field for p in problems)),
+                               "; ".join(str(p) for p in problems), kind="several", details={"problems": problems})

@@ -3,11 +3,9 @@
 Times are minutes after midnight of the tour's day (floats); :func:`format_clock` shows them as ``HH:MM``, with
 ``+1`` for the next day.
 
-Lunch rule: the lunch break has a window (e.g. 12:00–13:00) and a duration. It is taken at most once, right after
-the first visit whose dwell ends inside the window (window start inclusive, end exclusive), before driving on; the
-clock then moves on by the duration. Leaving the start counts as a visit only when something is inspected there.
-No lunch is taken at the end of the tour, and when no visit ends inside the window (e.g. a long drive crosses it)
-the schedule reports the lunch as not taken, so planners can adjust the departure or the dwell times.
+Lunch is taken once, wholly inside its window, at a site: on arrival before inspecting it or after inspecting it,
+whichever needs the least waiting for the window to open (the rule in full: :mod:`geo.lunch`). When it cannot be
+taken the schedule says why, so planners can adjust the departure or the dwell times.
 """
 from __future__ import annotations
 
@@ -21,6 +19,7 @@ from dataclasses import dataclass
 
 from geo.coords import wgs84_to_gcj02
 from geo.errors import InvalidParameter
+from geo.lunch import LunchSlot, choose_lunch_slot, missed_reason
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 
 @dataclass(frozen=True)
 class LunchBreak:
-    """A lunch break: taken after the first visit that ends in ``[window_start, window_end)``.
+    """A lunch break: ``duration`` minutes, taken wholly inside ``[window_start, window_end]`` (:mod:`geo.lunch`).
 
     Attributes
     ----------
@@ -61,20 +60,31 @@ class Visit:
         Minutes spent inspecting.
     lunch
         Minutes of lunch taken here (0 when none).
+    lunch_start
+        When that lunch starts, or ``None``.
+    lunch_before_visit
+        ``True`` when lunch comes on arrival, before the inspection; ``False`` when after it.
+    wait
+        Minutes spent waiting here for the lunch window to open.
     """
 
     arrive: float
     depart: float | None
     dwell: float
     lunch: float
+    lunch_start: float | None = None
+    lunch_before_visit: bool = False
+    wait: float = 0.0
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """The tour's clock: one :class:`Visit` per point and the finish time (end of the last visit)."""
+    """The tour's clock: one :class:`Visit` per point, the finish time (end of the last visit) and, when a lunch
+    break was asked for but not taken, why (one of :data:`geo.lunch.MISSED_REASONS`)."""
 
     visits: list[Visit]
     finish: float
+    lunch_missed: str | None = None
 
     @property
     def lunch_at(self) -> int | None:
@@ -92,7 +102,8 @@ def parse_clock(text: str, *, field: str) -> float:
     """
     match = _CLOCK.fullmatch(str(text).strip())
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise InvalidParameter(field, f"expected a time of day as HH:MM (e.g. 08:30), got {text!r}")
+        raise InvalidParameter(field, f"expected a time of day as HH:MM (e.g. 08:30), got {text!r}",
+                               kind="time_of_day", details={"got": text})
     return int(match.group(1)) * 60.0 + int(match.group(2))
 
 
@@ -100,12 +111,15 @@ def parse_lunch(window: str, *, duration: float, field: str = "lunch") -> LunchB
     """Parse a lunch window ``HH:MM-HH:MM`` (``–`` and ``~`` also accepted) and a duration in minutes."""
     parts = re.split(r"\s*[-–~]\s*", str(window).strip())
     if len(parts) != 2:
-        raise InvalidParameter(field, f"expected a window as HH:MM-HH:MM (e.g. 12:00-13:00), got {window!r}")
+        raise InvalidParameter(field, f"expected a window as HH:MM-HH:MM (e.g. 12:00-13:00), got {window!r}",
+                               kind="time_window", details={"got": window})
     start, end = (parse_clock(part, field=field) for part in parts)
     if end <= start:
-        raise InvalidParameter(field, f"the window must end after it starts, got {window!r}")
+        raise InvalidParameter(field, f"the window must end after it starts, got {window!r}", kind="time_window_order",
+                               details={"got": window})
     if not (isinstance(duration, (int, float)) and math.isfinite(duration) and 0 < duration <= 240):
-        raise InvalidParameter(f"{field}_minutes", f"expected a lunch duration of 1–240 minutes, got {duration!r}")
+        raise InvalidParameter(f"{field}_minutes", f"expected a lunch duration of 1–240 minutes, got {duration!r}",
+                               kind="number_range", details={"low": 1, "high": 240, "unit": "min", "got": duration})
     return LunchBreak(window_start=start, window_end=end, duration=float(duration))
 
 
@@ -130,24 +144,39 @@ def build_schedule(*, depart: float, drive: Sequence[float], dwell: Sequence[flo
     dwell
         Inspection minutes at each point (the start's is spent before leaving; 0 where nothing is inspected).
     lunch
-        Optional lunch break, taken by the rule in the module docstring.
+        Optional lunch break, taken by the rule of :mod:`geo.lunch`.
     """
     if len(drive) != len(dwell) - 1:
         raise InvalidParameter("drive", f"expected {len(dwell) - 1} legs for {len(dwell)} points, got {len(drive)}")
+    plain = _clock(depart=depart, drive=drive, dwell=dwell)
+    if lunch is None:
+        return plain
+    arrivals = [visit.arrive for visit in plain.visits]
+    slot = choose_lunch_slot(arrivals=arrivals, dwell=dwell, finish=plain.finish, lunch=lunch)
+    if slot is None:
+        return Schedule(visits=plain.visits, finish=plain.finish,
+                        lunch_missed=missed_reason(finish=plain.finish, lunch=lunch))
+    return _clock(depart=depart, drive=drive, dwell=dwell, slot=slot, lunch_minutes=lunch.duration)
+
+
+def _clock(*, depart: float, drive: Sequence[float], dwell: Sequence[float], slot: LunchSlot | None = None,
+           lunch_minutes: float = 0.0) -> Schedule:
+    """Drive and dwell from ``depart``, stopping for ``lunch_minutes`` at ``slot`` (after waiting for it)."""
     visits: list[Visit] = []
-    clock, lunch_taken = float(depart), False
+    clock, last = float(depart), len(dwell) - 1
     for index, stay in enumerate(dwell):
         arrive = clock
+        here = slot is not None and slot.point == index
+        if here and slot.before_visit:
+            clock = slot.start + lunch_minutes
         clock += stay
-        is_last = index == len(dwell) - 1
-        is_visit = index > 0 or stay > 0  # merely leaving the start is no visit
-        break_minutes = 0.0
-        if (lunch is not None and not lunch_taken and is_visit and not is_last
-                and lunch.window_start <= clock < lunch.window_end):
-            break_minutes, lunch_taken = lunch.duration, True
-            clock += break_minutes
-        visits.append(Visit(arrive=arrive, depart=None if is_last else clock, dwell=float(stay), lunch=break_minutes))
-        if not is_last:
+        if here and not slot.before_visit:
+            clock = slot.start + lunch_minutes
+        lunch_fields = ({"lunch": float(lunch_minutes), "lunch_start": slot.start,
+                         "lunch_before_visit": slot.before_visit, "wait": slot.wait} if here else {"lunch": 0.0})
+        visits.append(Visit(arrive=arrive, depart=None if index == last else clock, dwell=float(stay),
+                            **lunch_fields))
+        if index != last:
             clock += drive[index]
     return Schedule(visits=visits, finish=clock)
 
@@ -195,18 +224,24 @@ def format_itinerary(tour: dict) -> str:
     """A plain-text itinerary in Chinese of a tour result from :func:`geo.tours.plan_tour`."""
     totals = tour["totals"]
     scenario = tour.get("params", {}).get("scenario_label")
-    lines = [f"{tour['title']}　路网：{tour['network']['label']}" + (f"（{scenario}）" if scenario else ""), ""]
+    lines = [f"{tour['title']}　路网：{tour['network']['label']}" + (f"（{scenario}）" if scenario else "")]
+    if tour.get("selection"):  # which chosen sites are left out belongs in the header, not below the table
+        lines.append(tour["selection"]["summary"])
+    if tour.get("params", {}).get("end_label"):
+        lines.append(f"起点：{tour['params']['start_label']}；终点：{tour['params']['end_label']}")
+    lines.append("")
     for point in tour["points"]:
         leg = tour["legs"][point["seq"] - 1] if point["seq"] else None  # leg i ends at point i
         drive = f"　车程 {leg['drive_min']:g} 分钟 / {leg['distance_km']:g} 公里" if leg else ""
         lines.append(f"{point['label']:>6}  {point['name']}　{_visit_text(point)}{drive}")
         if point.get("lunch_min"):
-            lines.append(f"{'':>6}  午餐 {point['lunch_min']:g} 分钟")
+            lines.append(f"{'':>6}  午餐 {point['lunch_start']}–{point['lunch_end']}（{point['lunch_min']:g} 分钟）")
     lines += ["", f"合计：{totals['stops']} 个点位，车程 {totals['drive_min']:g} 分钟，里程 {totals['distance_km']:g} 公里，"
                   f"停留 {totals['dwell_min']:g} 分钟，午餐 {totals['lunch_min']:g} 分钟，"
                   f"{totals['depart']} 出发，{totals['finish']} 结束（共 {totals['duration_min']:g} 分钟）"]
-    if tour.get("lunch") and not tour["lunch"]["taken"]:
-        lines.append(f"午餐：{tour['lunch']['note']}")
+    if tour.get("lunch"):
+        lunch = tour["lunch"]
+        lines.append(f"午餐（{lunch['window']}，{lunch['duration_min']:g} 分钟）：{lunch['note']}")
     if tour.get("budget"):
         budget = tour["budget"]
         verdict = "在时间预算内" if budget["within"] else f"超出时间预算 {budget['over_min']:g} 分钟"

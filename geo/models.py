@@ -1,10 +1,10 @@
 """The status database's tables (SQLAlchemy 2.x declarative models).
 
 The GeoJSON layers stay the plan's baseline; these tables hold what changes during the year: progress reports
-(history, never overwritten), check-off events, surveyed geometry versions, milestones, item periods, actual values
-of Attachment 1's targets, users and the audit log; and, transient (left out of backups), login sessions and login
-counters. ``items`` carries one row per edited item with its ``version``
-counter for optimistic concurrency (a target's cell for one park counts as an item: ``A1-1@P1``).
+(history, never overwritten), check-off events, geometry versions (with how each was made), milestones, item
+periods, actual values of Attachment 1's targets, users and the audit log; and, transient (left out of backups),
+login sessions and login counters. ``items`` carries one row per edited item with its ``version`` counter for
+optimistic concurrency (a target's cell for one park counts as an item: ``A1-1@P1``).
 The Alembic revisions in ``migrations/versions`` create exactly these tables (``tests/test_store.py`` checks it).
 """
 from __future__ import annotations
@@ -18,6 +18,10 @@ from geo.status import COLOURS, STATES
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 CHECK_ACTIONS: tuple[str, ...] = ("close", "reopen")
+# How a stored geometry version was made: drawn by clicking in the item page's editor, a GeoJSON file loaded there
+# (origin unknown), an imported survey file, or the plan's baseline geometry put back by a revert.
+HAND_DRAWN, UPLOADED, SURVEYED, BASELINE = "hand_drawn", "uploaded", "surveyed", "baseline"
+GEOMETRY_EDIT_SOURCES: tuple[str, ...] = (HAND_DRAWN, UPLOADED, SURVEYED, BASELINE)
 
 ITEM_ID = sa.String(32)
 PERSON = sa.String(64)
@@ -92,15 +96,21 @@ class CheckEvent(Base):
 
 
 class GeometryVersion(Base):
-    """A surveyed geometry replacing the item's baseline one; the highest version is current."""
+    """A geometry replacing the item's baseline one; the highest version is current. ``source`` says how it was
+    made (:data:`GEOMETRY_EDIT_SOURCES`); a revert copies an earlier version's geometry and source and names it in
+    ``restored_from`` (0: the plan's baseline)."""
 
     __tablename__ = "geometry_versions"
-    __table_args__ = (sa.UniqueConstraint("item_id", "version", name="uq_geometry_versions_item_version"),)
+    __table_args__ = (sa.UniqueConstraint("item_id", "version", name="uq_geometry_versions_item_version"),
+                      sa.CheckConstraint(_one_of("source", GEOMETRY_EDIT_SOURCES), name="source_value"),
+                      sa.CheckConstraint("restored_from IS NULL OR restored_from >= 0", name="restored_from_positive"))
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     item_id: Mapped[str] = mapped_column(ITEM_ID, sa.ForeignKey("items.item_id"), nullable=False)
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     geometry: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    source: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    restored_from: Mapped[int | None] = mapped_column(sa.Integer)
     author: Mapped[str] = mapped_column(PERSON, nullable=False)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 

@@ -111,7 +111,7 @@ class RoadNetwork:
         """Travel time of every edge in seconds at ``congestion`` × free-flow speed (1.0 = free flow)."""
         if not (isinstance(congestion, (int, float)) and 0 < congestion <= 10):
             raise InvalidParameter("congestion", f"expected a speed factor in (0, 10], e.g. 0.6 for peak hour; "
-                                   f"got {congestion!r}")
+                                   f"got {congestion!r}", kind="congestion", details={"high": 10, "got": congestion})
         return self.length_m / (self.speed_kph * congestion / 3.6)
 
     def with_speeds(self, config: SpeedConfig) -> RoadNetwork:
@@ -146,7 +146,10 @@ def network_label(source: dict) -> str:
         return f"OpenStreetMap 真实路网（{source.get('downloaded', '')} 下载）"
     if kind == "osm-file":
         return f"OpenStreetMap 路网文件 {Path(str(source.get('file', ''))).name}"
-    return f"示意路网（{source.get('description') or kind}）：非真实道路"
+    description = str(source.get("description") or "")
+    # a description is shown only when written in Chinese: the pages that use this label are Chinese throughout
+    shown = f"（{description}）" if any("\u4e00" <= ch <= "\u9fff" for ch in description) else ""
+    return f"示意路网{shown}：非真实道路"
 
 
 def network_attribution(source: dict) -> str | None:

@@ -49,7 +49,8 @@ class PlanData:
         for name in ("blocks", "roads", "tasks"):
             if (getattr(self, name)["id"] == item_id).any():
                 return name
-        raise UnknownItem(f"no block, road or task has id {item_id!r}; ids look like B01, R05, RING-N or E14")
+        raise UnknownItem(f"no block, road or task has id {item_id!r}; ids look like B01, R05, RING-N or E14",
+                          item_id=item_id)
 
     def item(self, item_id: str) -> pd.Series:
         """Return the block, road or task with ``item_id``; raise :class:`UnknownItem` if none has it."""
@@ -57,7 +58,8 @@ class PlanData:
             match = layer[layer["id"] == item_id]
             if len(match):
                 return match.iloc[0]
-        raise UnknownItem(f"no block, road or task has id {item_id!r}; ids look like B01, R05, RING-N or E14")
+        raise UnknownItem(f"no block, road or task has id {item_id!r}; ids look like B01, R05, RING-N or E14",
+                          item_id=item_id)
 
 
 def default_data_dir() -> Path:
@@ -172,8 +174,10 @@ def check_ring_closed(roads: gpd.GeoDataFrame) -> list[Problem]:
         return [Problem("roads.geojson", None, "category", "no ring segments (category 'ring'); the accessibility "
                                                       "check needs the ring road")]
     if (ring.geom_type != "LineString").any():
-        return [Problem("roads.geojson", fid, "geometry", "a ring segment must be a single LineString")
-                for fid in ring.loc[ring.geom_type != "LineString", "id"]]
+        others = ring[ring.geom_type != "LineString"]
+        return [Problem("roads.geojson", fid, "geometry", "a ring segment must be a single LineString",
+                        kind="geometry_type", details={"expected": ("LineString",), "got": got})
+                for fid, got in zip(others["id"], others.geom_type)]
     starts = {fid: shapely.Point(g.coords[0]) for fid, g in zip(ring["id"], ring.geometry)}
     ends = {fid: shapely.Point(g.coords[-1]) for fid, g in zip(ring["id"], ring.geometry)}
     problems = []
@@ -182,7 +186,8 @@ def check_ring_closed(roads: gpd.GeoDataFrame) -> list[Problem]:
         if len(followers) != 1:
             problems.append(Problem("roads.geojson", fid, "geometry",
                                     f"the ring must close: this segment's end should meet exactly one other "
-                                    f"segment's start, found {len(followers)}"))
+                                    f"segment's start, found {len(followers)}", kind="ring_not_closed",
+                                    details={"segment": fid, "found": len(followers)}))
     return problems
 
 

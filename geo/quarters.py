@@ -40,7 +40,8 @@ def parse_quarter(text: object) -> Quarter:
     match = re.fullmatch(r"([0-9]{4})Q([1-4])", text) if isinstance(text, str) else None
     if match is None or not 2000 <= int(match.group(1)) <= 2100:
         raise InvalidParameter("quarter", f"expected a year from 2000 to 2100 and a quarter 1–4 written like "
-                                          f"2021Q2 in ASCII digits, got {text!r}")
+                                          f"2021Q2 in ASCII digits, got {text!r}", kind="quarter_format",
+                               details={"got": text})
     return Quarter(int(match.group(1)), int(match.group(2)))
 
 

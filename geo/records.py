@@ -22,16 +22,20 @@ from geo import models
 from geo.edits import check_check_off, check_geometry_edit, check_milestones, check_period, check_report
 from geo.errors import ValidationError
 from geo.plan import PlanData
+from geo.plausibility import require_confirmation, unusual_report
 from geo.snapshot import (
     CheckEvent, GeometryVersion, Report, event_from_row, geometry_from_row, report_from_row,
 )
 from geo.status import PLAN_YEAR_END, PLAN_YEAR_START, Milestone
 from geo.store import Store, bump_version, record_audit, utc_now
+from geo.validate import Problem
 
 if TYPE_CHECKING:
     from geo.target_records import Actual
 
 logger = logging.getLogger(__name__)
+
+EDITABLE_SOURCES: tuple[str, ...] = (models.HAND_DRAWN, models.UPLOADED, models.SURVEYED)
 
 
 class Catalogue(Protocol):
@@ -58,8 +62,10 @@ def _raise_if(problems: list) -> None:
 
 def add_report(store: Store, plan: Catalogue, item_id: str, *, percent: object, state: object, reported_on: object,
                reporter: object, expected_version: int, note: object = "", reported_colour: object = None,
-               today: date | None = None) -> Written:
-    """Add a progress report for ``item_id`` (history is kept; the latest report is the current state).
+               today: date | None = None, confirmed: bool = False) -> Written:
+    """Add a progress report for ``item_id`` (history is kept; the latest report is the current state). A percent
+    below the previous report's (the latest dated on or before it) needs ``confirmed``
+    (:func:`geo.plausibility.unusual_report`).
 
     Parameters
     ----------
@@ -77,15 +83,24 @@ def add_report(store: Store, plan: Catalogue, item_id: str, *, percent: object, 
     _raise_if(problems)
     with store.write() as session:
         version = bump_version(session, item_id, expected_version)
+        findings = unusual_report(item_id, values["percent"], _previous_report(session, item_id, values["reported_on"]))
+        confirmed_kinds = require_confirmation(findings, confirmed=confirmed)
         row = models.ProgressReport(item_id=item_id, created_at=utc_now(), **values)
         session.add(row)
         session.flush()
         record_audit(session, actor=values["reporter"], action="report", item_id=item_id,
                      details={**values, "reported_on": values["reported_on"].isoformat(), "report_id": row.id,
-                              "version": version})
+                              "version": version, **({"confirmed": confirmed_kinds} if confirmed_kinds else {})})
     logger.info("report %d on %s by %s: %s %g%%", row.id, item_id, values["reporter"], values["state"],
                 values["percent"])
     return Written(item_id, version, report_from_row(row))
+
+
+def _previous_report(session: Session, item_id: str, on: date) -> Report | None:
+    row = session.scalar(sa.select(models.ProgressReport)
+                         .where(models.ProgressReport.item_id == item_id, models.ProgressReport.reported_on <= on)
+                         .order_by(models.ProgressReport.reported_on.desc(), models.ProgressReport.id.desc()).limit(1))
+    return report_from_row(row) if row is not None else None
 
 
 def _latest_event(session: Session, item_id: str) -> models.CheckEvent | None:
@@ -132,25 +147,45 @@ def reopen_item(store: Store, plan: Catalogue, item_id: str, *, note: object, ac
 
 
 def add_geometry_version(store: Store, plan: PlanData, item_id: str, geojson: object, *, author: str,
-                         expected_version: int, **limits: float) -> Written:
-    """Store a surveyed geometry for ``item_id`` as its next geometry version, after
-    :func:`geo.edits.check_geometry_edit` (``limits``: its ``tolerance_m``, ``max_vertices``, ``max_area_km2``,
-    ``max_length_km``)."""
+                         expected_version: int, source: object = models.HAND_DRAWN, **limits: float) -> Written:
+    """Store a geometry for ``item_id`` as its next geometry version, after :func:`geo.edits.check_geometry_edit`
+    (``limits``: its ``tolerance_m``, ``max_vertices``, ``max_area_km2``, ``max_length_km``).
+
+    Parameters
+    ----------
+    source
+        How it was made: ``hand_drawn`` (drawn by clicking), ``uploaded`` (a GeoJSON file of unknown origin) or
+        ``surveyed`` (an imported survey file: only an import says so). ``baseline`` is a revert's alone
+        (:func:`geo.geometry_versions.restore_geometry_version`).
+    """
     geometry, problems = check_geometry_edit(plan, item_id, geojson, **limits)
+    if source not in EDITABLE_SOURCES:
+        problems.append(Problem("geometry edit", item_id, "source",
+                                f"expected one of {', '.join(EDITABLE_SOURCES)}, got {source!r}"))
     _raise_if(problems)
-    document = json.loads(shapely.to_geojson(geometry))
     with store.write() as session:
         version = bump_version(session, item_id, expected_version)
-        latest = session.scalar(sa.select(sa.func.max(models.GeometryVersion.version))
-                                .where(models.GeometryVersion.item_id == item_id)) or 0
-        row = models.GeometryVersion(item_id=item_id, version=latest + 1, geometry=document, author=author,
-                                     created_at=utc_now())
-        session.add(row)
-        record_audit(session, actor=author, action="geometry", item_id=item_id,
-                     details={"geometry_version": latest + 1, "geometry_type": geometry.geom_type,
-                              "vertices": int(shapely.get_num_coordinates(geometry)), "version": version})
-    logger.info("geometry version %d of %s by %s", latest + 1, item_id, author)
+        row = store_geometry_version(session, item_id, geometry, source=source, author=author,
+                                     details={"version": version})
+    logger.info("geometry version %d of %s by %s (%s)", row.version, item_id, author, source)
     return Written(item_id, version, geometry_from_row(row))
+
+
+def store_geometry_version(session: Session, item_id: str, geometry: shapely.Geometry, *, source: str, author: str,
+                           details: dict, restored_from: int | None = None) -> models.GeometryVersion:
+    """Add ``geometry`` as the item's next geometry version and its audit entry (``geometry``, or
+    ``geometry_revert`` when ``restored_from`` is given) to the session's transaction."""
+    latest = session.scalar(sa.select(sa.func.max(models.GeometryVersion.version))
+                            .where(models.GeometryVersion.item_id == item_id)) or 0
+    row = models.GeometryVersion(item_id=item_id, version=latest + 1, geometry=json.loads(shapely.to_geojson(geometry)),
+                                 source=source, restored_from=restored_from, author=author, created_at=utc_now())
+    session.add(row)
+    revert = {} if restored_from is None else {"restored_from": restored_from}
+    record_audit(session, actor=author, action="geometry" if restored_from is None else "geometry_revert",
+                 item_id=item_id, details={"geometry_version": latest + 1, "source": source, **revert,
+                                           "geometry_type": geometry.geom_type,
+                                           "vertices": int(shapely.get_num_coordinates(geometry)), **details})
+    return row
 
 
 def _milestones(session: Session, item_id: str) -> tuple[Milestone, ...]:

@@ -41,13 +41,16 @@ class CheckEvent:
 
 @dataclass(frozen=True)
 class GeometryVersion:
-    """One surveyed geometry of an item (GeoJSON geometry object)."""
+    """One stored geometry of an item (GeoJSON geometry object), how it was made (``source``, one of
+    :data:`geo.models.GEOMETRY_EDIT_SOURCES`) and, for a revert, the version it copies (0: the plan's baseline)."""
 
     item_id: str
     version: int
     geometry: dict
+    source: str
     author: str
     created_at: datetime
+    restored_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,8 @@ def event_from_row(row: models.CheckEvent) -> CheckEvent:
 
 def geometry_from_row(row: models.GeometryVersion) -> GeometryVersion:
     """The stored geometry version as a plain record."""
-    return GeometryVersion(item_id=row.item_id, version=row.version, geometry=row.geometry, author=row.author,
-                           created_at=as_utc(row.created_at))
+    return GeometryVersion(item_id=row.item_id, version=row.version, geometry=row.geometry, source=row.source,
+                           author=row.author, created_at=as_utc(row.created_at), restored_from=row.restored_from)
 
 
 def latest_rows(entity, partition, order: list, where: list):
@@ -178,7 +181,7 @@ def check_history(store: Store, item_id: str) -> list[CheckEvent]:
 
 
 def geometry_history(store: Store, item_id: str) -> list[GeometryVersion]:
-    """Every surveyed geometry of ``item_id``, newest version first."""
+    """Every stored geometry version of ``item_id``, newest version first."""
     with store.read() as session:
         rows = session.scalars(sa.select(models.GeometryVersion).where(models.GeometryVersion.item_id == item_id)
                                .order_by(models.GeometryVersion.version.desc()))
@@ -199,11 +202,33 @@ def latest_change_id(store: Store) -> int:
     """The id of the newest audit-log entry (0 when empty): it grows with every committed write, so callers can
     key caches of derived data (merged layers, bulletins) on it together with the date."""
     with store.read() as session:
-        return session.scalar(sa.select(sa.func.coalesce(sa.func.max(models.AuditEntry.id), 0)))
+        return session.connection().execute(_LATEST_CHANGE).scalar_one()
+
+
+# Read on every request (the pages' cache version): built once, run on the session's connection without the ORM.
+_LATEST_CHANGE = sa.select(sa.func.coalesce(sa.func.max(models.AuditEntry.id), 0))
 
 
 def geometry_change_id(store: Store) -> int:
-    """The id of the newest geometry version (0 when none): changes only when a surveyed geometry is stored, so
+    """The id of the newest geometry version (0 when none): changes only when a geometry version is stored, so
     serialised geometries can be cached on it."""
     with store.read() as session:
         return session.scalar(sa.select(sa.func.coalesce(sa.func.max(models.GeometryVersion.id), 0)))
+
+
+@dataclass(frozen=True)
+class ChangeMark:
+    """One audit-log entry as a point in the database's history: its id and time, and the item it touched."""
+
+    id: int
+    at: datetime
+    item_id: str | None
+
+
+def changes_since(store: Store, change_id: int) -> list[ChangeMark]:
+    """The audit-log entries with ``id >= change_id``, oldest first: the entry ``change_id`` itself (to check that
+    the history a caller saw is still there: a restore rewrites it) and every later one."""
+    query = (sa.select(models.AuditEntry.id, models.AuditEntry.at, models.AuditEntry.item_id)
+             .where(models.AuditEntry.id >= change_id).order_by(models.AuditEntry.id))
+    with store.read() as session:
+        return [ChangeMark(id=row.id, at=as_utc(row.at), item_id=row.item_id) for row in session.execute(query)]

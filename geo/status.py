@@ -36,6 +36,8 @@ STATES: tuple[str, ...] = (NOT_STARTED, IN_PROGRESS, COMPLETED, PAUSED)
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
 COLOURS: tuple[str, ...] = (GREEN, YELLOW, RED)
 COLOUR_LABELS: dict[str, str] = {GREEN: "按期推进", YELLOW: "进度滞后", RED: "严重滞后", GREY: "未上报"}
+# A closed item counts as green (rule 4) but is labelled as closed: "on schedule" would claim progress is reported.
+CLOSED_LABEL = "已销号"
 _SEVERITY = {GREEN: 0, YELLOW: 1, RED: 2}
 
 

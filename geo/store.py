@@ -258,7 +258,8 @@ def bump_version(session: Session, item_id: str, expected_version: int) -> int:
     """
     if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
         raise InvalidParameter("expected_version", f"expected a whole number ≥ 0 (the item's version when it was "
-                                                   f"read; 0 for an item never edited), got {expected_version!r}")
+                                                   f"read; 0 for an item never edited), got {expected_version!r}",
+                               kind="version", details={"got": expected_version})
     now = utc_now()
     if expected_version == 0:
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

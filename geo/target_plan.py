@@ -38,14 +38,16 @@ class TargetPlan:
         for target in self.targets:
             if target.id == target_id:
                 return target
-        raise UnknownItem(f"no target of Attachment 1 has id {target_id!r}; ids look like A1-1, A4-3a or A8-6")
+        raise UnknownItem(f"no target of Attachment 1 has id {target_id!r}; ids look like A1-1, A4-3a or A8-6",
+                          item_id=target_id)
 
     def department_task(self, task_id: str) -> DepartmentTask:
         """The department task with ``task_id``; :class:`UnknownItem` if Attachment 3 has none."""
         for task in self.department_tasks:
             if task.id == task_id:
                 return task
-        raise UnknownItem(f"no department task has id {task_id!r}; ids look like DT01-1 or DT02-2.1")
+        raise UnknownItem(f"no department task has id {task_id!r}; ids look like DT01-1 or DT02-2.1",
+                          item_id=task_id)
 
     def layer_of(self, item_id: str) -> str:
         """``department_tasks`` for a department task's id (the only items here that take progress reports and
@@ -57,7 +59,7 @@ class TargetPlan:
         """The park's name as Attachment 1 gives it."""
         names = dict(zip(self.parks["id"], self.parks["name"]))
         if park_id not in names:
-            raise UnknownItem(f"no park has id {park_id!r}; expected one of {', '.join(names)}")
+            raise UnknownItem(f"no park has id {park_id!r}; expected one of {', '.join(names)}", item_id=park_id)
         return names[park_id]
 
 

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from geo import models
 from geo.achievement import RATE_UNIT, TOTAL
 from geo.edits import MAX_NAME_CHARS, MAX_NOTE_CHARS, Problems, check_text, parse_date, parse_finite
 from geo.errors import InvalidParameter, ValidationError
+from geo.plausibility import check_cumulative, check_whole_number, require_confirmation, unusual_actual
 from geo.quarters import Quarter, parse_quarter, year_quarters
 from geo.records import Written
 from geo.snapshot import latest_rows
@@ -85,15 +87,19 @@ def _check_park(target: Target, park: object, problems: Problems) -> str | None:
     if park in allowed:
         return park
     if target.aggregation == ZONE_WIDE:
-        problems.add("park", f"{target.id} is one figure for the whole zone: expected {TOTAL!r}, got {_shown(park)}")
+        problems.add("park", f"{target.id} is one figure for the whole zone: expected {TOTAL!r}, got {_shown(park)}",
+                     kind="park_zone_wide", target=target.id)
     elif park == TOTAL:
         problems.add("park", f"the total of {target.id} is computed from the parks' actuals and cannot be reported; "
-                             f"report each park ({', '.join(allowed)})")
+                             f"report each park ({', '.join(allowed)})", kind="park_total", target=target.id,
+                     choices=allowed)
     elif isinstance(park, str) and park in PLAN_PARKS:
         problems.add("park", f"the plan sets {target.id} for {', '.join(allowed)}, not for {park} (its cell is "
-                             f"'{NOT_APPLICABLE}'); report one of those")
+                             f"'{NOT_APPLICABLE}'); report one of those", kind="park_not_applicable",
+                     target=target.id, park=park, choices=allowed)
     else:
-        problems.add("park", f"expected one of {', '.join(allowed)}, got {_shown(park)}")
+        problems.add("park", f"expected one of {', '.join(allowed)}, got {_shown(park)}", kind="choice",
+                     got=park, choices=allowed)
     return None
 
 
@@ -107,11 +113,13 @@ def _check_quarter(value: object, problems: Problems, *, today: date) -> Quarter
             pass
     if quarter not in quarters:
         problems.add("quarter", f"expected a quarter of the plan year written like {quarters[1]} "
-                                f"({', '.join(map(str, quarters))}), got {_shown(value)}")
+                                f"({', '.join(map(str, quarters))}), got {_shown(value)}", kind="quarter_of_year",
+                     got=value, choices=tuple(map(str, quarters)))
         return None
     if quarter.start > today:
         problems.add("quarter", f"{quarter} has not begun (it starts {quarter.start}, today is {today}); report a "
-                                f"quarter that has begun")
+                                f"quarter that has begun", kind="quarter_not_begun", quarter=str(quarter),
+                     start=quarter.start, today=today)
         return None
     return quarter
 
@@ -122,7 +130,8 @@ def _parse_value(value: object, problems: Problems, *, unit: str) -> float | Non
         0.0, MAX_ACTUAL, f"count or amount in {unit}")
     if number is None or not low <= number <= high:
         problems.add("value", f"expected the year-to-date {what} as a number from {low:.0f} to {high:.0f}, "
-                              f"got {_shown(value)}")
+                              f"got {_shown(value)}", kind="actual_range", low=low, high=high,
+                     rate=unit == RATE_UNIT, unit=unit, got=value)
         return None
     return number
 
@@ -160,19 +169,25 @@ def check_actual(target: Target, *, park: object, quarter: object, value: object
         "reported_on": parse_date(reported_on, "reported_on", problems),
         "reporter": check_text(reporter, "reporter", problems, max_chars=MAX_NAME_CHARS, required=True),
     }
+    check_whole_number(values["value"], target.unit, problems)
     day, chosen = values["reported_on"], values["quarter"]
     if day is not None and day > today:
-        problems.add("reported_on", f"an actual cannot be dated after today ({today}), got {day}")
+        problems.add("reported_on", f"an actual cannot be dated after today ({today}), got {day}",
+                     kind="date_after_today", got=day, today=today)
     elif day is not None and chosen is not None and day < chosen.start:
         problems.add("reported_on", f"an actual for {chosen} cannot be dated before the quarter begins "
-                                    f"({chosen.start}), got {day}")
+                                    f"({chosen.start}), got {day}", kind="date_before_quarter", quarter=str(chosen),
+                     start=chosen.start, got=day)
     return values, problems.found
 
 
 def add_actual(store: Store, plan: TargetPlan, target_id: str, *, park: object, quarter: object, value: object,
                reported_on: object, reporter: object, expected_version: int, note: object = "",
-               today: date | None = None) -> Written:
+               today: date | None = None, confirmed: bool = False) -> Written:
     """Add an actual value of ``target_id`` for ``park`` and ``quarter``, in one transaction with its audit entry.
+
+    Besides :func:`check_actual`, the value must fit the cell's other quarters (a year-to-date count or amount
+    never goes down) and, when unusual (far above the target, a jump: :mod:`geo.plausibility`), be ``confirmed``.
 
     Parameters
     ----------
@@ -207,6 +222,13 @@ def add_actual(store: Store, plan: TargetPlan, target_id: str, *, park: object, 
     chosen: Quarter = values["quarter"]
     with store.write() as session:
         version = bump_version(session, key, expected_version)
+        others = _other_quarters(session, target.id, values["park"], chosen)
+        problems = Problems("actual value", target.id)
+        check_cumulative(target, chosen, values["value"], others, problems)
+        if problems.found:
+            raise ValidationError(problems.found)
+        unusual_actual(target, values["park"], chosen, values["value"], others, problems)
+        confirmed_kinds = require_confirmation(problems.found, confirmed=confirmed)
         row = models.TargetActual(item_id=key, target_id=target.id, year=chosen.year, created_at=utc_now(),
                                   **{**values, "quarter": chosen.number})
         session.add(row)
@@ -214,10 +236,19 @@ def add_actual(store: Store, plan: TargetPlan, target_id: str, *, park: object, 
         record_audit(session, actor=values["reporter"], action="actual", item_id=key, details={
             "target_id": target.id, "park": values["park"], "quarter": str(chosen), "value": values["value"],
             "note": values["note"], "reported_on": values["reported_on"].isoformat(), "actual_id": row.id,
-            "version": version})
+            "version": version, **({"confirmed": confirmed_kinds} if confirmed_kinds else {})})
     logger.info("actual %d of %s for %s %s by %s: %g %s", row.id, target.id, values["park"], chosen,
                 values["reporter"], values["value"], target.unit)
     return Written(key, version, actual_from_row(row))
+
+
+def _other_quarters(session: Session, target_id: str, park: str, quarter: Quarter) -> dict[Quarter, float]:
+    """The current figure of every other quarter of the year reported for the (target, park) cell."""
+    table = models.TargetActual
+    query = latest_rows(table, [table.quarter], [table.reported_on, table.id],
+                        [table.target_id == target_id, table.park == park, table.year == quarter.year,
+                         table.quarter != quarter.number])
+    return {Quarter(row.year, row.quarter): row.value for row in session.scalars(query)}
 
 
 def latest_actuals(store: Store, *, as_of: date | None = None) -> dict[tuple[str, str, Quarter], Actual]:

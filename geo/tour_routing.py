@@ -95,7 +95,8 @@ def routing_graph(network: RoadNetwork, *, congestion: float = 1.0, active: np.n
         For a congestion outside (0, 1.5], or when no edge is in use.
     """
     if not (np.isfinite(congestion) and 0 < congestion <= 1.5):
-        raise InvalidParameter("congestion", f"expected a factor in (0, 1.5] (1 = free flow), got {congestion!r}")
+        raise InvalidParameter("congestion", f"expected a factor in (0, 1.5] (1 = free flow), got {congestion!r}",
+                               kind="congestion", details={"high": 1.5, "got": congestion})
     if network.n_nodes == 0 or network.n_edges == 0:
         raise InvalidParameter("network", "the road network has no edges; load another network")
     in_use = np.flatnonzero(np.ones(network.n_edges, dtype=bool) if active is None else active)

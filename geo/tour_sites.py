@@ -98,7 +98,7 @@ def resolve_sites(plan: PlanData, ids: Sequence[str]) -> list[Site]:
     unknown = [i for i in wanted if i not in by_id]
     if unknown:
         raise UnknownItem(f"unknown site id(s): {', '.join(unknown)}; expected ids of blocks (B01–B13), road "
-                          "projects (R01–R17, RING-N/E/S/W) or tasks (E01–E76)")
+                          "projects (R01–R17, RING-N/E/S/W) or tasks (E01–E76)", item_id=", ".join(unknown))
     return [by_id[i] for i in wanted]
 
 
@@ -166,4 +166,4 @@ def resolve_place(plan: PlanData, references: gpd.GeoDataFrame, text: str, *, fi
     except UnknownItem:
         names = ", ".join(references["name"])
         raise InvalidParameter(field, f"expected a site id (B01, R03, E14, …) or a reference point ({names}), "
-                                      f"got {text!r}") from None
+                                      f"got {text!r}", kind="unknown_place", details={"got": text}) from None

@@ -3,14 +3,17 @@
 A tour starts at a place (default 温州市人民政府), visits every chosen block, road project or task once in the order
 that minimises driving time on the road network, and ends back at the start (``"start"``), at a chosen place, or
 wherever the last stop is (``"open"``). :func:`plan_tour` returns a JSON-ready itinerary: the order, clock times,
-legs with their routes, totals, the sites the network cannot reach (by name; the rest is still planned), the lunch
-break, the time-budget check, the network's provenance and an AMap navigation link per stop.
+legs with their routes, totals, the sites the network cannot reach (by name; the rest is still planned) with a
+one-line account of the selection for the result's header, the lunch break, the time-budget check, the network's
+provenance and an AMap navigation link per stop. Which chosen sites can be reached is also known before a tour is
+computed (:func:`geo.tour_placement.reachability`), so that users decide to plan without the others.
 
 Tours run on the accessibility check's scenarios (:func:`tour_graph`): ``planned`` is the network as mapped,
 ``baseline`` the same without the edges the plan's road projects build.
 
-Sites come from :mod:`geo.tour_sites`, routing from :mod:`geo.tour_routing`, the order from :mod:`geo.tsp` and
-the clock from :mod:`geo.itinerary`.
+Sites come from :mod:`geo.tour_sites`, their placement on the network from :mod:`geo.tour_placement`, routing
+from :mod:`geo.tour_routing`, the order from :mod:`geo.tsp`, the clock from :mod:`geo.itinerary` and the lunch
+rule from :mod:`geo.lunch`.
 """
 from __future__ import annotations
 
@@ -27,10 +30,10 @@ from geo.itinerary import (LunchBreak, Schedule, amap_navigation_url, build_sche
                            parse_lunch)
 from geo.network import RoadNetwork, is_real_network, network_attribution, network_label
 from geo.plan import PlanData
-from geo.tour_routing import (DEFAULT_MAX_SNAP_M, LegRoute, RoutingGraph, Snap, leg_route, routing_graph, snap_points,
-                              travel_matrix, unreachable_text)
+from geo.tour_placement import place_request, require_routable, selection_summary
+from geo.tour_routing import DEFAULT_MAX_SNAP_M, LegRoute, RoutingGraph, leg_route, routing_graph, travel_matrix
 from geo.tour_sites import DEFAULT_START, Site, query_sites, resolve_place, resolve_sites
-from geo.tsp import MAX_STOPS, solve_path
+from geo.tsp import solve_path
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,14 @@ DEFAULT_DWELL_MIN = 20.0
 DEFAULT_DEPART_MIN = 8 * 60 + 30.0
 SCENARIO_LABELS = {"planned": "规划路网", "baseline": "现状路网"}
 DEFAULT_SCENARIO = "planned"
+END_LABELS = {"start": "返回起点", "open": "不返回（开放路线，最后一个点位结束）"}
+LUNCH_TIMING = {True: "到达后先用餐、再巡查", False: "巡查后用餐、再出发"}
+LUNCH_MISSED_NOTES = {
+    "before_window": "行程在午餐时段开始前已结束，未安排午餐",
+    "too_long": "午餐时长 {duration:g} 分钟超过午餐时段 {window}，无法安排；请缩短午餐时长或放宽时段",
+    "no_slot": "行程中没有能在午餐时段 {window} 内完整安排 {duration:g} 分钟午餐的停靠时机（午餐只在点位停靠时进行），"
+               "未安排午餐；可提前出发、缩短停留时间或午餐时长",
+}
 
 
 @dataclass(frozen=True)
@@ -88,12 +99,14 @@ class TourRequest:
 def _request_problems(request: TourRequest) -> list[InvalidParameter]:
     problems = []
     if not request.sites:
-        problems.append(InvalidParameter("sites", "expected at least one site to visit, got none"))
+        problems.append(InvalidParameter("sites", "expected at least one site to visit, got none", kind="sites_empty"))
     if isinstance(request.end, str) and request.end not in ("start", "open"):
-        problems.append(InvalidParameter("end", f"expected 'start', 'open' or a site, got {request.end!r}"))
+        problems.append(InvalidParameter("end", f"expected 'start', 'open' or a site, got {request.end!r}",
+                                         kind="unknown_place", details={"got": request.end}))
     problems += _minutes_problems(dwell=request.dwell, dwell_by_site=request.dwell_by_site, budget=request.budget)
     if not _finite(request.depart) or not 0 <= request.depart < 24 * 60:
-        problems.append(InvalidParameter("depart", f"expected a time of day, got {request.depart!r}"))
+        problems.append(InvalidParameter("depart", f"expected a time of day, got {request.depart!r}",
+                                         kind="time_of_day", details={"got": request.depart}))
     return problems
 
 
@@ -101,9 +114,12 @@ def _minutes_problems(*, dwell: object, dwell_by_site: Mapping[str, object], bud
     problems = []
     for name, value in [("dwell", dwell), *((f"dwell[{k}]", v) for k, v in dwell_by_site.items())]:
         if not _finite(value) or not 0 <= value <= 24 * 60:
-            problems.append(InvalidParameter(name, f"expected dwell minutes from 0 to 1440, got {value!r}"))
+            problems.append(InvalidParameter(name, f"expected dwell minutes from 0 to 1440, got {value!r}",
+                                             kind="number_range",
+                                             details={"low": 0, "high": 24 * 60, "unit": "min", "got": value}))
     if budget is not None and (not _finite(budget) or budget <= 0):
-        problems.append(InvalidParameter("budget", f"expected a positive number of minutes, got {budget!r}"))
+        problems.append(InvalidParameter("budget", f"expected a positive number of minutes, got {budget!r}",
+                                         kind="positive_number", details={"unit": "min", "got": budget}))
     return problems
 
 
@@ -113,7 +129,7 @@ def _raise_all(problems: list[InvalidParameter]) -> None:
         raise problems[0]
     if problems:
         raise InvalidParameter(", ".join(dict.fromkeys(p.field for p in problems)),
-                               "; ".join(str(p) for p in problems))
+                               "; ".join(str(p) for p in problems), kind="several", details={"problems": problems})
 
 
 def _finite(value: object) -> bool:
@@ -158,18 +174,20 @@ def tour_request(plan: PlanData, references: gpd.GeoDataFrame, *, sites: Sequenc
         except InvalidParameter as exc:
             problems.append(exc)
         except UnknownItem as exc:
-            problems.append(InvalidParameter(field_name, str(exc)))
+            problems.append(InvalidParameter(field_name, str(exc), kind="unknown_id", details={"got": exc.item_id}))
         return None
 
     chosen = attempt("sites", lambda: resolve_sites(plan, list(sites))) or []
     if query:
         chosen += attempt("query", lambda: query_sites(plan, **dict(query))) or []
         if not chosen and not problems:
-            problems.append(InvalidParameter("query", f"no site matches {dict(query)}; widen the query"))
+            problems.append(InvalidParameter("query", f"no site matches {dict(query)}; widen the query",
+                                             kind="query_empty"))
     stray = sorted(set(dwell_by_site or {}) - {s.id for s in chosen} - {start, end})
     if stray and not problems:
         problems.append(InvalidParameter("dwell_by_site", f"{', '.join(stray)} are not among the sites to visit; "
-                                                          "remove them or add them to the sites"))
+                                                          "remove them or add them to the sites", kind="dwell_stray",
+                                         details={"ids": stray}))
     start_site = attempt("start", lambda: resolve_place(plan, references, start or DEFAULT_START, field="start"))
     end_place = end if end in ("start", "open") else attempt("end", lambda: resolve_place(plan, references, end,
                                                                                            field="end"))
@@ -192,7 +210,8 @@ def check_scenario(scenario: object) -> str:
     """
     if not isinstance(scenario, str) or scenario not in SCENARIO_LABELS:  # lists from JSON are unhashable
         raise InvalidParameter("scenario", f"expected 'planned' (the network as mapped) or 'baseline' (without the "
-                                           f"road projects' edges), got {scenario!r}")
+                                           f"road projects' edges), got {scenario!r}", kind="choice",
+                               details={"got": scenario, "choices": tuple(SCENARIO_LABELS)})
     return str(scenario)
 
 
@@ -228,7 +247,8 @@ def plan_tour(graph: RoutingGraph, request: TourRequest) -> dict:
         When the start or a fixed end cannot be placed on the network, no site can be reached, or more than
         :data:`geo.tsp.MAX_STOPS` can (unreachable sites do not count).
     """
-    placed = _place(graph, request)
+    placed = place_request(graph, request)
+    require_routable(placed, request)
     matrix_points = [0, *placed.reachable, *([1] if placed.has_end else [])]
     nodes = placed.snap.node[matrix_points]
     cost, predecessors = travel_matrix(graph, nodes)
@@ -249,48 +269,6 @@ def plan_tour(graph: RoutingGraph, request: TourRequest) -> dict:
     return tour
 
 
-@dataclass(frozen=True)
-class _Placement:
-    """A request's places on the network: ``anchors`` are the start, the fixed end (``has_end``) and the distinct
-    stops; ``reachable`` indexes the stops to route; ``unreachable`` describes the others."""
-
-    anchors: list[Site]
-    snap: Snap
-    has_end: bool
-    reachable: list[int]
-    unreachable: list[dict]
-
-
-def _place(graph: RoutingGraph, request: TourRequest) -> _Placement:
-    """Snap the request's places, refusing an unplaceable start or end and too many or too few stops."""
-    end_site = request.end if isinstance(request.end, Site) else None
-    fixed_ids = {request.start.id} | ({end_site.id} if end_site else set())
-    stops = [s for s in dict((s.id, s) for s in request.sites).values() if s.id not in fixed_ids]
-    anchors = [request.start, *([end_site] if end_site else []), *stops]
-    snap = snap_points(graph, [s.lon for s in anchors], [s.lat for s in anchors], max_snap_m=request.max_snap_m)
-    limit = request.max_snap_m
-    for index, role in enumerate(["start", "end"][: 1 + bool(end_site)]):
-        if snap.node[index] < 0:
-            raise InvalidParameter(role, f"{anchors[index].name} cannot be reached: "
-                                         f"{unreachable_text(snap, index, max_snap_m=limit)}; choose another {role}")
-    first_stop = 1 + bool(end_site)
-    unreachable = [{"id": s.id, "name": s.name, "reason": snap.reason[i],
-                    "distance_m": round(float(snap.road_m[i]), 1),
-                    "main_network_m": round(float(snap.distance_m[i]), 1),
-                    "message": f"{s.name}：{unreachable_text(snap, i, max_snap_m=limit)}"}
-                   for i, s in enumerate(stops, start=first_stop) if snap.node[i] < 0]
-    reachable = [i for i in range(first_stop, len(anchors)) if snap.node[i] >= 0]
-    if not reachable and not (end_site and request.dwell_at(end_site)):
-        raise InvalidParameter("sites", "none of the sites can be reached on the road network: "
-                                        + "; ".join(u["message"] for u in unreachable))
-    if len(reachable) > MAX_STOPS:
-        others = f" (and {len(unreachable)} that cannot)" if unreachable else ""
-        raise InvalidParameter("sites", f"at most {MAX_STOPS} stops per tour, got {len(reachable)} that can be "
-                                        f"reached{others}; split the tour by district")
-    return _Placement(anchors=anchors, snap=snap, has_end=end_site is not None, reachable=reachable,
-                      unreachable=unreachable)
-
-
 def _itinerary(graph: RoutingGraph, request: TourRequest, visited: list[Site], legs: list[LegRoute],
                schedule: Schedule, unreachable: list[dict], solution) -> dict:
     points = [_point(site, visit, index, len(visited), request) for index, (site, visit)
@@ -304,9 +282,13 @@ def _itinerary(graph: RoutingGraph, request: TourRequest, visited: list[Site], l
               "distance_km": round(sum(leg.length_m for leg in legs) / 1000, 2),
               "dwell_min": round(sum(v.dwell for v in schedule.visits), 1),
               "lunch_min": round(sum(v.lunch for v in schedule.visits), 1),
+              "wait_min": round(sum(v.wait for v in schedule.visits), 1),
               "duration_min": round(duration, 1), "depart": format_clock(request.depart),
               "finish": format_clock(schedule.finish)}
-    return {"title": f"巡查路线（{totals['stops']} 个点位）", "network": _network_info(graph),
+    chosen = len({s.id for s in request.sites})
+    selection = {"chosen": chosen, "unreachable": len(unreachable), "routed": totals["stops"],
+                 "summary": selection_summary(chosen, unreachable)}
+    return {"title": f"巡查路线（{totals['stops']} 个点位）", "selection": selection, "network": _network_info(graph),
             "params": _params(request, graph), "solver": {"method": solution.method, "optimal": solution.optimal},
             "order": [{"id": p["id"], "name": p["name"]} for p in inspected],
             "points": points, "legs": leg_rows, "totals": totals, "unreachable": unreachable,
@@ -328,7 +310,9 @@ def _point(site: Site, visit, index: int, count: int, request: TourRequest) -> d
             "arrive_min": round(visit.arrive, 2) if index else None,
             "depart_min": round(visit.depart, 2) if visit.depart is not None else None,
             "dwell_min": visit.dwell, "lunch_min": visit.lunch,
-            "amap_url": amap_navigation_url(site.lon, site.lat, site.name)}
+            "lunch_start": format_clock(visit.lunch_start) if visit.lunch else None,
+            "lunch_end": format_clock(visit.lunch_start + visit.lunch) if visit.lunch else None,
+            "wait_min": round(visit.wait, 1), "amap_url": amap_navigation_url(site.lon, site.lat, site.name)}
 
 
 def _leg(index: int, origin: dict, target: dict, leg: LegRoute) -> dict:
@@ -348,7 +332,8 @@ def _network_info(graph: RoutingGraph) -> dict:
 def _params(request: TourRequest, graph: RoutingGraph) -> dict:
     end = request.end.id if isinstance(request.end, Site) else request.end
     return {"scenario": graph.scenario, "scenario_label": SCENARIO_LABELS.get(graph.scenario, graph.scenario),
-            "edges_left_out": graph.edges_left_out, "start": request.start.id, "end": end,
+            "edges_left_out": graph.edges_left_out, "start": request.start.id, "start_label": request.start.name,
+            "end": end, "end_label": END_LABELS.get(end) or request.end.name,
             "depart": format_clock(request.depart), "dwell_min": request.dwell,
             "dwell_by_site": dict(request.dwell_by_site), "congestion": graph.congestion,
             "budget_min": request.budget, "max_snap_m": request.max_snap_m}
@@ -358,14 +343,17 @@ def _lunch_info(lunch: LunchBreak | None, schedule: Schedule, visited: list[Site
     if lunch is None:
         return None
     window = f"{format_clock(lunch.window_start)}-{format_clock(lunch.window_end)}"
-    at = schedule.lunch_at
-    if at is None:
-        return {"window": window, "duration_min": lunch.duration, "taken": False,
-                "note": "没有在午餐时段内结束的停靠点，未安排午餐"}
-    visit = schedule.visits[at]
-    return {"window": window, "duration_min": lunch.duration, "taken": True, "at": visited[at].id,
-            "at_name": visited[at].name, "start": format_clock(visit.depart - visit.lunch),
-            "end": format_clock(visit.depart)}
+    info = {"window": window, "duration_min": lunch.duration, "taken": schedule.lunch_at is not None}
+    if schedule.lunch_at is None:
+        note = LUNCH_MISSED_NOTES[schedule.lunch_missed].format(duration=lunch.duration, window=window)
+        return {**info, "missed": schedule.lunch_missed, "note": note}
+    at, visit = visited[schedule.lunch_at], schedule.visits[schedule.lunch_at]
+    start, end = format_clock(visit.lunch_start), format_clock(visit.lunch_start + visit.lunch)
+    timing = "before_visit" if visit.lunch_before_visit else "after_visit"
+    waiting = f"，此前等候 {visit.wait:.0f} 分钟" if visit.wait >= 0.5 else ""
+    return {**info, "at": at.id, "at_name": at.name, "start": start, "end": end, "timing": timing,
+            "wait_min": round(visit.wait, 1),
+            "note": f"{start}–{end} 在 {at.name}（{LUNCH_TIMING[visit.lunch_before_visit]}{waiting}）"}
 
 
 def _budget_info(budget: float | None, duration: float) -> dict | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,13 +36,17 @@ class Problem:
     feature_id: str | None
     field: str | None
     message: str
+    # A stable code for what is wrong and the values the message quotes, so that a user interface can say it in its
+    # own language; neither takes part in comparisons nor in to_dict().
+    kind: str | None = dataclass_field(default=None, compare=False, repr=False, kw_only=True)
+    details: Mapping[str, object] = dataclass_field(default_factory=dict, compare=False, repr=False, kw_only=True)
 
     def __str__(self) -> str:
         where = self.file + (f" [{self.feature_id}]" if self.feature_id else "")
         return f"{where} {self.field or 'file'}: {self.message}"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {key: value for key, value in asdict(self).items() if key not in ("kind", "details")}
 
 
 def read_feature_collection(path: Path) -> tuple[dict | None, list[Problem]]:
@@ -117,28 +123,29 @@ def _check_properties(props: dict, spec: LayerSpec, fid: str) -> list[Problem]:
 
 
 def _parse_geometry(geojson: object, spec: LayerSpec, fid: str):
-    def problem(message: str) -> tuple[None, list[Problem]]:
-        return None, [Problem(spec.filename, fid, "geometry", message)]
+    def problem(message: str, kind: str, **details: object) -> tuple[None, list[Problem]]:
+        return None, [Problem(spec.filename, fid, "geometry", message, kind=kind, details=details)]
 
     if not isinstance(geojson, dict):
-        return problem("missing geometry; every feature needs one")
+        return problem("missing geometry; every feature needs one", "geometry_missing")
     structure = geometry_problem(geojson)  # shapely would close open rings, read text as numbers, choke on NaN
     if structure:
-        return problem(structure)
+        return problem(structure, "geojson_structure")
     try:
         geometry = shape(geojson)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, shapely.errors.ShapelyError) as exc:
-        return problem(f"could not parse the geometry: {exc}")
+        return problem(f"could not parse the geometry: {exc}", "geojson_unreadable")
     if geometry.is_empty:
-        return problem("empty geometry")
+        return problem("empty geometry", "geometry_empty")
     if geometry.geom_type not in spec.geometry_types:
-        return problem(f"expected {' or '.join(spec.geometry_types)}, got {geometry.geom_type}")
+        return problem(f"expected {' or '.join(spec.geometry_types)}, got {geometry.geom_type}", "geometry_type",
+                       expected=spec.geometry_types, got=geometry.geom_type)
     coords = shapely.get_coordinates(geometry)
     if (abs(coords[:, 0]) > 180).any() or (abs(coords[:, 1]) > 90).any():
         return problem("coordinates out of WGS-84 range: expected lon/lat degrees in [-180, 180] × [-90, 90]; "
-                       "is the file in a projected CRS or in lat/lon order?")
+                       "is the file in a projected CRS or in lat/lon order?", "coordinates_range")
     if not geometry.is_valid:
-        return None, [Problem(spec.filename, fid, "geometry", f"invalid geometry: {explain_validity(geometry)}")]
+        return problem(f"invalid geometry: {explain_validity(geometry)}", "geometry_invalid")
     return geometry, []
 
 
@@ -151,7 +158,8 @@ def _check_geometry_kind(geometry, props: dict, spec: LayerSpec, fid: str) -> li
     if expected is None or geometry.geom_type in expected:
         return []
     return [Problem(spec.filename, fid, "geometry",
-                    f"a {key} '{props[key]}' needs {' or '.join(expected)}, got {geometry.geom_type}")]
+                    f"a {key} '{props[key]}' needs {' or '.join(expected)}, got {geometry.geom_type}",
+                    kind="geometry_type", details={"expected": tuple(expected), "got": geometry.geom_type})]
 
 
 def to_geodataframe(parsed: list[dict], spec: LayerSpec) -> gpd.GeoDataFrame:
@@ -180,5 +188,8 @@ def check_inside_areas(layer: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, file
             far = shapely.distance(shapely.points(shapely.get_coordinates(outside)), area_by_name[district]).max()
             problems.append(Problem(filename, fid, "geometry",
                                     f"lies outside its district {district} by up to {far:.0f} m (tolerance "
-                                    f"{tolerance_m:.0f} m); move it inside or correct 'district'"))
+                                    f"{tolerance_m:.0f} m); move it inside or correct 'district'",
+                                    kind="outside_district",
+                                    details={"district": district, "distance_m": float(far),
+                                             "tolerance_m": float(tolerance_m)}))
     return problems

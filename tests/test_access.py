@@ -511,3 +511,22 @@ def test_cli_prints_json_or_a_bilingual_summary_and_fails_cleanly_on_bad_congest
     assert text.exit_code == 0 and "结论 Verdict" in text.output and "R12" in text.output
     bad = runner.invoke(main, ["access", "--congestion", "-1"])
     assert bad.exit_code == 2 and "congestion: expected" in bad.output
+
+
+def test_each_threshold_says_where_it_comes_from_with_the_plans_words_on_their_line(tiny_plan):
+    from geo.provenance import read_plan_text
+
+    lines = read_plan_text().split("\n")
+    report = check_access(grid_network(), tiny_plan, scenario="planned", coverage_target=0.9)
+    by_name = {t["name"]: t for t in report["params"]["thresholds"]}
+    for name in ("threshold_min", "loop_threshold_min"):
+        quote, line = by_name[name]["plan_quote"], by_name[name]["plan_line"]
+        assert by_name[name]["source"] == "plan" and quote in lines[line - 1], name
+    assert by_name["threshold_min"]["plan_quote"] == "10分钟入环"
+    target = by_name["coverage_target"]
+    assert (target["value"], target["source"], target["default"], target["default_source"]) == (
+        0.9, "option", 0.95, "project assumption")
+    assert target["plan_quote"] is None and target["plan_line"] is None
+    assert "（目标 90%，本次设定）" in report["verdict"]["zh"]
+    default = check_access(grid_network(), tiny_plan, scenario="planned")
+    assert "（目标 95%，项目设定）" in default["verdict"]["zh"]

@@ -1,10 +1,12 @@
 """``corridor report`` and ``corridor user``: thin wrappers over geo.bulletin and geo.users."""
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import socket
 import traceback
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -104,12 +106,38 @@ def test_report_writes_the_bulletin_from_the_database(tmp_path, write_layers):
     assert [c.value for c in workbook["红色事项"][3]][1] == "R01"
     cells = [row[0].value for row in workbook["园区目标完成情况"].iter_rows(min_row=3)]
     assert "A3-1" in cells
-    assert result.output.splitlines()[-1].startswith(f"park targets (2021Q2): {len(cells)} cells — green 1, "
+    assert result.output.splitlines()[-2].startswith(f"park targets (2021Q2): {len(cells)} cells — green 1, "
                                                      f"yellow 0, red 0, grey ")
+    lagging = [row[2].value for row in workbook["滞后事项清单"].iter_rows(min_row=3)]
+    assert "R01" in lagging and "DT13-1" not in lagging  # DT13-1 completed
+    assert result.output.splitlines()[-1] == f"lagging: {len(lagging)} items and target cells in 10 districts"
+    archive = tmp_path / "q2.zip"
+    zipped = CliRunner().invoke(main, ["report", "--quarter", "2021Q2", "--out", str(archive), "--data-dir",
+                                       str(data_dir), "--database-url", url])
+    assert zipped.exit_code == 0, zipped.output
+    assert "05-滞后事项清单.csv" in zipfile.ZipFile(archive).namelist()
+    one = tmp_path / "lagging.csv"
+    single = CliRunner().invoke(main, ["report", "--quarter", "2021Q2", "--out", str(one), "--table", "lagging",
+                                       "--data-dir", str(data_dir), "--database-url", url])
+    assert single.exit_code == 0, single.output
+    rows = list(csv.reader(one.open(encoding="utf-8-sig", newline="")))
+    assert rows[0][:3] == ["地区", "类别", "编号"] and len(rows) == 1 + len(lagging)
+
+
+def test_report_csv_needs_one_table(tmp_path):
+    runner = CliRunner()
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    for args, message in (
+            (["--out", str(tmp_path / "q.csv")], "--table: a .csv file holds one table: name it with --table"),
+            (["--out", str(tmp_path / "q.csv"), "--table", "yellow"], "--table: expected one of by_colour, "),
+            (["--out", str(tmp_path / "q.xlsx"), "--table", "lagging"], "--table: only a .csv file holds a single")):
+        result = runner.invoke(main, ["report", "--quarter", "2021Q2", *args, "--database-url", url])
+        assert result.exit_code == 2 and message in result.output, args
+    assert not list(tmp_path.glob("q.*"))
 
 
 def test_report_needs_the_targets_files(tmp_path, write_layers):
-    result = CliRunner().invoke(main, ["report", "--quarter", "2021Q2", "--out", str(tmp_path / "q.csv"),
+    result = CliRunner().invoke(main, ["report", "--quarter", "2021Q2", "--out", str(tmp_path / "q.xlsx"),
                                        "--data-dir", str(write_layers()), "--database-url",
                                        f"sqlite:///{tmp_path / 's.sqlite3'}"])
     assert result.exit_code == 2 and "parks.geojson" in result.output
@@ -118,10 +146,10 @@ def test_report_needs_the_targets_files(tmp_path, write_layers):
 def test_report_errors_name_the_option(tmp_path, write_layers):
     args = ["--data-dir", str(write_tiny_targets(write_layers())), "--database-url",
             f"sqlite:///{tmp_path / 's.sqlite3'}"]
-    bad_quarter = CliRunner().invoke(main, ["report", "--quarter", "2021-2", "--out", str(tmp_path / "a.csv"), *args])
+    bad_quarter = CliRunner().invoke(main, ["report", "--quarter", "2021-2", "--out", str(tmp_path / "a.zip"), *args])
     assert bad_quarter.exit_code == 2 and "quarter: expected a year" in bad_quarter.output
     bad_out = CliRunner().invoke(main, ["report", "--quarter", "2021Q2", "--out", str(tmp_path / "a.html"), *args])
-    assert bad_out.exit_code == 2 and "--out: expected a file name ending in .csv or .xlsx" in bad_out.output
+    assert bad_out.exit_code == 2 and "--out: expected a file name ending in .xlsx, .zip or .csv" in bad_out.output
 
 
 HASH_PREFIXES = ("scrypt:", "pbkdf2:", "argon2", "$2b$")

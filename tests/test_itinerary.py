@@ -55,28 +55,34 @@ def test_schedule_without_lunch() -> None:
     assert schedule.lunch_at is None
 
 
-def test_lunch_after_the_first_visit_ending_in_the_window() -> None:
-    # stop 1 ends 11:50 (before the window), stop 2 ends 12:20 (inside): lunch there, then drive on
+def test_lunch_on_arrival_at_the_first_site_inside_the_window() -> None:
+    # stop 1 ends 11:50 (before the window), stop 2 is reached at 12:00: lunch there first, then inspect, drive on
     schedule = build_schedule(depart=11 * 60, drive=[30, 10, 10], dwell=[0, 20, 20, 0], lunch=NOON)
     assert schedule.lunch_at == 2
     second = schedule.visits[2]
-    assert (second.arrive, second.depart, second.lunch) == (12 * 60, 12 * 60 + 20 + 45, 45)
-    assert schedule.visits[3].arrive == 12 * 60 + 20 + 45 + 10
+    assert (second.arrive, second.lunch_start, second.lunch_before_visit, second.wait) == (12 * 60, 12 * 60, True, 0)
+    assert (second.depart, second.lunch) == (12 * 60 + 45 + 20, 45)
+    assert schedule.visits[3].arrive == 12 * 60 + 45 + 20 + 10
     assert sum(v.lunch for v in schedule.visits) == 45  # taken once only
 
 
-def test_lunch_window_start_inclusive_end_exclusive() -> None:
-    at_start = build_schedule(depart=11 * 60 + 40, drive=[0, 5], dwell=[0, 20, 0], lunch=NOON)
-    assert at_start.lunch_at == 1
-    at_end = build_schedule(depart=12 * 60 + 40, drive=[0, 5], dwell=[0, 20, 0], lunch=NOON)
-    assert at_end.lunch_at is None
+def test_lunch_ends_by_the_end_of_its_window() -> None:
+    after_visit = build_schedule(depart=11 * 60 + 40, drive=[0, 5], dwell=[0, 20, 0], lunch=NOON)
+    visit = after_visit.visits[1]
+    assert (visit.lunch_start, visit.lunch_before_visit, visit.wait) == (12 * 60, False, 0)
+    exactly = build_schedule(depart=12 * 60 + 15, drive=[0, 5], dwell=[0, 20, 0], lunch=NOON)
+    assert exactly.visits[1].lunch_start == 12 * 60 + 15  # 12:15–13:00, on arrival
+    too_late = build_schedule(depart=12 * 60 + 16, drive=[0, 5], dwell=[0, 20, 0], lunch=NOON)
+    assert too_late.lunch_at is None and too_late.lunch_missed == "no_slot"
 
 
-def test_no_lunch_when_a_drive_crosses_the_window_or_at_the_last_point() -> None:
+def test_lunch_waits_for_the_window_before_a_drive_across_it() -> None:
     crossing = build_schedule(depart=11 * 60, drive=[10, 90], dwell=[0, 20, 20], lunch=NOON)
-    assert crossing.lunch_at is None  # stop 1 ends 11:30, the last point is the end of the tour
-    last = build_schedule(depart=11 * 60 + 50, drive=[0], dwell=[0, 20], lunch=NOON)
-    assert last.lunch_at is None
+    visit = crossing.visits[1]  # stop 1 ends 11:30; the drive on would carry the party past the window
+    assert (visit.lunch_start, visit.lunch_before_visit, visit.wait) == (12 * 60, False, 30)
+    assert visit.depart == 12 * 60 + 45 and crossing.finish == 12 * 60 + 45 + 90 + 20
+    last = build_schedule(depart=11 * 60 + 50, drive=[0], dwell=[0, 0], lunch=NOON)
+    assert last.lunch_at is None  # nothing is inspected at the last point: the tour is over
 
 
 def test_dwell_at_the_start_is_spent_before_leaving() -> None:
@@ -144,9 +150,20 @@ def test_text_itinerary_names_the_scenario_and_credits_openstreetmap() -> None:
 def test_no_lunch_for_merely_leaving_the_start() -> None:
     schedule = build_schedule(depart=12 * 60, drive=[10, 5], dwell=[0, 20, 0], lunch=NOON)
     assert schedule.visits[0].depart == 12 * 60  # leaves on time although the clock is in the window
-    assert schedule.lunch_at == 1  # lunch after the first stop instead (ends 12:30)
+    assert schedule.lunch_at == 1 and schedule.visits[1].lunch_start == 12 * 60 + 10  # on arrival at the first stop
 
 
 def test_lunch_after_inspecting_the_start() -> None:
     schedule = build_schedule(depart=11 * 60 + 50, drive=[10], dwell=[20, 0], lunch=NOON)
     assert schedule.lunch_at == 0 and schedule.visits[0].depart == 12 * 60 + 10 + 45
+
+
+def test_text_itinerary_heads_with_the_selection_and_the_ends_in_words() -> None:
+    summary = "共选 2 个点位，其中 1 个无法到达（B10 区块丙），路线包含 1 个点位"
+    tour = {**small_tour(), "selection": {"chosen": 2, "unreachable": 1, "routed": 1, "summary": summary},
+            "params": {"start_label": "起点甲", "end_label": "返回起点"},
+            "lunch": {"window": "12:00-13:00", "duration_min": 60, "taken": False, "missed": "before_window",
+                      "note": "行程在午餐时段开始前已结束，未安排午餐"}}
+    lines = format_itinerary(tour).splitlines()
+    assert lines[1:3] == [summary, "起点：起点甲；终点：返回起点"]
+    assert "午餐（12:00-13:00，60 分钟）：行程在午餐时段开始前已结束，未安排午餐" in lines

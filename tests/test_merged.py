@@ -53,7 +53,7 @@ def test_surveyed_geometry_replaces_the_baseline_and_block_tasks_follow(store, p
     add_report(store, plan, "R01", percent=10, state="进行中", reported_on="2021-06-15", reporter="张三",
                expected_version=0, today=AS_OF)
     assert (geometry_change_id(store), latest_change_id(store)) == (0, 1)
-    add_geometry_version(store, plan, "B01", SURVEYED, author="测绘员", expected_version=0)
+    add_geometry_version(store, plan, "B01", SURVEYED, author="测绘员", expected_version=0, source="surveyed")
     assert geometry_change_id(store) == 1 and latest_change_id(store) == 2
     merged = merged_view(store, plan, as_of=AS_OF)
     block = merged.blocks.set_index("id").loc["B01"]

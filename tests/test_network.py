@@ -210,7 +210,7 @@ def test_bundled_network_is_real_osm_with_the_ring_and_projects_matched():
 def test_labels_say_plainly_when_a_network_is_not_real():
     synthetic = {"source": "synthetic-grid", "description": "synthetic 100-node grid"}
     assert not is_real_network(synthetic) and network_attribution(synthetic) is None
-    assert network_label(synthetic) == "示意路网（synthetic 100-node grid）：非真实道路"
+    assert network_label(synthetic) == "示意路网：非真实道路"  # an English description is not shown on Chinese pages
     assert network_label({"source": "osm-download", "downloaded": "2026-12-01"}) == \
         "OpenStreetMap 真实路网（2026-12-01 下载）"
 

@@ -23,6 +23,7 @@ from geo.users import add_user
 from web.access import ACCESS_PARAMETERS
 from web.database import app_store
 from web.editing import CHECK_OFF_FIELDS, GEOMETRY_FIELDS, REPORT_FIELDS
+from web.geometry_versions import REVERT_FIELDS
 from web.openapi import openapi_document
 from web.tours import API_FIELDS as TOUR_FIELDS
 from web_fixtures import DATA_DIR, REPO, make_app
@@ -37,7 +38,7 @@ NON_ASCII_DIGITS = st.sampled_from(NON_ASCII_EXAMPLES) | st.text(
 HOSTILE_FORM_VALUES = (*NON_ASCII_EXAMPLES, "0001-01-01", "9" * 5000, "NaN", "-1", "\x00", "")
 DEEP_BODIES = ("[" * 100_000 + "]" * 100_000, '{"expected_version": ' + "[" * 50_000 + "]" * 50_000 + "}")
 PATH_SAMPLES = {"item_id": ["B05", "E14", "DT15-1"], "target_id": ["A1-1"], "task_id": ["DT15-1"],
-                "name": ["editor", "viewer", "nobody"], "layer": ["blocks"]}
+                "name": ["editor", "viewer", "nobody"], "layer": ["blocks"], "version": ["0", "1"]}
 JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
                            lambda inner: st.lists(inner, max_size=4)
                            | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
@@ -86,6 +87,7 @@ def test_every_reference_resolves_and_bodies_match_the_views(spec) -> None:
     assert set(schemas["ProgressReport"]["properties"]) == set(REPORT_FIELDS)
     assert set(schemas["CheckOff"]["properties"]) == set(CHECK_OFF_FIELDS)
     assert set(schemas["GeometryEdit"]["properties"]) == set(GEOMETRY_FIELDS)
+    assert set(schemas["GeometryRevert"]["properties"]) == set(REVERT_FIELDS)
     assert set(schemas["TourRequest"]["properties"]) == set(TOUR_FIELDS)
     access = spec["paths"]["/api/access"]["get"]["parameters"]
     assert tuple(p["name"] for p in access) == ACCESS_PARAMETERS
@@ -93,10 +95,10 @@ def test_every_reference_resolves_and_bodies_match_the_views(spec) -> None:
 
 def test_write_operations_require_the_session_and_csrf(spec) -> None:
     for path, item in spec["paths"].items():
-        if path.startswith("/api/items/") and not path.endswith("/history"):
-            [operation] = item.values()
-            assert operation["security"] == [{"session": [], "csrf": []}]
-            assert {"400", "401", "403", "404", "409", "413"} <= set(operation["responses"])
+        for method, operation in item.items():
+            if path.startswith("/api/items/") and method != "get":
+                assert operation["security"] == [{"session": [], "csrf": []}]
+                assert {"400", "401", "403", "404", "409", "413"} <= set(operation["responses"])
 
 
 def test_served_document_is_the_built_one(spec) -> None:
@@ -337,7 +339,10 @@ def test_every_json_endpoint_refuses_a_deeply_nested_body_naming_it(fuzz_app, ed
                                headers={"X-CSRF-Token": token})
         assert response.status_code == 400, response.get_data(as_text=True)[:300]
         error = response.get_json()
-        assert (error.get("field") or error.get("parameter")) == "body" and "nested too deeply" in error["message"]
+        assert (error.get("field") or error.get("parameter")) == "body" and "嵌套层数过多" in error["message"]
+        english = client.open(url, method=method.upper(), data=body, content_type="application/json",
+                              headers={"X-CSRF-Token": token, "Accept-Language": "en"})
+        assert "nested too deeply" in english.get_json()["message"]
         anonymous = fuzz_app.test_client().open(url, method=method.upper(), data=body,
                                                 content_type="application/json")
         assert anonymous.status_code in (400, 401) and anonymous.get_json()["message"]

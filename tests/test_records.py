@@ -84,7 +84,7 @@ def test_concurrent_reports_on_one_version_never_lose_an_update(store, plan, fir
     def edit(n: int) -> None:
         barrier.wait()
         try:
-            won.append(report(store, plan, item_id="E02", percent=10 * n, expected_version=version))
+            won.append(report(store, plan, item_id="E02", percent=40 + 10 * n, expected_version=version))
         except EditConflict:
             conflicts.append(n)
 
@@ -153,7 +153,7 @@ def test_periods_and_milestones_are_validated_against_each_other(store, plan):
     assert item_state(store, "B01").period_start is None
 
 
-def test_surveyed_geometries_are_versioned(store, plan):
+def test_geometry_edits_are_versioned_as_hand_drawn_by_default(store, plan):
     square = {"type": "Polygon", "coordinates": [[[120.09, 27.89], [120.11, 27.89], [120.11, 27.91],
                                                    [120.09, 27.91], [120.09, 27.89]]]}
     first = add_geometry_version(store, plan, "B01", square, author="测绘员", expected_version=0)
@@ -161,6 +161,7 @@ def test_surveyed_geometries_are_versioned(store, plan):
         [[120.095, 27.895], [120.105, 27.895], [120.105, 27.905], [120.095, 27.905], [120.095, 27.895]]]}}
     second = add_geometry_version(store, plan, "B01", feature, author="测绘员", expected_version=1)
     assert (first.record.version, second.record.version, second.version) == (1, 2, 2)
+    assert (first.record.source, first.record.restored_from, first.record.author) == ("hand_drawn", None, "测绘员")
     assert item_state(store, "B01").geometry.geometry["coordinates"][0][0] == [120.095, 27.895]
     with pytest.raises(ValidationError, match="geometry edit \\[B01\\] geometry: expected Polygon or MultiPolygon"):
         add_geometry_version(store, plan, "B01", {"type": "Point", "coordinates": [120.1, 27.9]}, author="x",
@@ -200,11 +201,11 @@ def test_each_write_returns_its_item_and_logs_and_audits_exactly_what_it_did(sto
     assert [e.details for e in audit_entries(store, item_id="R01") if e.action == "milestones"] == [
         {"before": [["2021-06-30", 40.0]], "after": [], "version": 3},
         {"before": [], "after": [["2021-06-30", 40.0]], "version": 2}]
-    assert entries[("B01", "geometry")].details == {"geometry_version": 1, "geometry_type": "Polygon",
-                                                    "vertices": 5, "version": 2}
+    assert entries[("B01", "geometry")].details == {"geometry_version": 1, "source": "hand_drawn",
+                                                    "geometry_type": "Polygon", "vertices": 5, "version": 2}
     assert (entries[("E01", "close")].actor, entries[("B01", "geometry")].actor) == ("李四", "测绘员")
     assert caplog.messages == [f"report {report_id} on B01 by 张三: 进行中 40%", "close E01 by 李四",
-                               "reopen E01 by 王五", "geometry version 1 of B01 by 测绘员"]
+                               "reopen E01 by 王五", "geometry version 1 of B01 by 测绘员 (hand_drawn)"]
 
 
 def test_the_latest_check_off_is_the_latest_dated_then_the_latest_filed(store, plan):

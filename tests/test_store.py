@@ -62,7 +62,7 @@ def _schema_differences(store) -> tuple[list, str]:
 
 
 def test_migrations_create_exactly_the_models_schema(store):
-    assert _schema_differences(store) == ([], "0003")
+    assert _schema_differences(store) == ([], "0004")
 
 
 def _migrate(store, direction, revision: str) -> None:
@@ -88,21 +88,43 @@ def _missing(differences: list) -> set[str]:
 
 
 def test_each_revision_downgrades_and_upgrades_again(store):
+    _migrate(store, command.downgrade, "0003")
+    differences, revision = _schema_differences(store)
+    assert revision == "0003"
+    added_by_0004 = {"geometry_versions.source", "geometry_versions.restored_from"}
+    assert _missing(differences) == added_by_0004
     _migrate(store, command.downgrade, "0002")
     differences, revision = _schema_differences(store)
     assert revision == "0002"
     added_by_0003 = {"user_sessions", "ix_user_sessions_user_id", "login_counters", "ix_login_counters_window_start",
                      "users.name_key", "users.active", "uq_users_name_key"}
-    assert _missing(differences) == added_by_0003
+    assert _missing(differences) == added_by_0003 | added_by_0004
     _migrate(store, command.downgrade, "0001")
     differences, revision = _schema_differences(store)
     assert revision == "0001"
-    assert _missing(differences) == added_by_0003 | {"target_actuals", "ix_target_actuals_latest"}
+    assert _missing(differences) == added_by_0003 | added_by_0004 | {"target_actuals", "ix_target_actuals_latest"}
     _migrate(store, command.downgrade, "base")
     with store.engine.connect() as connection:
         assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
     _migrate(store, command.upgrade, "head")
-    assert _schema_differences(store) == ([], "0003")
+    assert _schema_differences(store) == ([], "0004")
+
+
+def test_geometries_stored_before_0004_become_hand_drawn_not_surveyed(store):
+    _migrate(store, command.downgrade, "0003")
+    now = utc_now()
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO items (item_id, version, updated_at) VALUES ('B01', 1, :now)"),
+                           {"now": now})
+        connection.execute(sa.text("INSERT INTO geometry_versions (item_id, version, geometry, author, created_at) "
+                                   "VALUES ('B01', 1, :geometry, '张三', :now)"),
+                           {"geometry": '{"type": "Point", "coordinates": [120.7, 27.9]}', "now": now})
+    _migrate(store, command.upgrade, "head")
+    with store.read() as session:
+        row = session.scalar(sa.select(models.GeometryVersion))
+    assert (row.source, row.restored_from, row.author) == ("hand_drawn", None, "张三")
+    with pytest.raises(sa.exc.IntegrityError), store.write() as session:
+        session.execute(sa.update(models.GeometryVersion).values(source="survey"))
 
 
 def test_upgrading_twice_changes_nothing(database_url):

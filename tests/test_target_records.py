@@ -41,20 +41,20 @@ def table_counts(store) -> dict[str, int]:
 
 
 def test_an_actual_is_stored_with_its_cell_version_and_audit_entry(store, targets):
-    written = report(store, targets, value=" 2.5 ", note="  含中国眼谷 ")
-    assert (written.item_id, written.version) == ("A1-1@P1", 1)
+    written = report(store, targets, "A8-6", value=" 2.5 ", note="  含中国眼谷 ")  # 亿元: an amount, not a count
+    assert (written.item_id, written.version) == ("A8-6@P1", 1)
     actual = written.record
     assert (actual.target_id, actual.park, actual.quarter, actual.value, actual.note, actual.reported_on,
-            actual.reporter) == ("A1-1", "P1", Q2, 2.5, "含中国眼谷", date(2021, 7, 5), "张三")
+            actual.reporter) == ("A8-6", "P1", Q2, 2.5, "含中国眼谷", date(2021, 7, 5), "张三")
     assert actual.created_at.tzinfo is not None
-    assert actual_versions(store) == {"A1-1@P1": 1}
-    [entry] = audit_entries(store, item_id="A1-1@P1")
+    assert actual_versions(store) == {"A8-6@P1": 1}
+    [entry] = audit_entries(store, item_id="A8-6@P1")
     assert (entry.action, entry.actor) == ("actual", "张三")
-    assert entry.details == {"target_id": "A1-1", "park": "P1", "quarter": "2021Q2", "value": 2.5,
+    assert entry.details == {"target_id": "A8-6", "park": "P1", "quarter": "2021Q2", "value": 2.5,
                              "note": "含中国眼谷", "reported_on": "2021-07-05", "actual_id": actual.id, "version": 1}
     with store.read() as session:
         row = session.get(models.TargetActual, actual.id)
-        assert (row.item_id, row.year, row.quarter) == ("A1-1@P1", 2021, 2)
+        assert (row.item_id, row.year, row.quarter) == ("A8-6@P1", 2021, 2)
 
 
 def test_the_latest_report_by_date_then_id_is_current_and_history_is_kept(store, targets):
@@ -82,7 +82,7 @@ def test_the_latest_report_by_date_then_id_is_current_and_history_is_kept(store,
 def test_as_of_counts_only_what_was_reported_by_that_day(store, targets):
     report(store, targets, value=1, reported_on="2021-06-20")
     report(store, targets, value=2, reported_on="2021-07-05")
-    report(store, targets, park="P3", value=4, reported_on="2021-07-10")
+    report(store, targets, park="P3", value=1, reported_on="2021-07-10")
     assert actual_values(latest_actuals(store, as_of=date(2021, 7, 4))) == {("A1-1", "P1", Q2): 1}
     assert actual_values(latest_actuals(store, as_of=date(2021, 7, 5))) == {("A1-1", "P1", Q2): 2}
     assert latest_actuals(store, as_of=date(2021, 6, 19)) == {}

@@ -101,20 +101,30 @@ def test_legs_chain_and_clock_adds_up(graph) -> None:
     assert all(p["amap_url"].startswith("https://uri.amap.com/navigation?to=") for p in points)
 
 
-def test_lunch_is_taken_once_before_driving_on(graph) -> None:
+def test_lunch_is_taken_once_inside_its_window(graph) -> None:
     request = TourRequest(sites=SITES, start=START, depart=11 * 60 + 20, dwell=20,
                           lunch=parse_lunch("12:00-13:00", duration=50))
     tour = plan_tour(graph, request)
     lunch = tour["lunch"]
-    assert lunch["taken"]
-    at = next(p for p in tour["points"] if p["lunch_min"])
-    assert at["id"] == lunch["at"]
-    assert 12 * 60 <= at["arrive_min"] + 20 < 13 * 60
-    assert at["depart_min"] == pytest.approx(at["arrive_min"] + 20 + 50)
-    earlier = tour["points"][1:at["seq"]]
-    assert all(p["arrive_min"] + 20 < 12 * 60 for p in earlier)
+    assert lunch["taken"] and lunch["timing"] in ("before_visit", "after_visit")
+    [at] = [p for p in tour["points"] if p["lunch_min"]]
+    assert at["id"] == lunch["at"] and (at["lunch_start"], at["lunch_end"]) == (lunch["start"], lunch["end"])
+    assert "12:00" <= lunch["start"] and lunch["end"] <= "13:00" and at["lunch_min"] == 50
+    assert at["depart_min"] == pytest.approx(at["arrive_min"] + 20 + 50 + at["wait_min"], abs=0.01)
+    assert lunch["note"].startswith(f"{lunch['start']}–{lunch['end']} 在 {at['name']}（")
     totals = tour["totals"]
-    assert totals["duration_min"] == pytest.approx(totals["drive_min"] + totals["dwell_min"] + 50, abs=0.2)
+    assert totals["duration_min"] == pytest.approx(totals["drive_min"] + totals["dwell_min"] + 50 + totals["wait_min"],
+                                                   abs=0.2)
+
+
+def test_lunch_not_taken_says_why_in_chinese(graph) -> None:
+    early = plan_tour(graph, TourRequest(sites=SITES[:2], start=START, depart=8 * 60,
+                                         lunch=parse_lunch("12:00-13:00", duration=60)))
+    assert early["lunch"]["taken"] is False and early["lunch"]["missed"] == "before_window"
+    assert early["lunch"]["note"] == "行程在午餐时段开始前已结束，未安排午餐"
+    late = plan_tour(graph, TourRequest(sites=SITES[:2], start=START, depart=12 * 60 + 30,
+                                        lunch=parse_lunch("12:00-13:00", duration=60)))
+    assert late["lunch"]["missed"] == "no_slot" and "12:00-13:00" in late["lunch"]["note"]
 
 
 def test_budget_check(graph) -> None:

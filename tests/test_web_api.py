@@ -7,6 +7,7 @@ from flask import Flask
 
 from geo.errors import NetworkSourceError
 from web import create_app
+from web.messages import field_label
 from web_fixtures import DATA_DIR, PINNED, make_app, real_app, tiny_app  # noqa: F401
 
 GEOJSON = "application/geo+json"
@@ -85,7 +86,9 @@ def test_bad_filters_are_400_naming_the_parameter(tiny_app: Flask, query: str, p
     assert response.status_code == 400
     body = response.get_json()
     assert body["error"] == "invalid_parameter" and body["parameter"] == parameter
-    assert all(name in body["message"] for name in parameter.split(", "))
+    assert all(field_label(name) in body["message"] for name in parameter.split(", "))  # Chinese, with the labels
+    english = tiny_app.test_client().get(f"/api/blocks?{query}", headers={"Accept-Language": "en"}).get_json()
+    assert all(name in english["message"] for name in parameter.split(", "))
 
 
 def test_single_item_and_unknown_ids(tiny_app: Flask) -> None:
@@ -128,8 +131,9 @@ def test_server_errors_are_json_without_traceback(write_layers) -> None:
     response = client.get("/api/broken")
     assert response.status_code == 500 and response.get_json()["error"] == "server_error"
     assert "secret" not in response.text and "Traceback" not in response.text
-    known = client.get("/api/bad-network")
+    known = client.get("/api/bad-network", headers={"Accept-Language": "en"})
     assert known.status_code == 500 and "not OSM XML" in known.get_json()["message"]
+    assert client.get("/api/bad-network").get_json()["message"] == "服务器内部错误，请稍后再试。"
 
 
 def test_access_report_has_every_section_and_names_the_osm_network(real_app: Flask) -> None:

@@ -115,5 +115,8 @@ def test_the_configured_network_is_the_one_used(tmp_path) -> None:
     app = make_app(REPO / "data", NETWORK=str(missing))
     response = app.test_client().get("/api/access")
     assert response.status_code == 500 and response.is_json
-    assert str(missing) in response.get_json()["message"]  # says which file, without a traceback
+    assert response.get_json()["message"] == "服务器内部错误，请稍后再试。"
+    english = app.test_client().get("/api/access", headers={"Accept-Language": "en"})
+    assert str(missing) in english.get_json()["message"]  # says which file, without a traceback
+    assert "Traceback" not in english.get_data(as_text=True)
     assert app.test_client().get("/api/blocks").status_code == 200  # the rest of the app still works

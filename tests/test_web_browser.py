@@ -114,7 +114,7 @@ def test_clicking_a_block_opens_its_popup(watch: PageWatch, live_server: str) ->
     popup.wait_for()
     assert popup.get_attribute("data-id") == "B03"
     text = popup.inner_text()
-    for expected in ("中国眼谷", "龙湾区", "市科技局", "未上报", "位置为近似（approximate）"):
+    for expected in ("中国眼谷", "龙湾区", "市科技局", "未上报", "位置为近似，约1–2公里精度"):
         assert expected in text
     watch.assert_clean()
 
@@ -152,7 +152,7 @@ def test_focus_link_opens_a_provisional_task(watch: PageWatch, live_server: str)
     popup = watch.page.locator(".leaflet-popup-content .corridor-popup")
     popup.wait_for()
     assert popup.get_attribute("data-id") == "E14"
-    assert "位置为临时占位（provisional）：规划未给出位置" in popup.inner_text()
+    assert "位置为临时占位：规划未给出位置" in popup.inner_text()
     assert watch.page.evaluate("window.corridorMap.getZoom()") >= 13
     watch.assert_clean()
 

@@ -58,6 +58,9 @@ def test_a_note_holding_markup_is_text_everywhere(editor_page: PageWatch, status
     assert page.inner_text("#current-note") == HOSTILE_NOTE
     page.fill("#check-note", HOSTILE_NOTE)
     page.click("#check-off-form button[type=submit]")
+    page.wait_for_selector("#confirm-panel")  # a check-off is always confirmed first
+    assert HOSTILE_NOTE in page.inner_text("#confirm-title")
+    page.click("#confirm-submit")
     page.wait_for_selector("#close-note")
     assert page.inner_text("#close-note") == HOSTILE_NOTE
     assert HOSTILE_NOTE in page.inner_text("#report-history")
@@ -80,7 +83,8 @@ def test_a_note_holding_markup_is_text_everywhere(editor_page: PageWatch, status
     _assert_inert(editor_page)
 
 
-def test_drawing_a_polygon_saves_a_surveyed_geometry(editor_page: PageWatch, status_server: str) -> None:
+def test_drawing_a_polygon_saves_a_hand_drawn_version_that_can_be_viewed_and_reverted(editor_page: PageWatch,
+                                                                                      status_server: str) -> None:
     page = editor_page.page
     page.goto(status_server + "/items/B05")
     page.wait_for_function("window.itemEditor !== undefined")
@@ -98,11 +102,26 @@ def test_drawing_a_polygon_saves_a_surveyed_geometry(editor_page: PageWatch, sta
         page.mouse.click(corner["x"], corner["y"])
     assert page.evaluate("window.itemEditor.pending().type") == "Polygon"
     assert len(page.evaluate("window.itemEditor.pending().coordinates[0]")) == 5
+    assert page.evaluate("window.itemEditor.source()") == "hand_drawn"
     page.click("#geometry-save")
     page.wait_for_selector("#saved")
-    assert page.locator("#geometry-history tbody tr").count() == 1
-    assert "测绘（surveyed）" in page.inner_text("#plan-attributes")
+    assert page.locator("#geometry-history tbody tr").count() == 2  # version 1 and the plan's baseline
+    assert page.inner_text("#geometry-provenance").startswith("几何来源：手绘（editor，")
+    assert "手绘" in page.inner_text("#plan-attributes") and "测绘" not in page.inner_text("#plan-attributes")
     block = page.evaluate("fetch('/api/blocks/B05').then((r) => r.json())")
-    assert block["properties"]["geometry_source"] == "surveyed"
+    assert block["properties"]["geometry_source"] == "hand_drawn"
     assert len(block["geometry"]["coordinates"][0]) == 5
+
+    page.click(".version-show[data-version='0']")  # the baseline, drawn over the map
+    page.wait_for_selector("#version-preview-note:has-text('第 0 版（规划基线）')")
+    assert page.evaluate("window.geometryVersions.shown() !== null")
+    page.click("form.version-restore[data-version='0'] button")  # asks first; dismissed: nothing happens
+    assert editor_page.dialogs == ["确定恢复规划基线？将以它生成新的当前版本，原有各版本仍保留。"]
+    assert page.locator("#geometry-history tbody tr").count() == 2
+    page.evaluate("document.querySelector(\"form.version-restore[data-version='0']\").submit()")
+    page.wait_for_selector("#saved")
+    assert page.locator("#geometry-history tbody tr").count() == 3
+    assert page.inner_text("#geometry-provenance").startswith("几何来源：规划基线（editor恢复规划基线，")
+    block = page.evaluate("fetch('/api/blocks/B05').then((r) => r.json())")
+    assert block["properties"]["geometry_source"] == "approximate"
     editor_page.assert_clean()

@@ -9,7 +9,6 @@ import csv
 import os
 import re
 from collections.abc import Iterator
-from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -23,11 +22,13 @@ from geo.users import add_user
 from status_web_fixtures import PASSWORDS, csrf_from, login
 from test_web_browser import PageWatch, browser  # noqa: F401
 from test_web_reports import read_table
+from web.as_of import beijing_today
 from web.database import app_store
+from web.messages import field_label
 from web_fixtures import DATA_DIR, make_app, served
 
 SHARED = "多单位共同负责"
-TODAY = date.today().isoformat()
+TODAY = beijing_today().isoformat()  # the day the app judges "today" against
 
 
 def csv_groups() -> dict[str, list[str]]:
@@ -191,9 +192,12 @@ def test_report_by_form_and_by_json_api_changes_the_colour(editor) -> None:
 
 def test_close_and_reopen_by_form(department_app, editor) -> None:
     form = _form(editor, "DT29-2")
-    closed = editor.post("/departments/DT29-2/close", data={"note": "券已发放", "effective_on": "",
-                                                            "expected_version": form["expected_version"],
-                                                            "csrf_token": form["csrf_token"]})
+    close = {"note": "券已发放", "effective_on": "", "expected_version": form["expected_version"],
+             "csrf_token": form["csrf_token"]}
+    asked = editor.post("/departments/DT29-2/close", data=close)
+    assert asked.status_code == 200 and 'data-kind="close_unreported"' in asked.get_data(as_text=True)
+    assert colour_of(editor, "DT29-2") == ("grey", False)
+    closed = editor.post("/departments/DT29-2/close", data={**close, "confirm": "1"})
     assert closed.status_code == 303
     assert colour_of(editor, "DT29-2") == ("green", True)
     page = editor.get("/departments/DT29-2").get_data(as_text=True)
@@ -223,7 +227,8 @@ def test_a_task_posted_to_the_item_form_lands_on_its_own_page_and_is_written_onc
     assert response.status_code == 200 and response.request.path == "/departments/DT15-1"
     assert [r.percent for r in report_history(app_store(department_app), "DT15-1")] == [20]
     closed = editor.post("/items/DT15-1/close", data={"note": "已完成", "effective_on": "", "expected_version": "1",
-                                                       "csrf_token": form["csrf_token"]}, follow_redirects=True)
+                                                       "csrf_token": form["csrf_token"], "confirm": "1"},
+                         follow_redirects=True)
     assert closed.status_code == 200 and closed.request.path == "/departments/DT15-1"
     assert [e.action for e in check_history(app_store(department_app), "DT15-1")] == ["close"]
     assert editor.get("/items/DT15-1", follow_redirects=True).request.path == "/departments/DT15-1"
@@ -259,10 +264,12 @@ def test_a_stale_or_future_version_of_an_edited_task_is_409_and_loses_nothing(de
 @pytest.mark.parametrize("query", ["?colour=purple", "?unit=不存在的单位", "?sort=id"])
 def test_bad_filters_are_400_naming_the_parameter(editor, query) -> None:
     name = query[1:].split("=")[0]
-    for path in ("/departments", "/api/departments"):
-        response = editor.get(path + query)
-        assert response.status_code == 400 and name in response.get_data(as_text=True)
-    assert editor.get("/api/departments" + query).get_json()["parameter"] == name
+    page = editor.get("/departments" + query)
+    assert page.status_code == 400 and f"{field_label(name)}：" in page.get_data(as_text=True)
+    answer = editor.get("/api/departments" + query)
+    assert answer.status_code == 400 and answer.get_json()["parameter"] == name
+    if name == "colour":  # each choice named once, by its label
+        assert answer.get_json()["message"].count("进度滞后") == 1
 
 
 def test_filters_narrow_the_list_but_not_the_counts(editor) -> None:

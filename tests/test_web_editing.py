@@ -101,7 +101,10 @@ def test_a_5000_digit_percent_is_400_naming_percent(status_app, editor) -> None:
     body = '{"percent": %s, "state": "进行中", "expected_version": 0}' % ("9" * 5000)
     response = editor.post("/api/items/B01/reports", data=body, content_type="application/json")
     assert response.status_code == 400 and response.json["field"] == "percent", response.json
-    assert "0 to 100" in response.json["message"]
+    assert "完成进度（%）：应为 0 到 100 之间的数字" in response.json["message"]
+    assert response.json["problems"][0]["label"] == "完成进度（%）"
+    english = editor.post("/api/items/B01/reports", data=body, content_type="application/json", headers={"Accept-Language": "en"})
+    assert "0 to 100" in english.json["message"]
     assert _nothing_written(status_app, "B01")
 
 
@@ -110,7 +113,7 @@ def test_a_5000_digit_percent_is_400_naming_percent(status_app, editor) -> None:
 def test_a_deeply_nested_body_is_400_not_a_crash(status_app, editor, path: str) -> None:
     method = editor.put if path.endswith("/geometry") else editor.post
     for body in ("[" * 100_000 + "]" * 100_000, '{"note": ' + "[" * 5_000 + "]" * 5_000 + "}"):
-        response = method(path, data=body, content_type="application/json")
+        response = method(path, data=body, content_type="application/json", headers={"Accept-Language": "en"})
         assert response.status_code == 400, response.get_data(as_text=True)[:300]
         assert response.json["field"] == "body" and "nested too deeply" in response.json["message"]
     assert _nothing_written(status_app, "B01")
@@ -173,15 +176,21 @@ def test_close_and_reopen_are_logged(status_app, editor) -> None:
 def test_geometry_upload_replaces_the_map_geometry(status_app, editor) -> None:
     response = editor.put("/api/items/B01/geometry", json={"geometry": SURVEYED_B01, "expected_version": 0})
     assert response.status_code == 201 and response.json["record"]["version"] == 1
+    assert (response.json["record"]["source"], response.json["record"]["author"]) == ("uploaded", "editor")
     block = editor.get("/api/blocks/B01").json
-    assert block["properties"]["geometry_source"] == "surveyed"
+    assert block["properties"]["geometry_source"] == "uploaded"  # an API client's file: origin not stated
     assert block["geometry"]["coordinates"][0][0] == pytest.approx([120.095, 27.895])
-    task = editor.get("/api/tasks/E01").json  # a block task follows its block's surveyed polygon
-    assert task["properties"]["geometry_source"] == "surveyed"
-    assert "测绘（surveyed）" in editor.get("/tasks").get_data(as_text=True)
+    task = editor.get("/api/tasks/E01").json  # a block task follows its block's polygon
+    assert task["properties"]["geometry_source"] == "uploaded"
+    assert "上传文件" in editor.get("/tasks").get_data(as_text=True)
     feature = {"type": "Feature", "properties": {}, "geometry": SURVEYED_B01}
-    second = editor.put("/api/items/B01/geometry", json={"geometry": feature, "expected_version": 1})
+    second = editor.put("/api/items/B01/geometry", json={"geometry": feature, "expected_version": 1,
+                                                         "source": "surveyed"})
     assert second.status_code == 201 and second.json["record"]["version"] == 2
+    assert editor.get("/api/blocks/B01").json["properties"]["geometry_source"] == "surveyed"
+    bad = editor.put("/api/items/B01/geometry", json={"geometry": feature, "expected_version": 2,
+                                                      "source": "baseline"})
+    assert bad.status_code == 400 and bad.json["field"] == "source"
 
 
 @pytest.mark.parametrize(("geometry", "field"), [
@@ -215,7 +224,7 @@ RING = SURVEYED_B01["coordinates"][0]
 def test_malformed_geojson_is_400_saying_which_member_and_what_was_expected(status_app, editor, geometry, says,
                                                                            not_says) -> None:
     body = json.dumps({"geometry": geometry, "expected_version": 0})  # NaN as the JSON literal some writers emit
-    response = editor.put("/api/items/B01/geometry", data=body, content_type="application/json")
+    response = editor.put("/api/items/B01/geometry", data=body, content_type="application/json", headers={"Accept-Language": "en"})
     assert response.status_code == 400, response.json
     assert response.json["field"] == "geometry" and says in response.json["message"], response.json["message"]
     assert not_says is None or not_says not in response.json["message"]
@@ -247,8 +256,13 @@ def test_item_page_forms_write_and_show_problems(status_app, editor) -> None:
     assert bad.status_code == 400 and 'data-field="percent"' in bad.get_data(as_text=True)
     stale = editor.post("/items/B01/reports", data=form)
     assert stale.status_code == 409 and 'id="conflict"' in stale.get_data(as_text=True)
-    closed = editor.post("/items/B01/close", data={"note": "完成", "effective_on": "", "expected_version": "1",
-                                                    "csrf_token": token})
+    close = {"note": "完成", "effective_on": "", "expected_version": "1", "csrf_token": token}
+    asked = editor.post("/items/B01/close", data=close)  # the page always asks before a check-off
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'id="confirm-panel"' in page and "确认对 B01 销号" in page
+    assert 'data-kind="close_unfinished"' in page and "尚未达到「已完成」" in page
+    assert not item_state(app_store(status_app), "B01").closed
+    closed = editor.post("/items/B01/close", data={**close, "confirm": "1"})
     assert closed.status_code == 303
     assert [r.percent for r in report_history(app_store(status_app), "B01")] == [60]
     assert item_state(app_store(status_app), "B01").closed
@@ -290,7 +304,7 @@ def test_writes_answer_503_once_the_database_vanished(relayed_editor) -> None:
     assert client.post("/api/items/B01/reports", json=report_body()).status_code == 201
     token = csrf_from(client, "/items/B01")
     take_away(url, relay)
-    refused = client.post("/api/items/B01/reports", json=report_body(version=1))
+    refused = client.post("/api/items/B01/reports", json=report_body(version=1), headers={"Accept-Language": "en"})
     assert refused.status_code == 503 and refused.json["error"] == "database_unavailable"
     name = app_store(app).watch.name
     assert name in refused.json["message"] and "status database" in refused.json["message"] and "/" not in name
@@ -301,8 +315,10 @@ def test_writes_answer_503_once_the_database_vanished(relayed_editor) -> None:
 
 def test_writes_answer_503_when_the_database_cannot_be_written_and_keep_nothing(status_app, editor) -> None:
     refuse_writes(app_store(status_app))
-    refused = editor.post("/api/items/B01/reports", json=report_body())
+    refused = editor.post("/api/items/B01/reports", json=report_body(), headers={"Accept-Language": "en"})
     assert refused.status_code == 503 and refused.json["error"] == "database_not_writable"
+    chinese = editor.post("/api/items/B01/reports", json=report_body())
+    assert chinese.json["message"].startswith("状态数据库当前只能读取、不能写入")
     assert refused.json["message"].startswith("cannot write the status database ")
     assert "nothing was saved" in refused.json["message"]
     assert _nothing_written(status_app, "B01")

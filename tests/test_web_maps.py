@@ -57,7 +57,9 @@ def test_localize_assets_points_every_asset_at_the_app(real_app: Flask) -> None:
         localize_assets(m.get_root())
         html = m.get_root().render()
     assert not EXTERNAL.search(html)
-    assert "/assets/xstatic/leaflet/leaflet.js" in html and "/static/vendor/leaflet.fullscreen/" in html
+    # fingerprinted (web/asset_urls.py): /assets/xstatic/leaflet/v-1.9.3.0/leaflet.js, /static/v-<hash>/vendor/...
+    assert re.search(r'"/assets/xstatic/leaflet/v-[0-9.]+/leaflet\.js"', html)
+    assert re.search(r'"/static/v-[0-9a-f]{12}/vendor/leaflet\.fullscreen/', html)
 
 
 def test_an_asset_without_local_copy_is_refused(real_app: Flask) -> None:

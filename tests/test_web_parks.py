@@ -15,6 +15,7 @@ from geo.quarters import Quarter
 from geo.users import add_user
 from status_web_fixtures import PASSWORDS, login
 from test_web_browser import PageWatch, browser  # noqa: F401
+from web.as_of import beijing_today
 from web.database import app_store
 from web.openapi import openapi_document
 from web.parks import ACTUAL_FIELDS, default_quarter
@@ -165,11 +166,11 @@ def test_the_total_needs_every_park_with_a_numeric_target(editor) -> None:
         assert editor.post("/api/targets/A4-1/actuals", json=actual_body(park=park, value=targets[park] / 2,
                                                                          quarter="2021Q2")).status_code == 201
     assert api_row(editor, "A4-1", "total")["colour"] == "grey"
-    assert editor.post("/api/targets/A4-1/actuals", json=actual_body(park="P6", value=0.5)).status_code == 201
+    assert editor.post("/api/targets/A4-1/actuals", json=actual_body(park="P6", value=1)).status_code == 201
     total = api_row(editor, "A4-1", "total")
-    assert total["actual"] == pytest.approx(5.5) and total["colour"] == "green"
+    assert total["actual"] == pytest.approx(6) and total["colour"] == "green"
     page = editor.get("/parks?quarter=2021Q2").get_data(as_text=True)
-    assert table_cell(page, "A4-1", "total") == ("green", "5.5 / 11")
+    assert table_cell(page, "A4-1", "total") == ("green", "6 / 11")
 
 
 def test_the_form_reports_and_redirects_to_the_quarter(editor) -> None:
@@ -189,7 +190,7 @@ def test_the_form_reports_and_redirects_to_the_quarter(editor) -> None:
     ({"park": "P6", "target": "A2-1"}, "park"),  # 瓯江口园 has no cell ("/") for A2-1
     ({"park": "total"}, "park"),  # a sum of parks is not reported directly
     ({"quarter": "2022Q1"}, "quarter"),
-    ({"reported_on": (date.today() + timedelta(days=1)).isoformat()}, "reported_on"),
+    ({"reported_on": (beijing_today() + timedelta(days=1)).isoformat()}, "reported_on"),
     ({"expected_version": -1}, "expected_version"),
     ({"colour": "green"}, "colour"),
 ])
@@ -223,7 +224,7 @@ def test_a_bad_form_shows_the_page_with_the_problem(editor, change: dict, field:
      "as a number from"),
 ])
 def test_hostile_bodies_are_400_naming_the_field(editor, body: str, field: str, says: str) -> None:
-    response = editor.post("/api/targets/A1-1/actuals", data=body, content_type="application/json")
+    response = editor.post("/api/targets/A1-1/actuals", data=body, content_type="application/json", headers={"Accept-Language": "en"})
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
     assert response.get_json()["field"] == field and says in response.get_json()["message"]
     assert api_row(editor, "A1-1", "P1")["version"] == 0

@@ -1,21 +1,25 @@
 """The quarterly bulletin pages and downloads (web/reports.py): numbers equal the database's (department tasks and
-park targets included), text is escaped."""
+park targets included), the lagging items listed by district, text is escaped; the index lists years newest first."""
 from __future__ import annotations
 
+import csv
 import io
 import re
+import zipfile
 from html.parser import HTMLParser
 
 import pytest
 from openpyxl import load_workbook
 
-from geo.bulletin import TABLE_TITLES, bulletin_bytes, quarterly_bulletin, table_rows
-from geo.quarters import parse_quarter
+from geo.bulletin import TABLE_TITLES, quarterly_bulletin, table_rows
+from geo.bulletin_files import bulletin_bytes
+from geo.bulletin_lagging import district_groups
+from geo.quarters import Quarter, parse_quarter
 from geo.target_records import add_actual
 from status_web_fixtures import login, report_body, status_app  # noqa: F401
 from test_bulletin import write_tiny_targets
 from web.database import app_store
-from web.reports import quarters_to_list
+from web.reports import LAGGING_COLUMNS, quarters_to_list, years_to_list
 from web.state import corridor_state
 
 
@@ -103,6 +107,27 @@ def test_bulletin_numbers_equal_the_database(targets_app, reported) -> None:
     assert [row[1] for row in red[1:]] == ["B01"] == list(bulletin.red_items["id"])
 
 
+def test_lagging_items_are_listed_by_district_with_lead_unit_and_progress(targets_app, reported) -> None:
+    page = reported.get("/reports/2021Q2").get_data(as_text=True)
+    bulletin = _expected(targets_app, "2021Q2")
+    groups = district_groups(bulletin.lagging)
+    assert len(groups) > 3 and re.findall(r'data-district="([^"]+)"', page) == [d for d, _ in groups]
+    for index, (district, frame) in enumerate(groups, start=1):
+        rows = read_table(page, f"lagging-{index}")
+        assert rows == [[str(c) for c in row] for row in table_rows(frame[list(LAGGING_COLUMNS)])], district
+    first = read_table(page, "lagging-1")  # 鹿城区: B01 red (10 % of about 49 % due), E01 never reported
+    assert first[0] == ["类别", "编号", "名称", "牵头单位", "计算颜色", "完成进度（%）", "最近上报日期", "最新进展",
+                        "滞后情况"]
+    assert first[1][:6] == ["重点区块", "B01", "测试区块", "市科技局", "严重滞后", "10.0"]
+    assert first[1][7] == "按计划推进" and first[1][8].startswith("严重滞后：上报时应完成 ")
+    assert first[2][:5] == ["环境整治任务", "E01", "区块整治", "市综合行政执法局", "未上报"]
+    assert first[2][8] == "截至 2021-06-30 未上报进展"
+    assert "鹿城区：共 2 项（严重滞后 1，进度滞后 0，未上报 1）" in page
+    departments = page.split('data-district="市直部门任务"', 1)[1]
+    assert 'data-long="true"' in departments.split(">", 1)[0]  # 74 rows: collapsed on screen at first
+    assert 'href="/reports/2021Q2?format=csv&amp;table=lagging"' in page
+
+
 def test_earlier_quarter_ignores_later_reports(targets_app, reported) -> None:
     n = _departments(targets_app)
     page = reported.get("/reports/2021Q1").get_data(as_text=True)
@@ -139,7 +164,7 @@ def test_park_targets_follow_the_actuals(targets_app, reported) -> None:
 
 def test_later_quarters_say_the_targets_are_the_plan_years(reported) -> None:
     page = reported.get("/reports/2022Q1").get_data(as_text=True)
-    assert "八、园区目标完成情况（2021Q4）" in page and "2022Q1 已超出目标年度" in page
+    assert "九、园区目标完成情况（2021Q4）" in page and "2022Q1 已超出目标年度" in page
 
 
 def test_map_is_inline_svg_coloured_like_the_bulletin(targets_app, reported) -> None:
@@ -159,36 +184,59 @@ def test_notes_are_escaped_in_the_printable_bulletin(targets_app, reported) -> N
 
 def test_print_styles_and_downloads_are_linked(reported) -> None:
     page = reported.get("/reports/2021Q2").get_data(as_text=True)
-    assert "/static/status.css" in page and 'href="/reports/2021Q2?format=xlsx"' in page
-    css = reported.get("/static/status.css").get_data(as_text=True)
+    [stylesheet] = re.findall(r'href="(/static/v-[0-9a-f]{12}/status\.css)"', page)  # fingerprinted URL
+    assert 'href="/reports/2021Q2?format=xlsx"' in page
+    css = reported.get(stylesheet).get_data(as_text=True)
     assert "size: A4" in css and "@media print" in css
 
 
-def test_csv_and_xlsx_downloads_equal_the_database(targets_app, reported) -> None:
+def test_csv_zip_and_xlsx_downloads_equal_the_database(targets_app, reported) -> None:
     n = _departments(targets_app)
-    csv_response = reported.get("/reports/2021Q2?format=csv")
-    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
-    assert 'filename="corridor-bulletin-2021Q2.csv"' in csv_response.headers["Content-Disposition"]
-    assert csv_response.data == bulletin_bytes(_expected(targets_app, "2021Q2"), fmt="csv")
+    bulletin = _expected(targets_app, "2021Q2")
+    zipped = reported.get("/reports/2021Q2?format=zip")
+    assert zipped.status_code == 200 and zipped.mimetype == "application/zip"
+    assert 'filename="corridor-bulletin-2021Q2.zip"' in zipped.headers["Content-Disposition"]
+    assert zipped.data == bulletin_bytes(bulletin, fmt="zip")
+    assert len(zipfile.ZipFile(io.BytesIO(zipped.data)).namelist()) == 1 + len(TABLE_TITLES)
+    one = reported.get("/reports/2021Q2?format=csv&table=lagging")
+    assert one.status_code == 200 and one.mimetype == "text/csv"
+    assert 'filename="corridor-bulletin-2021Q2-lagging.csv"' in one.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(one.data.decode("utf-8-sig"))))
+    assert rows == [[str(c) for c in row] for row in table_rows(bulletin.lagging)]
     xlsx = load_workbook(io.BytesIO(reported.get("/reports/2021Q2?format=xlsx").data))
     assert xlsx.sheetnames == list(TABLE_TITLES.values())
     totals = [[c.value for c in row] for row in xlsx[TABLE_TITLES["by_colour"]].iter_rows(min_row=3)][-1]
     assert totals == ["合计", 2, 1 + n, 1, 1 + n, 1, 4 + n]
 
 
-@pytest.mark.parametrize("path", ["/reports/2021Q5", "/reports/21Q1", "/reports/2021Q2?format=pdf",
-                                  "/reports/２０２１Q2", "/reports/2021Q٢"])
-def test_bad_quarter_or_format_is_400(status_app, path) -> None:
-    response = status_app.test_client().get(path)
-    assert response.status_code == 400 and ("quarter" in response.get_data(as_text=True)
-                                            or "format" in response.get_data(as_text=True))
+@pytest.mark.parametrize(("path", "label"), [
+    ("/reports/2021Q5", "季度："), ("/reports/21Q1", "季度："), ("/reports/2021Q2?format=pdf", "导出格式："),
+    ("/reports/２０２１Q2", "季度："), ("/reports/2021Q٢", "季度："), ("/reports/2021Q2?format=csv", "导出表格："),
+    ("/reports/2021Q2?format=csv&table=yellow", "导出表格：")])
+def test_bad_quarter_format_or_table_is_400_naming_the_field(targets_app, path, label) -> None:
+    response = targets_app.test_client().get(path)
+    assert response.status_code == 400 and label in response.get_data(as_text=True)
 
 
-def test_index_lists_quarters_and_nav_links_the_bulletins(status_app) -> None:
+def test_index_lists_years_newest_first_with_the_plan_year_marked(status_app) -> None:
     client = status_app.test_client()
     page = client.get("/reports").get_data(as_text=True)
     assert 'href="/reports/2021Q1"' in page and 'href="/reports/2021Q4"' in page
+    links = re.findall(r'href="/reports/(\d{4}Q\d)"', page)
+    assert links == sorted(links, reverse=True) and links[-1] == "2021Q1"  # newest first
+    assert 'href="#year-2021" class="fw-bold" id="plan-year-link">2021年（方案年度）</a>' in page
+    plan_year = page.split('id="year-2021"', 1)[1].split("</details>", 1)[0]
+    assert "方案年度" in plan_year and plan_year.count('?format=xlsx"') == 4
     assert 'href="/reports">季度通报</a>' in client.get("/").get_data(as_text=True)
+
+
+def test_years_to_list_groups_quarters_newest_first() -> None:
+    from datetime import date
+
+    years = years_to_list(quarters_to_list(date(2022, 5, 1)))
+    assert [(y.year, [str(q) for q in y.quarters], y.plan_year) for y in years] == [
+        (2022, ["2022Q2", "2022Q1"], False), (2021, ["2021Q4", "2021Q3", "2021Q2", "2021Q1"], True)]
+    assert years_to_list([Quarter(2021, 1)])[0].plan_year
 
 
 def test_quarters_to_list_runs_from_the_plan_year_to_today() -> None:

@@ -137,7 +137,7 @@ def test_api_query_by_district_and_status(real_app: Flask) -> None:
 ])
 def test_api_bad_input_is_a_400_naming_the_field(real_app: Flask, body: object, parameter: str,
                                                  message: str) -> None:
-    response = real_app.test_client().post("/api/tours", json=body)
+    response = real_app.test_client().post("/api/tours", json=body, headers={"Accept-Language": "en"})
     assert response.status_code == 400
     error = response.get_json()
     assert error["error"] == "invalid_parameter" and error["parameter"] == parameter
@@ -151,7 +151,7 @@ def test_api_rejects_a_body_that_is_not_json(real_app: Flask) -> None:
 
 def test_api_rejects_a_deeply_nested_body_without_login(real_app: Flask) -> None:
     for body in ("[" * 100_000 + "]" * 100_000, '{"sites": ' + "[" * 50_000 + "]" * 50_000 + "}"):
-        response = real_app.test_client().post("/api/tours", data=body, content_type="application/json")
+        response = real_app.test_client().post("/api/tours", data=body, content_type="application/json", headers={"Accept-Language": "en"})
         assert response.status_code == 400, response.get_data(as_text=True)[:300]
         assert response.get_json()["parameter"] == "body" and "nested too deeply" in response.get_json()["message"]
 
@@ -200,3 +200,196 @@ def test_tour_page_in_a_browser(chromium_page, live_server: str) -> None:
     assert page.evaluate(checked) == 4 and page.locator("#selected-count").inner_text() == "4"
     assert errors == []
     assert {urlparse(url).hostname for url in blocked} <= {"tile.openstreetmap.org"}
+
+
+UNREACHABLE = "B10"  # 瑞安罗阳未来科技城核心区: 1,211 m from the nearest road of the bundled network
+ASK_QUERY = f"site=B01&site={UNREACHABLE}&site=B05&plan=1"
+ITINERARY_ID = re.compile(r'id="([\w-]+)"')
+
+
+def test_api_check_lists_unreachable_sites_before_planning(real_app: Flask) -> None:
+    client = real_app.test_client()
+    report = client.get(f"/api/tours/check?sites=B01,{UNREACHABLE},B05").get_json()
+    assert report["counts"] == {"chosen": 3, "reachable": 2, "unreachable": 1} and report["can_plan"] is True
+    [far] = report["unreachable"]
+    assert far["id"] == UNREACHABLE and far["reason"] == "far" and far["distance_m"] > report["max_snap_m"] == 1000
+    assert report["summary"] == f"共选 3 个点位，其中 1 个无法到达（{UNREACHABLE} 瑞安罗阳未来科技城核心区），路线包含 2 个点位"
+    alone = client.get(f"/api/tours/check?site={UNREACHABLE}").get_json()
+    assert alone["can_plan"] is False and alone["problem"]["kind"] == "sites_unreachable"
+    empty = client.get("/api/tours/check?scenario=baseline")
+    assert empty.status_code == 400 and empty.get_json()["parameter"] == "sites"
+
+
+def test_page_asks_before_planning_without_unreachable_sites(real_app: Flask) -> None:
+    client = real_app.test_client()
+    asked = client.get(f"/tour?{ASK_QUERY}")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'id="reach-check"' in page and 'id="itinerary"' not in page
+    assert f'<li data-id="{UNREACHABLE}" data-reason="far">' in page and "距最近道路 1,211 米" in page
+    assert f'name="confirm" value="{UNREACHABLE}"' in page and "按其余 2 个点位规划路线" in page
+    other = client.get(f"/tour?{ASK_QUERY}&confirm=B01").get_data(as_text=True)
+    assert 'id="reach-check"' in other and 'id="itinerary"' not in other  # confirmed something else: ask again
+    planned = client.get(f"/tour?{ASK_QUERY}&confirm={UNREACHABLE}")
+    page = planned.get_data(as_text=True)
+    assert planned.status_code == 200 and 'id="reach-check"' not in page
+    ids = ITINERARY_ID.findall(page[page.index('id="itinerary"'):])
+    assert ids.index("tour-selection") < ids.index("unreachable") < ids.index("itinerary-table")  # in the header
+    assert (f"共选 3 个点位，其中 1 个无法到达（{UNREACHABLE} 瑞安罗阳未来科技城核心区），路线包含 2 个点位</p>"
+            in page)
+
+
+def test_page_without_any_reachable_site_says_so(real_app: Flask) -> None:
+    response = real_app.test_client().get(f"/tour?site={UNREACHABLE}&plan=1")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'data-can-plan="false"' in page and 'id="confirm-plan"' not in page
+    assert 'id="tour-error" data-field="sites"' in page and 'id="itinerary"' not in page
+
+
+def test_submitting_without_a_site_names_the_field_in_chinese(real_app: Flask) -> None:
+    from web.message_texts import KIND_TEXTS
+    from web.messages import field_label
+
+    response = real_app.test_client().get("/tour?plan=1&start=温州市人民政府&end=start&depart=08:30&dwell=20")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    error = re.search(r'<p [^>]*id="tour-error" data-field="sites">(.*?)</p>', page).group(1)
+    assert field_label("sites") in error and KIND_TEXTS["sites_empty"] in error and "expected" not in error
+    assert 'id="tour-error"' in page.split('id="tour-form"')[0]  # above the long form, where it is seen
+    assert real_app.test_client().get("/tour").status_code == 200  # merely opening the page is no submission
+
+
+@pytest.mark.parametrize(("end", "shown"), [("start", "返回起点"), ("open", "不返回（开放路线，最后一个点位结束）"),
+                                            ("B05", "温州南湖科创小镇")])
+def test_end_is_shown_in_words(real_app: Flask, end: str, shown: str) -> None:
+    page = real_app.test_client().get(f"/tour?site=B01&site=B05&end={end}").get_data(as_text=True)
+    assert f'<span id="tour-end" data-end="{end}">{shown}</span>' in page
+    selected = re.search(r'<select [^>]*id="end" name="end">.*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="([^"]+)" selected>', selected) == [end]
+    assert '<option value="start" selected>' not in page or end == "start"
+    assert not re.search(r'<input[^>]*name="end"', page)  # a choice in words, never a raw value to edit
+
+
+def test_forty_minute_stops_eat_inside_the_lunch_window(real_app: Flask) -> None:
+    body = {"sites": ["B05", "B08", "B09", "B11", "B13"], "dwell": 40, "lunch": "12:00-13:00", "depart": "08:30"}
+    for dwell in range(20, 65, 5):
+        tour = real_app.test_client().post("/api/tours", json={**body, "dwell": dwell}).get_json()
+        lunch = tour["lunch"]
+        assert lunch["taken"], (dwell, lunch)
+        assert "12:00" <= lunch["start"] and lunch["end"] <= "13:00", (dwell, lunch)
+        [at] = [p for p in tour["points"] if p["lunch_min"]]
+        assert at["depart_min"] - at["arrive_min"] == pytest.approx(dwell + 60 + at["wait_min"], abs=0.06)
+
+
+def test_page_shows_the_lunch_inside_its_window(real_app: Flask) -> None:
+    page = real_app.test_client().get("/tour?site=B05&site=B08&site=B09&site=B11&site=B13&dwell=40&lunch=1"
+                                      "&lunch_from=12:00&lunch_to=13:00&lunch_minutes=60").get_data(as_text=True)
+    assert re.search(r'id="tour-lunch">午餐（12:00-13:00，60 分钟）：12:00–13:00 在 \S+（', page)
+    assert re.search(r'class="small text-muted lunch-row">午餐 12:00–13:00（', page)
+
+
+def _loopback_only(request_route) -> None:
+    if urlparse(request_route.request.url).hostname in {"127.0.0.1", "localhost"}:
+        request_route.continue_()
+    else:
+        request_route.abort()
+
+
+@pytest.fixture
+def phone_page(chromium_page) -> Iterator[tuple[object, list[str]]]:
+    """A 390 × 844 touch page in the same browser, its page errors collected."""
+    page, _, _ = chromium_page
+    phone = page.context.browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    errors: list[str] = []
+    phone.route("**/*", _loopback_only)
+    phone.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield phone, errors
+    phone.close()
+
+
+@pytest.mark.browser
+def test_confirm_flow_in_a_browser(chromium_page, live_server: str) -> None:
+    page, errors, _ = chromium_page
+    errors.clear()  # the page is shared by the module's tests
+    page.goto(f"{live_server}/tour?{ASK_QUERY}")
+    page.wait_for_load_state("networkidle")
+    question = page.locator("#reach-check")
+    assert question.is_visible() and UNREACHABLE in question.inner_text() and "距最近道路" in question.inner_text()
+    assert page.locator("#drop-unreachable").is_visible() and not page.locator("#itinerary").count()
+    with page.expect_navigation():
+        page.locator("#confirm-plan").click()
+    page.wait_for_load_state("networkidle")
+    assert f"confirm={UNREACHABLE}" in page.url
+    header = page.locator("#tour-selection").inner_text()
+    assert header == f"共选 3 个点位，其中 1 个无法到达（{UNREACHABLE} 瑞安罗阳未来科技城核心区），路线包含 2 个点位"
+    assert page.evaluate("window.corridorLayers.route.getLayers().length") == 3
+    assert page.locator("#tour-end").inner_text() == "返回起点" and errors == []
+
+
+@pytest.mark.browser
+def test_dropping_the_unreachable_sites_unchecks_them(chromium_page, live_server: str) -> None:
+    page, errors, _ = chromium_page
+    errors.clear()  # the page is shared by the module's tests
+    page.goto(f"{live_server}/tour?{ASK_QUERY}")
+    page.wait_for_load_state("networkidle")
+    page.locator("#drop-unreachable").click()
+    assert not page.locator("#reach-check").is_visible()
+    assert not page.locator(f'#tour-form input[name="site"][value="{UNREACHABLE}"]').is_checked()
+    assert page.locator("#selected-count").inner_text() == "2" and errors == []
+    with page.expect_navigation():
+        page.locator("#plan-button").click()
+    assert page.locator("#tour-selection").inner_text() == "共选 2 个点位，全部可到达，路线包含 2 个点位"
+
+
+@pytest.mark.browser
+def test_submitting_no_site_in_a_browser_says_so(chromium_page, live_server: str) -> None:
+    from web.messages import field_label
+
+    page, errors, _ = chromium_page
+    errors.clear()
+    page.goto(f"{live_server}/tour")
+    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("#plan-button").click()
+    error = page.locator("#tour-error")
+    assert error.is_visible() and field_label("sites") in error.inner_text()
+    assert error.get_attribute("data-field") == "sites"
+    assert [e for e in errors if "status of 400" not in e] == []  # the page itself is the 400 answer
+    errors.clear()
+
+
+@pytest.mark.browser
+def test_printed_itinerary_includes_the_route_map(chromium_page, live_server: str) -> None:
+    page, errors, _ = chromium_page
+    errors.clear()
+    page.goto(f"{live_server}/tour?{TOUR_QUERY}")
+    page.wait_for_load_state("networkidle")
+    try:
+        page.emulate_media(media="print")
+        page.wait_for_function("window.corridorMap.getSize().y === "
+                               "Math.round(document.querySelector('.map-area').clientHeight)")
+        assert page.locator(".map-area").is_visible() and page.locator("#itinerary-table").is_visible()
+        assert not page.locator("#tour-form").is_visible() and not page.locator(".leaflet-control-zoom").is_visible()
+        box = page.locator(".map-area").bounding_box()
+        assert box["height"] == pytest.approx(110 / 25.4 * 96, abs=1)  # 110 mm at the CSS 96 px per inch
+        table = page.locator("#itinerary-table").bounding_box()
+        assert box["y"] >= table["y"] + table["height"] and box["width"] >= table["width"] - 1
+        fitted = page.evaluate("window.corridorMap.getBounds().contains(window.corridorLayers.route.getBounds())")
+        assert fitted and page.locator(".map-area path.leaflet-interactive").count() > 0
+    finally:
+        page.emulate_media(media="screen")
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_confirm_flow_on_a_phone(phone_page, live_server: str) -> None:
+    phone, errors = phone_page
+    phone.goto(f"{live_server}/tour?{ASK_QUERY}&lunch=1&dwell=40")
+    phone.wait_for_load_state("networkidle")
+    box = phone.locator("#reach-check").bounding_box()
+    assert 0 <= box["x"] and box["x"] + box["width"] <= 390
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    with phone.expect_navigation():
+        phone.locator("#confirm-plan").tap()
+    phone.wait_for_load_state("networkidle")
+    assert "其中 1 个无法到达" in phone.locator("#tour-selection").inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390 and errors == []

@@ -62,9 +62,12 @@ def test_json_bodies_get_english_error_codes(status_app) -> None:
     admin = status_app.test_client()
     headers = {"X-CSRF-Token": login(admin, "admin")}
     weak = admin.post("/admin/users", json={"name": "wang", "role": "viewer", "password": "password123"},
-                      headers=headers)
+                      headers={**headers, "Accept-Language": "en-GB, zh;q=0.5"})
     assert weak.status_code == 400 and weak.json["error"] == "password_common" and weak.json["field"] == "password"
     assert "most common passwords" in weak.json["message"] and "password123" not in weak.json["message"]
+    chinese = admin.post("/admin/users", json={"name": "wang", "role": "viewer", "password": "password123"},
+                         headers=headers)
+    assert chinese.json["error"] == "password_common" and chinese.json["message"].startswith("密码：这是最常见的密码")
     clash = admin.post("/admin/users", json={"name": "Admin", "role": "viewer", "password": "long-enough-1"},
                        headers=headers)
     assert clash.status_code == 400 and clash.json["error"] == "name_taken"

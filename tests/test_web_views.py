@@ -53,7 +53,7 @@ def test_overview_has_controls_legend_and_notice(real_app: Flask) -> None:
     for element in ('id="search"', 'id="filter-district"', 'id="filter-category"', 'id="filter-status"',
                     'id="legend"', "L.control.fullscreen", "L.control.scale", "L.control.layers", "corridorMapInit"):
         assert element in html, element
-    assert "位置均为近似（approximate）" in html and "临时占位（provisional）：规划未给出位置" in html
+    assert "位置均为近似，仅供示意" in html and "临时占位：规划未给出位置" in html
     assert html.count('<li data-id="') == 13 + 17 + 4 + 76
 
 
@@ -100,7 +100,7 @@ def test_access_page_shows_source_tables_and_controls(real_app: Flask) -> None:
     assert "未达标" in b08_row  # on real roads Yueqing Bay is measured, and far from the ring
 
 
-@pytest.mark.parametrize("query", ["scenario=compare", "congestion=abc", "congestion=0", "week=1"])
+@pytest.mark.parametrize("query", ["scenario=tomorrow", "congestion=abc", "congestion=0", "week=1", "target=0.2"])
 def test_access_page_bad_parameters_are_400_pages(real_app: Flask, query: str) -> None:
     response = real_app.test_client().get(f"/access?{query}")
     assert response.status_code == 400 and response.mimetype == "text/html"
@@ -130,7 +130,7 @@ def test_other_pages_can_join_the_navigation(tiny_app: Flask) -> None:
 def test_item_pages_say_where_each_value_comes_from(real_app: Flask) -> None:
     html = _page(real_app, "/items/R16")
     for text in ("名称来源</th><td>本项目拟定，非规划原文，待规划确认", "责任单位（规划原文）</th><td>科创走廊所在地政府、功能区管委会，市交通局",
-                 "目标原文所在行（规划文本）</th><td>218", "组成（本项目占位说明）", "位置为临时占位（provisional）"):
+                 "目标原文所在行（规划文本）</th><td>218", "组成（本项目占位说明）", "位置为临时占位：规划未给出位置"):
         assert text in html, text
     block = _page(real_app, "/items/B01")
     assert "英文名称（本项目译名）</th><td>Wenzhou International Future Sci-Tech Island" in block

@@ -31,6 +31,10 @@ key                    environment variable        meaning
 ``INIT_DATABASE``                                  ``corridor serve --init-database``: create an empty database
                                                    where one this instance has used is missing (no variable: a
                                                    setting left on would defeat the check at every restart)
+``HTTP_CACHE_BYTES``                               ``CORRIDOR_HTTP_CACHE_BYTES``: memory for rendered pages and
+                                                   API answers per process (64 MiB; 0: render every time)
+``COMPRESSED_CACHE_BYTES``                         ``CORRIDOR_COMPRESSED_CACHE_BYTES``: memory for their
+                                                   compressed copies per process (32 MiB)
 =====================  ==========================  ===================================================
 """
 from __future__ import annotations
@@ -65,11 +69,13 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_LIFETIME_S": 7 * 24 * 3600,
     "TRUSTED_PROXIES": "",
     "INIT_DATABASE": False,
+    "HTTP_CACHE_BYTES": 64 * 1024 * 1024,
+    "COMPRESSED_CACHE_BYTES": 32 * 1024 * 1024,
 }
 ENV_KEYS: tuple[str, ...] = ("DATA_DIR", "NETWORK", "TILES", "TIANDITU_KEY", "DATABASE_URL", "INSTANCE_PATH",
                              "SECRET_KEY", "SECURE_COOKIES", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_S",
                              "LOGIN_ACCOUNT_MAX_FAILURES", "LOGIN_ACCOUNT_WINDOW_S", "SESSION_IDLE_S",
-                             "SESSION_LIFETIME_S", "TRUSTED_PROXIES")
+                             "SESSION_LIFETIME_S", "TRUSTED_PROXIES", "HTTP_CACHE_BYTES", "COMPRESSED_CACHE_BYTES")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -83,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         When the plan data does not validate.
     """
     from geo.plan import default_data_dir
+    from web.access_export import access_export_blueprint
     from web.api import api_blueprint
     from web.assets import assets_blueprint
     from web.auth import auth_blueprint, init_security
@@ -91,7 +98,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.database import init_store
     from web.departments import departments_blueprint
     from web.editing import editing_blueprint
+    from web.geometry_versions import geometry_versions_blueprint
     from web.errors import register_error_handlers
+    from web.times import register_time_filters
     from web.json_body import BoundedJSONProvider
     from web.state import load_state
     from web.reports import reports_blueprint
@@ -124,19 +133,36 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_observability(app)
 
     register_error_handlers(app)
+    register_time_filters(app)
     app.register_blueprint(assets_blueprint)
     app.register_blueprint(views_blueprint)
     app.register_blueprint(api_blueprint)
     # Feature blueprints plug in here, one line each (e.g. the inspection-tour planner).
     app.register_blueprint(tours_blueprint)
+    app.register_blueprint(access_export_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(user_admin_blueprint)
     app.register_blueprint(editing_blueprint)
+    app.register_blueprint(geometry_versions_blueprint)
     app.register_blueprint(reports_blueprint)
     app.register_blueprint(parks_blueprint)
     app.register_blueprint(departments_blueprint)
     app.register_blueprint(openapi_blueprint)
+    init_serving(app)
     return app
+
+
+def init_serving(app: Flask) -> None:
+    """Fingerprinted asset URLs, compression, then cached answers and conditional requests (last: their hooks
+    need the others' — see :func:`web.http_cache.init_http_cache`)."""
+    from web.asset_urls import init_asset_urls
+    from web.assets import XSTATIC_PACKAGES
+    from web.compression import init_compression
+    from web.http_cache import init_http_cache
+
+    init_asset_urls(app, XSTATIC_PACKAGES)
+    init_compression(app)
+    init_http_cache(app)
 
 
 def _check_config(config: dict[str, Any]) -> None:

@@ -1,17 +1,18 @@
 """The accessibility check as the web app serves it: request parameters and results cached per app.
 
-Results are cached in :class:`web.state.CorridorState` per (network, scenario, congestion): the check runs once for
-each combination however many pages and API calls ask for it, on the network placed on the plan once per loaded
-network (``CorridorState.placed_network``), so each check does only its scenario's own work.
+Results are cached in :class:`web.state.CorridorState` per (network, scenario, congestion, coverage target): the check
+runs once for each combination however many pages and API calls ask for it, on the network placed on the plan once
+per loaded network (``CorridorState.placed_network``), so each check does only its scenario's own work.
 """
 from __future__ import annotations
 
 import logging
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from geo.access import check_access
+from geo.access import DEFAULT_COVERAGE_TARGET, check_access
 from geo.errors import InvalidParameter
 from geo.isochrones import isochrone_bands
 from web.state import corridor_state
@@ -20,35 +21,73 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SCENARIO = "planned"
 DEFAULT_CONGESTION = 1.0
-ACCESS_PARAMETERS = ("scenario", "congestion")
+ACCESS_PARAMETERS = ("scenario", "congestion", "target")
+ISOCHRONE_PARAMETERS = ("scenario", "congestion")  # the bands are times: no coverage target
 CONGESTION_DIGITS = 3  # 0.6 and 0.6000001 are one setting (and one cache entry)
+TARGET_RANGE = (0.5, 1.0)  # the coverage target the pages accept: a share of the served area
+TARGET_DIGITS = 3
 
 
-def access_parameters(args: Mapping[str, str]) -> tuple[str, float]:
-    """Read ``scenario`` (default ``planned``) and ``congestion`` (default 1.0, a speed factor) from ``args``.
+@dataclass(frozen=True)
+class AccessQuery:
+    """A request's accessibility parameters: the scenario, the congestion (speed factor) and the coverage target."""
 
-    Only the form is checked here (a known parameter, a finite number); :mod:`geo.access` checks the values.
+    scenario: str
+    congestion: float
+    target: float = DEFAULT_COVERAGE_TARGET
+
+    def args(self, **changes: object) -> dict[str, object]:
+        """The query string that asks for these parameters (with ``changes``), the target only when not default."""
+        values = {"scenario": self.scenario, "congestion": self.congestion, "target": self.target, **changes}
+        return {k: v for k, v in values.items() if not (k == "target" and v == DEFAULT_COVERAGE_TARGET)}
+
+
+def access_parameters(args: Mapping[str, str], *, allowed: tuple[str, ...] = ACCESS_PARAMETERS) -> AccessQuery:
+    """Read ``scenario`` (default ``planned``), ``congestion`` (default 1.0, a speed factor) and ``target`` (the
+    coverage target, default 0.95, a project setting; 0.5–1) from ``args``.
+
+    Only the form is checked here (a known parameter, a finite number, the target's range); :mod:`geo.access`
+    checks the scenario and the congestion.
     """
-    unknown = [name for name in args if name not in ACCESS_PARAMETERS]
+    unknown = [name for name in args if name not in allowed]
     if unknown:
-        raise InvalidParameter(", ".join(unknown), f"unknown parameter; expected {' or '.join(ACCESS_PARAMETERS)}")
+        raise InvalidParameter(", ".join(unknown), f"unknown parameter; expected {' or '.join(allowed)}",
+                               kind="unknown_parameter", details={"allowed": allowed})
     scenario = args.get("scenario", DEFAULT_SCENARIO)
     raw = args.get("congestion", str(DEFAULT_CONGESTION))
     try:
         congestion = float(raw)
     except ValueError:
         raise InvalidParameter("congestion", f"expected a number such as 0.6 (peak hour) or 1.0 (free flow); "
-                                             f"got {raw!r}") from None
+                                             f"got {raw!r}", kind="number_expected", details={"got": raw}) from None
     if not math.isfinite(congestion):
-        raise InvalidParameter("congestion", f"expected a finite number; got {raw!r}")
-    return scenario, round(congestion, CONGESTION_DIGITS)
+        raise InvalidParameter("congestion", f"expected a finite number; got {raw!r}", kind="number_expected",
+                               details={"got": raw})
+    return AccessQuery(scenario, round(congestion, CONGESTION_DIGITS), _target(args.get("target")))
 
 
-def access_report(scenario: str, congestion: float) -> dict[str, Any]:
-    """The accessibility report for the app's network, cached per (network, scenario, congestion)."""
+def _target(raw: str | None) -> float:
+    """The coverage target from the query string (``None``: the project's default)."""
+    if raw is None:
+        return DEFAULT_COVERAGE_TARGET
+    low, high = TARGET_RANGE
+    try:
+        target = float(raw)
+    except ValueError:
+        target = math.nan
+    if not low <= target <= high:  # also NaN and text
+        raise InvalidParameter("target", f"expected the coverage target as a share from {low:g} to {high:g} (e.g. "
+                                         f"0.95 = 95%); got {raw!r}", kind="number_range",
+                               details={"low": low, "high": high, "unit": "", "got": raw})
+    return round(target, TARGET_DIGITS)
+
+
+def access_report(query: AccessQuery) -> dict[str, Any]:
+    """The accessibility report for the app's network, cached per (network, scenario, congestion, target)."""
     state = corridor_state()
-    return state.cached("report", scenario, congestion, lambda: check_access(
-        state.placed_network, scenario=scenario, congestion=congestion))
+    return state.cached("report", query.scenario, query.congestion, lambda: check_access(
+        state.placed_network, scenario=query.scenario, congestion=query.congestion, coverage_target=query.target),
+        variant=query.target)
 
 
 def access_isochrones(scenario: str, congestion: float) -> dict[str, Any]:

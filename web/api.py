@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from geo.errors import InvalidParameter, UnknownItem
-from web.access import access_isochrones, access_parameters, access_report
+from web.access import ISOCHRONE_PARAMETERS, access_isochrones, access_parameters, access_report
 from web.features import ITEM_LAYERS, item_collection, parse_filters, with_status
 from web.state import corridor_state
 
@@ -63,26 +63,25 @@ def item_feature(layer: str, item_id: str):
     for feature in corridor_state().layers.full[layer]["features"]:
         if feature["id"] == item_id:
             return _geojson(with_status(feature))
-    raise UnknownItem(f"no feature with id {item_id!r} in {layer}; list them at /api/{layer}")
+    raise UnknownItem(f"no feature with id {item_id!r} in {layer}; list them at /api/{layer}", item_id=item_id)
 
 
 @api_blueprint.get("/districts")
 def districts():
     """The plan areas (districts, functional zones) and the corridor study area."""
     if request.args:
-        raise InvalidParameter(", ".join(request.args), "this layer takes no parameters")
+        raise InvalidParameter(", ".join(request.args), "this layer takes no parameters", kind="no_parameters")
     return _geojson(corridor_state().layers.full["districts"])
 
 
 @api_blueprint.get("/access")
 def access():
     """The accessibility check (「10分钟入环、30分钟通环」) as JSON."""
-    scenario, congestion = access_parameters(request.args)
-    return jsonify(access_report(scenario, congestion))
+    return jsonify(access_report(access_parameters(request.args)))
 
 
 @api_blueprint.get("/access/isochrones")
 def isochrones():
     """The isochrone bands (0–5, 5–10, 10–15, >15 min) as a FeatureCollection."""
-    scenario, congestion = access_parameters(request.args)
-    return _geojson(access_isochrones(scenario, congestion))
+    query = access_parameters(request.args, allowed=ISOCHRONE_PARAMETERS)
+    return _geojson(access_isochrones(query.scenario, query.congestion))

@@ -12,9 +12,10 @@ import logging
 from pathlib import Path
 
 from branca.element import Element
-from flask import Blueprint, abort, send_from_directory, url_for
+from flask import Blueprint, abort, url_for
 
 from geo.errors import CorridorError
+from web.asset_urls import current_fingerprint, serve_file
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +56,11 @@ def xstatic_dir(package: str) -> Path:
 
 @assets_blueprint.route("/xstatic/<package>/<path:filename>")
 def xstatic(package: str, filename: str):
-    """Serve a file of an installed XStatic package (404 for unknown packages or files)."""
+    """Serve a file of an installed XStatic package (404 for unknown packages or files); under the package's
+    fingerprint (:mod:`web.asset_urls`) browsers keep it for a year."""
     if package not in XSTATIC_PACKAGES:
         abort(404)
-    return send_from_directory(xstatic_dir(package), filename, max_age=86400)
+    return serve_file(xstatic_dir(package), filename, current=current_fingerprint(package))
 
 
 def asset_url(name: str) -> str | None:
@@ -91,3 +93,19 @@ def localize_assets(root: Element) -> None:
                 localized = [(name, asset_url(name)) for name, _ in assets]
                 setattr(element, attribute, [(name, url) for name, url in localized if url is not None])
         pending.extend(getattr(element, "_children", {}).values())
+
+
+def stable_element_ids(root: Element) -> None:
+    """Number every element under ``root`` (children and elements held as attributes, depth first) instead of
+    branca's random ids, so one map renders to the same bytes in every process and every run."""
+    ordered, seen, pending = [], set(), [root]
+    while pending:
+        element = pending.pop()
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        ordered.append(element)
+        held = [value for value in vars(element).values() if isinstance(value, Element)]
+        pending.extend(reversed([*getattr(element, "_children", {}).values(), *held]))
+    for number, element in enumerate(ordered):
+        element._id = f"{number:032x}"

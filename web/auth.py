@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, Flask, Response, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for,
+    Blueprint, Flask, Response, current_app, g, jsonify, redirect, render_template, request, session, url_for,
 )
 
 from geo.credentials import login_key
@@ -41,6 +41,7 @@ from geo.sessions import SessionPolicy, end_session, session_user_id, start_sess
 from geo.store import utc_now
 from geo.users import PERMISSIONS, UserRecord, authenticate, get_user_by_id
 from web.database import app_store
+from web import messages
 from web.errors import API_PREFIX, error_response
 
 logger = logging.getLogger(__name__)
@@ -190,15 +191,19 @@ def requires(permission: str) -> Callable:
             user = current_user()
             if user is None:
                 if _is_api():
-                    return error_response(401, "unauthorized", "login required: POST /login first, then send "
-                                                               "the session cookie and the X-CSRF-Token header")
+                    return error_response(401, "unauthorized", "请先登录（POST /login），再随请求发送会话 Cookie 和 "
+                                          "X-CSRF-Token 请求头。", message_en="login required: POST /login first, "
+                                          "then send the session cookie and the X-CSRF-Token header")
                 return redirect(url_for("auth.login", next=_return_path()))
             if request.method in WRITE_METHODS and not csrf_valid():
-                return error_response(400, "csrf", "missing or wrong CSRF token: send the csrf_token form field "
-                                                   "or the X-CSRF-Token header of the current session")
+                return error_response(400, "csrf", "页面已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。",
+                                      message_en="missing or wrong CSRF token: send the csrf_token form field or "
+                                                 "the X-CSRF-Token header of the current session")
             if not user.can(permission):
-                return error_response(403, "forbidden", f"the role {user.role} may not {permission}; "
-                                                        f"ask an administrator for another role")
+                return error_response(403, "forbidden", f"当前角色（{ROLE_LABELS.get(user.role, user.role)}）无此权限，"
+                                                        "请联系管理员调整角色。",
+                                      message_en=f"the role {user.role} may not {permission}; ask an administrator "
+                                                 "for another role")
             return view(*args, **kwargs)
         return guarded
     return decorate
@@ -232,7 +237,7 @@ def _login_refused(status: int, error: str, page_message: str, message: str, *, 
     """A refused login: JSON ``{"error", "message"}`` to a JSON request, else the login page with the Chinese
     message; ``Retry-After`` when the limit was reached."""
     if request.is_json:
-        response = jsonify({"error": error, "message": message,
+        response = jsonify({"error": error, "message": messages.choose(page_message, message),
                             **({"retry_after": retry_after} if retry_after else {})})
     else:
         response = current_app.make_response(render_template("login.html", next=target, error=page_message))
@@ -304,7 +309,8 @@ def logout():
     """退出登录 (a POST with the CSRF token, so another site cannot log a user out): the session's row is deleted,
     so no copy of the cookie works any more."""
     if not csrf_valid():
-        abort(400, description="missing or wrong CSRF token")
+        return error_response(400, "csrf", "页面已过期或缺少安全令牌（CSRF），请刷新页面后重新退出。",
+                              message_en="missing or wrong CSRF token")
     token = session.get(SESSION_TOKEN_KEY)
     if isinstance(token, str) and end_session(app_store(), token):
         logger.info("session ended by logout")

@@ -168,22 +168,42 @@ _DATABASE_URL_OPTION = click.option(
     help="Status database (default: $CORRIDOR_DATABASE_URL, else instance/corridor.sqlite3).")
 
 
+def _check_report_out(out_path: Path, table: str | None, *, tables: list[str]) -> None:
+    """Exit with the reason unless ``out_path`` is .xlsx or .zip without ``table``, or .csv with one of ``tables``."""
+    suffix = out_path.suffix.lower()
+    if suffix not in (".xlsx", ".zip", ".csv"):
+        _fail(f"--out: expected a file name ending in .xlsx, .zip or .csv, got {out_path.name!r}")
+    if suffix == ".csv" and table is None:
+        _fail(f"--table: a .csv file holds one table: name it with --table (one of {', '.join(tables)}), or write "
+              f".zip for every table")
+    if suffix != ".csv" and table is not None:
+        _fail(f"--table: only a .csv file holds a single table, got --out {out_path.name!r}; leave --table out")
+    if table is not None and table not in tables:
+        _fail(f"--table: expected one of {', '.join(tables)}, got {table!r}")
+
+
 @main.command("report")
 @click.option("--quarter", required=True, help="The quarter, written like 2021Q2.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file: .csv (UTF-8 with BOM) or .xlsx (one sheet per table).")
+              help="Output file: .xlsx (one sheet per table), .zip (one CSV per table, UTF-8 with BOM) or .csv "
+                   "(the one table named by --table).")
+@click.option("--table", default=None,
+              help="With a .csv file: the table to write (lagging, red_items, by_district, …; see "
+                   "docs/status-database.md).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder holding the plan's GeoJSON layers and targets files (default: the project's data/).")
 @_DATABASE_URL_OPTION
-def report_command(quarter: str, out_path: Path, data_dir: Path | None, database_url: str | None) -> None:
-    """Write the quarterly bulletin (季度通报) as of the quarter's last day, with the parks' targets."""
-    from geo.bulletin import quarterly_bulletin, write_bulletin
+def report_command(quarter: str, out_path: Path, table: str | None, data_dir: Path | None,
+                   database_url: str | None) -> None:
+    """Write the quarterly bulletin (季度通报) as of the quarter's last day, with the parks' targets and the list of
+    lagging items."""
+    from geo.bulletin import TABLE_TITLES, quarterly_bulletin
+    from geo.bulletin_files import write_bulletin
     from geo.quarters import parse_quarter
     from geo.plan import load_plan
     from geo.target_plan import load_target_plan
 
-    if out_path.suffix.lower() not in (".csv", ".xlsx"):
-        _fail(f"--out: expected a file name ending in .csv or .xlsx, got {out_path.name!r}")
+    _check_report_out(out_path, table, tables=list(TABLE_TITLES))
     try:
         parsed = parse_quarter(quarter)
         plan = load_plan(data_dir)
@@ -192,7 +212,7 @@ def report_command(quarter: str, out_path: Path, data_dir: Path | None, database
         _fail(str(exc))
     bulletin = _on_status_store(database_url, lambda store: quarterly_bulletin(store, plan, parsed, targets=targets))
     try:
-        write_bulletin(bulletin, out_path)
+        write_bulletin(bulletin, out_path, table=table)
     except (CorridorError, OSError) as exc:
         _fail(str(exc))
     counts = bulletin.by_colour.iloc[-1]
@@ -201,6 +221,8 @@ def report_command(quarter: str, out_path: Path, data_dir: Path | None, database
     cells = bulletin.park_targets["colour"].value_counts()
     click.echo(f"park targets ({bulletin.target_quarter}): {len(bulletin.park_targets)} cells — " + ", ".join(
         f"{colour} {cells.get(colour, 0)}" for colour in ("green", "yellow", "red", "grey", "none")))
+    click.echo(f"lagging: {len(bulletin.lagging)} items and target cells in "
+               f"{bulletin.lagging['district'].nunique()} districts")
 
 
 @main.group("user")
@@ -280,22 +302,31 @@ def user_list_command(database_url: str | None) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Worker threads.")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Worker threads (per process with --workers).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes: 1 runs waitress; more run gunicorn (Linux, macOS) on one database.")
 @click.option("--init-database", is_flag=True,
               help="Create a new, empty status database where the one this instance has used is missing "
                    "(instead: corridor restore BACKUP_FILE). A database that holds data is never emptied.")
-def serve_command(host: str, port: int, threads: int, init_database: bool) -> None:
-    """Run the map application on waitress (configured by CORRIDOR_* environment variables)."""
-    import waitress
-
+def serve_command(host: str, port: int, threads: int, workers: int, init_database: bool) -> None:
+    """Run the map application on waitress, or on gunicorn with --workers N (configured by CORRIDOR_* environment
+    variables)."""
     from web import create_app
     from web.observability import configure_logging
 
     configure_logging(level=logging.getLogger().level)  # JSON lines on stderr, one access line per request
+    if workers > 1 and sys.platform == "win32":
+        _fail("--workers needs gunicorn, which runs on Linux and macOS only; on Windows serve with --workers 1")
     try:
         app = create_app({"INIT_DATABASE": True} if init_database else None)
     except (CorridorError, OSError) as exc:
         _fail(f"cannot start the map application: {exc}")
+    if workers > 1:
+        _serve_gunicorn(app, host=host, port=port, workers=workers, threads=threads)
+        return
+    import waitress
+
     try:
         # The app answers bodies over MAX_CONTENT_LENGTH with a JSON 413; far larger ones waitress refuses unread.
         server = waitress.create_server(app, host=host, port=port, threads=threads,
@@ -304,6 +335,18 @@ def serve_command(host: str, port: int, threads: int, init_database: bool) -> No
         _fail(_listen_failure(host, port, exc))
     click.echo(f"serving the corridor map on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     server.run()
+
+
+def _serve_gunicorn(app, *, host: str, port: int, workers: int, threads: int) -> None:
+    from web.gunicorn_server import check_port_free, serve
+
+    try:
+        check_port_free(host, port)
+    except OSError as exc:
+        _fail(_listen_failure(host, port, exc))
+    click.echo(f"serving the corridor map on http://{host}:{port}/ with {workers} processes x {threads} threads "
+               f"(Ctrl+C to stop)", err=True)
+    serve(app, host=host, port=port, workers=workers, threads=threads)
 
 
 def _listen_failure(host: str, port: int, exc: OSError) -> str:

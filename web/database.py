@@ -1,25 +1,27 @@
 """The status database inside the web app: the open store, live status per item and surveyed geometries on maps.
 
 :func:`init_store` opens (and migrates) the database named by the ``DATABASE_URL`` setting, else the SQLite file in
-the instance folder. Status is derived data: :class:`LiveStatus` recomputes every item's status row only when the
-audit log has grown (:func:`geo.snapshot.latest_change_id`) or the day changed, and re-serialises the map layers
-only when a surveyed geometry was stored (:func:`geo.snapshot.geometry_change_id`). Each request reads the change
-id once (:func:`refresh_before_request`); :func:`web.status.item_status` then looks rows up in memory.
+the instance folder. Status is derived data: when the audit log has grown (:func:`geo.snapshot.latest_change_id`)
+:class:`LiveStatus` recomputes the status rows of the items the new entries name (all of them when the day changed),
+and re-serialises the map layers only when a surveyed geometry was stored (:func:`geo.snapshot.geometry_change_id`).
+Each request reads the change id once (:func:`refresh_before_request`; kept in ``g.corridor_change_id``, the pages'
+cache version: :mod:`web.state_version`); :func:`web.status.item_status` then looks rows up in memory.
 """
 from __future__ import annotations
 
 import logging
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_app_context, request
 
 from geo.merged import merge_states, status_rows
 from geo.plan import PlanData
-from geo.snapshot import geometry_change_id, item_states, latest_change_id
+from geo.snapshot import ChangeMark, changes_since, geometry_change_id, item_states, latest_change_id
 from geo.store import Store, database_url
+from web.as_of import beijing_today
 from web.features import ITEM_LAYERS, prepare_layers
 from web.instance import open_instance_store, record_database
 from web.state import corridor_state
@@ -33,32 +35,53 @@ UNCHECKED_ENDPOINTS = frozenset({"static", "corridor_assets.xstatic", "api.healt
 
 @dataclass(eq=False)
 class LiveStatus:
-    """Every item's status row (:func:`geo.merged.status_row`) for today, recomputed when the database changed."""
+    """Every item's status row (:func:`geo.merged.status_row`) for today, kept current as the database changes.
+
+    A write recomputes the rows of the items it touched only (the audit entries since the last refresh name them);
+    a new day, a rewritten history (a restore) or the first refresh recompute them all.
+    """
 
     change_id: int = -1
     day: date | None = None
     rows: dict[str, dict] = field(default_factory=dict)
     geometry_id: int = 0
+    change_at: datetime | None = None  # time of audit entry ``change_id``: a restore may reuse the id, not the time
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refresh(self, app: Flask, change_id: int, *, today: date) -> dict[str, dict]:
-        """The rows as of ``today`` with the database at ``change_id``; recomputed (and layers re-prepared when a
-        geometry was stored) only when either moved."""
+        """The rows as of ``today`` with the database at ``change_id`` (or later); recomputed (and layers
+        re-prepared when a geometry was stored) only when either moved."""
         with self._lock:
             if (change_id, today) == (self.change_id, self.day):
                 return self.rows
             store = app_store(app)
-            states = item_states(store, as_of=today)
             plan = corridor_state(app).plan
             ids = [item_id for layer in ITEM_LAYERS for item_id in getattr(plan, layer)["id"]]
-            self.rows = status_rows(states, ids, as_of=today)
+            marks = changes_since(store, min(self.change_id, change_id) if self.change_id >= 0 else change_id)
+            touched = self._touched(marks, today)
+            if touched is None:
+                self.rows = status_rows(item_states(store, as_of=today), ids, as_of=today)
+            elif touched:
+                changed = [item_id for item_id in ids if item_id in touched]
+                states = item_states(store, as_of=today, item_ids=changed)
+                self.rows = {**self.rows, **status_rows(states, changed, as_of=today)}
             geometry_id = geometry_change_id(store)
             if geometry_id != self.geometry_id:
+                states = item_states(store, as_of=today)
                 corridor_state(app).layers = prepare_layers(surveyed_plan(plan, states, as_of=today))
                 logger.info("map layers re-prepared with surveyed geometries up to version id %d", geometry_id)
                 self.geometry_id = geometry_id
             self.change_id, self.day = change_id, today
+            self.change_at = next((mark.at for mark in marks if mark.id == change_id), None)
             return self.rows
+
+    def _touched(self, marks: list[ChangeMark], today: date) -> set[str] | None:
+        """The items written since the last refresh, or ``None`` when every row must be recomputed."""
+        if self.change_id < 0 or today != self.day:
+            return None
+        if self.change_id > 0 and (not marks or (marks[0].id, marks[0].at) != (self.change_id, self.change_at)):
+            return None  # the entry last seen is gone or different: the history was rewritten
+        return {mark.item_id for mark in marks if mark.id > self.change_id and mark.item_id is not None}
 
 
 def surveyed_plan(plan: PlanData, states, *, as_of: date) -> PlanData:
@@ -94,7 +117,9 @@ def refresh_before_request() -> None:
 
 def _refreshed_rows() -> dict[str, dict]:
     app = current_app._get_current_object()
-    return app.extensions[LIVE_EXTENSION].refresh(app, latest_change_id(app_store(app)), today=date.today())
+    g.corridor_status_day = today = beijing_today()
+    g.corridor_change_id = change_id = latest_change_id(app_store(app))  # also the pages' cache version
+    return app.extensions[LIVE_EXTENSION].refresh(app, change_id, today=today)
 
 
 def current_status_rows() -> dict[str, dict]:
@@ -104,3 +129,9 @@ def current_status_rows() -> dict[str, dict]:
     if "corridor_status_rows" not in g:
         g.corridor_status_rows = _refreshed_rows()
     return g.corridor_status_rows
+
+
+def current_status_day() -> date:
+    """The day the current request's colours are judged against: today in Beijing time, fixed once per request."""
+    current_status_rows()
+    return g.get("corridor_status_day") or beijing_today()

@@ -24,13 +24,14 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from geo.errors import InvalidParameter
+from geo.errors import InvalidParameter, raise_parameter_problems
 from geo.merged import status_rows
 from geo.snapshot import item_states
 from geo.status import COLOUR_LABELS, COLOURS, STATES
 from geo.target_plan import SHARED_LEAD, TargetPlan, lead_of
 from geo.targets import DepartmentTask
-from web.database import app_store
+from web.as_of import beijing_today
+from web.database import app_store, current_status_day
 from web.editing import item_history, submit_form
 from web.state import corridor_state
 from web.status import STATUS_COLORS, status_filter_values
@@ -96,18 +97,18 @@ def parse_department_filters(args: Mapping[str, str], units: Sequence[str]) -> d
         Naming every unknown parameter and every value outside its choices (all at once).
     """
     choices = {"colour": status_filter_values(), "unit": {unit: unit for unit in units}}
-    problems: dict[str, str] = {}
+    problems: list[InvalidParameter] = []
     filters: dict[str, str] = {}
     for name, value in args.items():
         if name not in choices:
-            problems[name] = f"unknown filter; expected {' or '.join(FILTERS)}"
+            problems.append(InvalidParameter(name, f"unknown filter; expected {' or '.join(FILTERS)}",
+                                             kind="unknown_parameter", details={"allowed": FILTERS}))
         elif value and value not in choices[name]:
-            problems[name] = f"expected one of {', '.join(choices[name])}; got {value!r}"
+            problems.append(InvalidParameter(name, f"expected one of {', '.join(choices[name])}; got {value!r}",
+                                             kind="choice", details={"got": value, "choices": tuple(choices[name])}))
         elif value:
             filters[name] = choices[name][value]
-    if problems:
-        raise InvalidParameter(", ".join(problems), "; ".join(f"{k}: {v}" for k, v in problems.items())
-                               if len(problems) > 1 else next(iter(problems.values())))
+    raise_parameter_problems(problems)
     return filters
 
 
@@ -139,7 +140,7 @@ def department_statuses(plan: TargetPlan, *, as_of: date) -> dict[str, dict]:
 def _overview_from_request() -> dict[str, Any]:
     plan = corridor_state().targets
     filters = parse_department_filters(request.args, unit_order(plan))
-    today = date.today()
+    today = current_status_day()
     return department_overview(plan, department_statuses(plan, as_of=today), as_of=today, filters=filters)
 
 
@@ -158,14 +159,14 @@ def api_departments():
 
 
 def department_page(task_id: str, *, problems: list[dict] | None = None, conflict: str | None = None,
-                    status: int = 200):
+                    confirmation: dict | None = None, status: int = 200):
     """Render a task's page, optionally with the problems of a refused form; unknown ids raise UnknownItem (404)."""
     task = corridor_state().targets.department_task(task_id)
     history = item_history(task_id)
     page = render_template(
         "department.html", task=task_record(task, history["status"]), history=history, states=STATES,
-        colours={c: COLOUR_LABELS[c] for c in COLOURS}, today=date.today().isoformat(), problems=problems or [],
-        conflict=conflict, lead_mark=LEAD_MARK, example=_example(task))
+        colours={c: COLOUR_LABELS[c] for c in COLOURS}, today=beijing_today().isoformat(), problems=problems or [],
+        conflict=conflict, confirmation=confirmation, lead_mark=LEAD_MARK, example=_example(task))
     return page, status
 
 

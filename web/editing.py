@@ -2,18 +2,21 @@
 
 ==========================================  ======================================================================
 ``POST /api/items/<id>/reports``            progress report: ``percent``, ``state``, ``note``, ``reported_on``
-                                            (default today), ``reported_colour``, ``expected_version`` → 201
+                                            (default today), ``reported_colour``, ``expected_version``,
+                                            ``confirm`` (true to keep a percent below the previous one) → 201
 ``POST /api/items/<id>/close``              check-off (销号): ``note``, ``effective_on`` (default today),
                                             ``expected_version`` → 201
 ``POST /api/items/<id>/reopen``             reopen a closed item: ``note`` (the reason), ``expected_version``
-``PUT /api/items/<id>/geometry``            surveyed geometry: ``geometry`` (GeoJSON), ``expected_version``
+``PUT /api/items/<id>/geometry``            new geometry version: ``geometry`` (GeoJSON), ``expected_version``,
+                                            ``source`` (``hand_drawn`` / ``uploaded`` / ``surveyed``)
 ``GET /api/items/<id>/history``             current status, reports, check-off events, geometry versions, audit
 ``GET /items/<id>``                         条目详情: status, history, report / close / reopen forms, geometry editor
 ==========================================  ======================================================================
 
 Writes need login, the CSRF token and the role's permission (:func:`web.auth.requires`). Bad input is answered
-400 naming the field, an unknown id 404, a stale ``expected_version`` 409; a failed write changes nothing
-(each is one transaction in :mod:`geo.records`). The reporter / actor / author is always the logged-in user.
+400 naming the field, an unknown id 404, a stale ``expected_version`` 409, an unusual value not confirmed 422
+``needs_confirmation`` (:mod:`web.confirmations`); a failed write changes nothing (each is one transaction in
+:mod:`geo.records`). The reporter / actor / author is always the logged-in user.
 """
 from __future__ import annotations
 
@@ -27,14 +30,17 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from geo import records
-from geo.errors import EditConflict, UnknownItem, ValidationError
+from geo.errors import EditConflict, NeedsConfirmation, UnknownItem, ValidationError
+from geo.models import UPLOADED
 from geo.merged import status_row
 from geo.snapshot import audit_entries, check_history, geometry_history, item_state, report_history
 from geo.status import COLOUR_LABELS, COLOURS, STATES
 from geo.validate import Problem
-from web import labels
+from web import confirmations, labels, messages
+from web.as_of import beijing_today
 from web.auth import current_user, requires
-from web.database import app_store
+from web.confirmations import confirm_flag
+from web.database import app_store, current_status_day
 from web.errors import problem_list
 from web.features import with_status
 from web.json_body import request_json
@@ -46,28 +52,30 @@ logger = logging.getLogger(__name__)
 
 editing_blueprint = Blueprint("editing", __name__)
 
-REPORT_FIELDS = ("percent", "state", "note", "reported_on", "reported_colour", "expected_version")
+REPORT_FIELDS = ("percent", "state", "note", "reported_on", "reported_colour", "expected_version", "confirm")
 CHECK_OFF_FIELDS = ("note", "effective_on", "expected_version")
-GEOMETRY_FIELDS = ("geometry", "expected_version")
+GEOMETRY_FIELDS = ("geometry", "expected_version", "source")
+API_GEOMETRY_SOURCE = UPLOADED  # a geometry an API client sends comes from a file of unknown origin unless it says
 MAX_VERSION = 2**31 - 1  # the database's integer column
 GCJ02_TILES = frozenset({"amap"})  # drawing over offset tiles would store offset coordinates
 
 
-def _problem(item_id: str, field: str, message: str) -> ValidationError:
-    return ValidationError([Problem("request", item_id, field, message)])
+def _problem(item_id: str, field: str, message: str, *, kind: str | None = None, **details: object) -> ValidationError:
+    return ValidationError([Problem("request", item_id, field, message, kind=kind, details=details)])
 
 
 def json_body(item_id: str, allowed: tuple[str, ...]) -> dict[str, Any]:
     """The request's JSON object (:func:`web.json_body.request_json`), refusing (400) anything else and any member
     not in ``allowed``; an unknown ``item_id`` first raises :class:`~geo.errors.UnknownItem` (404)."""
     corridor_state().catalogue_for(item_id)
-    body = request_json(error=lambda field, message: _problem(item_id, field, message))
+    body = request_json(error=lambda field, message, kind=None: _problem(item_id, field, message, kind=kind))
     if not isinstance(body, dict):
         raise _problem(item_id, "body", "expected a JSON object (Content-Type: application/json) with "
-                                        f"{', '.join(allowed)}")
+                                        f"{', '.join(allowed)}", kind="body_json")
     unknown = sorted(set(body) - set(allowed))
     if unknown:
-        raise ValidationError([Problem("request", item_id, name, f"unknown field; expected {', '.join(allowed)}")
+        raise ValidationError([Problem("request", item_id, name, f"unknown field; expected {', '.join(allowed)}",
+                                       kind="unknown_parameter", details={"allowed": allowed})
                                for name in unknown])
     return body
 
@@ -80,7 +88,8 @@ def expected_version(item_id: str, value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_VERSION:
         return value
     raise _problem(item_id, "expected_version", f"expected the item's version when it was read (a whole number "
-                                                f"≥ 0, 0 for an item never edited), got {value!r}")
+                                                f"≥ 0, 0 for an item never edited), got {value!r}", kind="version",
+                   got=value)
 
 
 def _jsonable(value: object) -> object:
@@ -94,12 +103,13 @@ def _jsonable(value: object) -> object:
 
 
 def current_status(item_id: str) -> dict[str, Any]:
-    """The item's status row as of today, read straight from the database."""
-    today = date.today()
+    """The item's status row as of today (Beijing time, as the maps), read straight from the database."""
+    today = current_status_day()
     return status_row(item_id, item_state(app_store(), item_id, as_of=today), as_of=today)
 
 
-def _written(result: records.Written):
+def written_response(result: records.Written):
+    """The API's 201 answer to a write: the item's new version, the record and the item's status."""
     body = {"item_id": result.item_id, "version": result.version, "record": _jsonable(result.record),
             "status": current_status(result.item_id)}
     return jsonify(body), 201
@@ -111,15 +121,17 @@ def write_report(item_id: str, values: Mapping[str, Any], user: str) -> records.
     return records.add_report(
         app_store(), corridor_state().catalogue_for(item_id), item_id, percent=values.get("percent"),
         state=values.get("state"), note=values.get("note", ""),
-        reported_on=values.get("reported_on") or date.today().isoformat(),
-        reported_colour=values.get("reported_colour") or None, reporter=user,
-        expected_version=expected_version(item_id, values.get("expected_version")))
+        reported_on=values.get("reported_on") or beijing_today().isoformat(),
+        reported_colour=values.get("reported_colour") or None, reporter=user, today=beijing_today(),
+        expected_version=expected_version(item_id, values.get("expected_version")),
+        confirmed=confirm_flag(item_id, values.get("confirm")))
 
 
 def write_close(item_id: str, values: Mapping[str, Any], user: str) -> records.Written:
     """Close (销号) the item with a note by ``user``."""
     return records.close_item(app_store(), corridor_state().catalogue_for(item_id), item_id,
                               note=values.get("note"), actor=user, effective_on=values.get("effective_on") or None,
+                              today=beijing_today(),
                               expected_version=expected_version(item_id, values.get("expected_version")))
 
 
@@ -127,6 +139,7 @@ def write_reopen(item_id: str, values: Mapping[str, Any], user: str) -> records.
     """Reopen the closed item, the note giving the reason."""
     return records.reopen_item(app_store(), corridor_state().catalogue_for(item_id), item_id,
                                note=values.get("note"), actor=user, effective_on=values.get("effective_on") or None,
+                               today=beijing_today(),
                                expected_version=expected_version(item_id, values.get("expected_version")))
 
 
@@ -141,33 +154,35 @@ WRITES: dict[str, tuple[str, tuple[str, ...], Callable[..., records.Written]]] =
 @requires("report")
 def api_report(item_id: str):
     """Add a progress report (JSON)."""
-    return _written(write_report(item_id, json_body(item_id, REPORT_FIELDS), current_user().name))
+    return written_response(write_report(item_id, json_body(item_id, REPORT_FIELDS), current_user().name))
 
 
 @editing_blueprint.post("/api/items/<item_id>/close")
 @requires("close")
 def api_close(item_id: str):
     """Close (销号) an item (JSON)."""
-    return _written(write_close(item_id, json_body(item_id, CHECK_OFF_FIELDS), current_user().name))
+    return written_response(write_close(item_id, json_body(item_id, CHECK_OFF_FIELDS), current_user().name))
 
 
 @editing_blueprint.post("/api/items/<item_id>/reopen")
 @requires("close")
 def api_reopen(item_id: str):
     """Reopen a closed item (JSON)."""
-    return _written(write_reopen(item_id, json_body(item_id, CHECK_OFF_FIELDS), current_user().name))
+    return written_response(write_reopen(item_id, json_body(item_id, CHECK_OFF_FIELDS), current_user().name))
 
 
 @editing_blueprint.put("/api/items/<item_id>/geometry")
 @requires("edit_geometry")
 def api_geometry(item_id: str):
-    """Replace the item's geometry by a surveyed one (JSON ``geometry``: GeoJSON geometry, Feature or
-    one-feature FeatureCollection, WGS-84)."""
+    """Replace the item's geometry (JSON ``geometry``: GeoJSON geometry, Feature or one-feature FeatureCollection,
+    WGS-84) as a new geometry version; ``source`` says how it was made: ``hand_drawn`` (the page's editor),
+    ``uploaded`` (the default: a file of unknown origin) or ``surveyed`` (an imported survey file)."""
     body = json_body(item_id, GEOMETRY_FIELDS)
     version = expected_version(item_id, body.get("expected_version"))
     result = records.add_geometry_version(app_store(), corridor_state().plan, item_id, body.get("geometry"),
-                                          author=current_user().name, expected_version=version)
-    return _written(result)
+                                          author=current_user().name, expected_version=version,
+                                          source=body.get("source", API_GEOMETRY_SOURCE))
+    return written_response(result)
 
 
 def item_history(item_id: str) -> dict[str, Any]:
@@ -200,14 +215,17 @@ def _editor_options(layer: str, feature: Mapping[str, Any]) -> dict[str, Any]:
             "version": feature["properties"].get("version", 0)}
 
 
-def item_page(item_id: str, *, problems: list[dict] | None = None, conflict: str | None = None, status: int = 200):
-    """Render the item page, optionally with the problems of a refused form."""
+def item_page(item_id: str, *, problems: list[dict] | None = None, conflict: str | None = None,
+              confirmation: dict | None = None, status: int = 200):
+    """Render the item page, optionally with the problems of a refused form or the confirmation step of one
+    (:mod:`web.confirmations`)."""
     layer, feature = corridor_state().layers.find(item_id)
     feature = with_status(feature)
     page = render_template(
         "item.html", layer=layer, item=feature["properties"], history=item_history(item_id),
         editor=_editor_options(layer, feature), states=STATES, colours={c: COLOUR_LABELS[c] for c in COLOURS},
-        labels=labels, today=date.today().isoformat(), problems=problems or [], conflict=conflict,
+        labels=labels, today=beijing_today().isoformat(), problems=problems or [], conflict=conflict,
+        confirmation=confirmation,
         editor_detail_keys=set(DETAIL_FIELDS.values()),
         gcj02=current_app.config["TILES"] in GCJ02_TILES)
     return page, status
@@ -234,17 +252,26 @@ def item_view(item_id: str):
 
 def submit_form(item_id: str, action: str, *, page: Callable[..., Any], done: Callable[[], str]):
     """Run the ``action`` form (reports, close, reopen) of ``item_id`` for the logged-in user: 303 to ``done()``
-    on success, else ``page(item_id, ...)`` with the problems (400) or the conflict (409)."""
+    on success, else ``page(item_id, ...)`` with the problems (400), the conflict (409) or, nothing written yet, the
+    confirmation step (200: unusual values; closing is always confirmed first)."""
     permission, fields, write = WRITES[action]
 
     @requires(permission)
     def submit():
+        values = {name: request.form.get(name) for name in fields}
+        step = {"action": request.path, "values": values, "cancel": request.path.rsplit("/", 1)[0]}
         try:
-            write(item_id, {name: request.form.get(name) for name in fields}, current_user().name)
+            if action == "close" and not confirm_flag(item_id, request.form.get(confirmations.FIELD)):
+                version = expected_version(item_id, values.get("expected_version"))
+                step = confirmations.closing_confirmation(item_id, actor=current_user().name, version=version, **step)
+                return page(item_id, confirmation=step)
+            write(item_id, values, current_user().name)
         except ValidationError as exc:
             return page(item_id, problems=problem_list(exc), status=400)
+        except NeedsConfirmation as exc:
+            return page(item_id, confirmation=confirmations.confirmation(exc, **step))
         except EditConflict as exc:
-            return page(item_id, conflict=str(exc), status=409)
+            return page(item_id, conflict=messages.conflict_versions(exc), status=409)
         logger.info("%s %s by %s (form)", action, item_id, current_user().name)
         return redirect(done(), code=303)
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import InvalidParameter, UnknownItem
+from geo.errors import InvalidParameter, UnknownItem, raise_parameter_problems
 from geo.plan import PlanData
 from geo.schema import METRIC_CRS, PLAN_DISTRICTS, ROAD_CATEGORIES, TASK_KINDS, TIERS
 from web.status import item_status, status_filter_values
@@ -134,20 +134,18 @@ def parse_filters(layer: str, args: Mapping[str, str]) -> dict[str, str]:
     """
     choices = {"district": PLAN_DISTRICTS, "category": CATEGORY_CHOICES[layer],
                "status": tuple(status_filter_values())}
-    problems: dict[str, str] = {}
+    problems: list[InvalidParameter] = []
     filters: dict[str, str] = {}
     for name, value in args.items():
         if name not in choices:
-            problems[name] = f"unknown filter; expected one of {', '.join(FILTERS)}"
+            problems.append(InvalidParameter(name, f"unknown filter; expected one of {', '.join(FILTERS)}",
+                                             kind="unknown_parameter", details={"allowed": FILTERS}))
         elif value not in choices[name]:
-            problems[name] = f"expected one of {', '.join(choices[name])}; got {value!r}"
+            problems.append(InvalidParameter(name, f"expected one of {', '.join(choices[name])}; got {value!r}",
+                                             kind="choice", details={"got": value, "choices": tuple(choices[name])}))
         else:
             filters[name] = status_filter_values()[value] if name == "status" else value
-    if len(problems) == 1:
-        [(name, message)] = problems.items()
-        raise InvalidParameter(name, message)
-    if problems:
-        raise InvalidParameter(", ".join(problems), "; ".join(f"{k}: {v}" for k, v in problems.items()))
+    raise_parameter_problems(problems)
     return filters
 
 

@@ -32,7 +32,7 @@ MAX_INTEGER_DIGITS = 100  # no member of this API takes an integer of more than 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)  # brackets inside strings do not nest
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
-ErrorFactory = Callable[[str, str], Exception]
+ErrorFactory = Callable[..., Exception]
 """Builds the endpoint's 400 error from the field (``body``) and the message, e.g.
 :class:`~geo.errors.InvalidParameter`."""
 
@@ -79,19 +79,21 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 
 def request_json(*, error: ErrorFactory) -> object:
-    """The request's body parsed by :func:`loads`; ``error("body", message)`` when it is not sent as
-    ``application/json``, is not UTF-8, is nested too deeply or is not JSON."""
+    """The request's body parsed by :func:`loads`; ``error("body", message, kind=...)`` when it is not sent as
+    ``application/json`` (kind ``body_content_type``), is not UTF-8 (``body_encoding``), is nested too deeply
+    (``body_too_deep``) or is not JSON (``body_not_json``): the kinds let the web layer word it in Chinese."""
     if not request.is_json:
         raise error("body", f"expected a JSON object sent as Content-Type: application/json, got "
-                            f"{request.mimetype or 'no Content-Type'}")
+                            f"{request.mimetype or 'no Content-Type'}", kind="body_content_type")
     try:
         text = request.get_data(cache=True).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise error("body", f"expected JSON in UTF-8, got a byte that is not UTF-8 ({exc.reason} at byte "
-                            f"{exc.start})") from None
+                            f"{exc.start})", kind="body_encoding") from None
     try:
         return loads(text)
     except NestedTooDeeply as exc:
-        raise error("body", str(exc)) from None
+        raise error("body", str(exc), kind="body_too_deep") from None
     except ValueError as exc:
-        raise error("body", f"expected a JSON object, could not parse the body: {exc}") from None
+        raise error("body", f"expected a JSON object, could not parse the body: {exc}",
+                    kind="body_not_json") from None

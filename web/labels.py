@@ -8,6 +8,7 @@ from typing import Any
 
 from geo.schema import PLAN_TRANSPORT_TOTAL, PLAN_TRANSPORT_TOTAL_PARTS
 from geo.transport_counts import TRANSIT, TransportCounts
+from web.popups import popup_spec
 from web.status import STATUS_COLORS
 
 FIELD_LABELS: dict[str, str] = {
@@ -18,7 +19,7 @@ FIELD_LABELS: dict[str, str] = {
     "responsible_unit": "责任单位（规划原文）", "responsible_unit_derived": "责任单位细化（推导，非规划原文）",
     "responsible_unit_basis": "细化推导依据", "project_id": "建设项目", "components": "组成（本项目占位说明）",
     "adcode": "行政区划代码",
-    "source": "数据来源", "geometry_source": "几何来源", "anchor": "近似位置的定位依据",
+    "source": "数据来源", "geometry_source": "位置来源", "anchor": "近似位置的定位依据",
     "anchor_shift_m": "按地名重新定位移动（米）", "status": "状态", "status_color": "状态颜色",
     "worst_min": "入环时间·最不利（分钟）", "median_min": "入环时间·中位（分钟）", "access_pass": "10分钟入环",
     "access_status": "入环测算",
@@ -27,7 +28,8 @@ FIELD_LABELS: dict[str, str] = {
     "progress_state": "进展状态", "progress_percent": "完成进度（%）", "expected_percent": "应完成进度（%）",
     "last_reported_on": "最近上报日期", "reporter": "上报人", "progress_note": "进展说明", "reported_colour": "上报颜色",
     "colour_mismatch": "上报颜色与计算颜色不一致", "stale": "超一季度未上报", "closed": "已销号", "closed_on": "销号日期",
-    "close_note": "销号说明", "version": "版本", "osm_names": "OpenStreetMap 道路名称",
+    "closed_by": "销号人", "close_note": "销号说明", "status_as_of": "颜色判定日期（北京时间）", "version": "版本",
+    "osm_names": "OpenStreetMap 道路名称",
     "matched_length_m": "匹配长度（米）", "match_note": "匹配说明",
 }
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -35,8 +37,9 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
                  "ring": "环山路环线"},
     "kind": {"block": "重点区块整治", "ring_road": "重要环线道路整治", "district": "行政区",
              "functional_zone": "功能区", "corridor": "科创走廊研究范围"},
-    "geometry_source": {"approximate": "近似（approximate）", "provisional": "临时占位（provisional）",
-                        "surveyed": "测绘（surveyed）", "osm-matched": "OpenStreetMap 匹配（osm-matched），待核实"},
+    "geometry_source": {"approximate": "近似", "provisional": "临时占位",
+                        "surveyed": "测绘", "osm-matched": "OpenStreetMap 匹配，待核实",
+                        "hand_drawn": "手绘", "uploaded": "上传文件（来源未注明）"},
     "name_source": {"plan": "规划原文", "derived": "据规划推导（见数据说明）", "project": "本项目拟定，非规划原文，待规划确认"},
     "status_color": {key: label for key, (label, _) in STATUS_COLORS.items()},
     "reported_colour": {key: label for key, (label, _) in STATUS_COLORS.items()},
@@ -50,10 +53,14 @@ GROUP_LABELS: dict[str, str] = {
     "task_ring_road": "重要环线道路整治",
 }
 APPROXIMATE_NOTICE: dict[str, str] = {
-    "approximate": "位置为近似（approximate），约1–2公里精度",
-    "provisional": "位置为临时占位（provisional）：规划未给出位置，待规划人员指定",
-    "osm-matched": "走向由规划近似线匹配到 OpenStreetMap 道路得出（osm-matched），请规划人员核实",
+    "approximate": "位置为近似，约1–2公里精度",
+    "provisional": "位置为临时占位：规划未给出位置，待规划人员指定",
+    "osm-matched": "走向由规划近似线匹配到 OpenStreetMap 道路得出，请规划人员核实",
 }
+
+# Block names are written on the map from this zoom on (about 1:70 000, where a block is a few hundred pixels
+# wide); below it they would cover one another.
+NAME_LABEL_MIN_ZOOM = 13
 
 # The ring's course and the road network come from OpenStreetMap (ODbL): credited on every map, whatever the tiles.
 OSM_DATA_ATTRIBUTION = ('环线与路网数据 &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
@@ -83,11 +90,12 @@ def display_value(field: str, value: object) -> str:
 
 
 def map_options() -> dict[str, Any]:
-    """Labels the map script needs (popups, groups, notices, status colours)."""
+    """Labels the map script needs (popups and their field order, groups, notices, status colours, block names)."""
     return {"attribution": OSM_DATA_ATTRIBUTION, "fieldLabels": FIELD_LABELS, "valueLabels": VALUE_LABELS,
-            "groupLabels": GROUP_LABELS,
+            "groupLabels": GROUP_LABELS, **popup_spec(FIELD_LABELS),
             "notices": APPROXIMATE_NOTICE, "itemPath": "/items/",
-            "statusColors": {key: hex_ for key, (_, hex_) in STATUS_COLORS.items()}}
+            "statusColors": {key: hex_ for key, (_, hex_) in STATUS_COLORS.items()},
+            "nameLabels": {"layer": "blocks", "minZoom": NAME_LABEL_MIN_ZOOM}}
 
 
 @dataclass(frozen=True)

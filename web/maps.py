@@ -19,7 +19,7 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from geo.coords import geojson_wgs84_to_gcj02
-from web.assets import localize_assets
+from web.assets import localize_assets, stable_element_ids
 from web.features import DISPLAY_PRECISION
 from web.status import STATUS_COLORS
 
@@ -249,9 +249,11 @@ class MapParts:
 
 
 def render_parts(m: folium.Map) -> MapParts:
-    """Render ``m`` with every JS/CSS asset pointed at the app's own copies (needs an app context)."""
+    """Render ``m`` with every JS/CSS asset pointed at the app's own copies (needs an app context); the same map
+    renders to the same bytes in every process (element names numbered, not random: pages are cached by state)."""
     root = m.get_root()
     localize_assets(root)
+    stable_element_ids(root)
     root.render()
     return MapParts(head=Markup(root.header.render()), body=Markup(root.html.render()),
                     script=Markup(root.script.render()))

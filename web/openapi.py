@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 
 from geo.edits import MAX_NOTE_CHARS, MAX_VERTICES
+from geo.records import EDITABLE_SOURCES
 from geo.schema import PLAN_DISTRICTS
 from geo.status import COLOURS, STATES
 from web.features import CATEGORY_CHOICES, ITEM_LAYERS
@@ -30,6 +31,7 @@ ITEM_ID_PATTERN = r"^[A-Z]+[0-9]*(-[A-Z0-9]+)*$"
 DATE = {"type": "string", "format": "date", "description": "ISO 8601 date, e.g. 2021-06-30"}
 VERSION = {"type": "integer", "minimum": 0, "description": "the item's version when it was read (0: never edited)"}
 NOTE = {"type": "string", "maxLength": MAX_NOTE_CHARS}
+CONFIRM = {"type": "boolean", "description": "true: keep a value the server answered 422 needs_confirmation for"}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -43,6 +45,8 @@ def _response(description: str, schema: dict[str, Any] | None = None, *, media: 
 def _errors(*codes: int) -> dict[str, Any]:
     meaning = {400: "bad input, naming the field", 401: "login required", 403: "the role may not do this",
                404: "unknown id", 409: "stale expected_version", 413: "request body too large",
+               422: "needs_confirmation: an unusual value (far above its target, a jump, progress going back); "
+                    "the reasons are listed, send it again with confirm: true to keep it",
                429: "too many requests",
                503: "a health check failed, or the status database is unavailable or cannot be written (nothing "
                     "was saved)"}
@@ -86,11 +90,20 @@ def component_schemas() -> dict[str, Any]:
         "ProgressReport": _object({
             "percent": {"type": "number", "minimum": 0, "maximum": 100}, "state": {"enum": list(STATES)},
             "note": NOTE, "reported_on": DATE, "reported_colour": {"enum": [*COLOURS, None]},
-            "expected_version": VERSION}, required=("percent", "state", "expected_version")),
+            "expected_version": VERSION, "confirm": CONFIRM}, required=("percent", "state", "expected_version")),
         "CheckOff": _object({"note": {**NOTE, "minLength": 1}, "effective_on": DATE, "expected_version": VERSION},
                             required=("note", "expected_version")),
         "GeometryEdit": _object({"geometry": {"oneOf": [geometry, _ref("Feature"), _ref("FeatureCollection")]},
-                                 "expected_version": VERSION}, required=("geometry", "expected_version")),
+                                 "expected_version": VERSION,
+                                 "source": {"enum": list(EDITABLE_SOURCES),
+                                            "description": "how the geometry was made: hand_drawn (drawn by "
+                                                           "clicking), uploaded (default: a file of unknown "
+                                                           "origin) or surveyed (an imported survey file)"}},
+                                required=("geometry", "expected_version")),
+        "GeometryRevert": _object({"version": {"type": "integer", "minimum": 0,
+                                               "description": "the geometry version to restore (0: the plan's "
+                                                              "baseline)"},
+                                   "expected_version": VERSION}, required=("version", "expected_version")),
         "Written": {"type": "object", "required": ["item_id", "version", "record", "status"], "properties": {
             "item_id": {"type": "string"}, "version": {"type": "integer"}, "record": {"type": ["object", "array"]},
             "status": {"type": "object"}}},
@@ -113,6 +126,9 @@ def _read_paths() -> dict[str, Any]:
     access_params = [_query("scenario", {"enum": ["baseline", "planned", "compare"]}, "road projects built or not"),
                      _query("congestion", {"type": "number", "exclusiveMinimum": 0, "maximum": 1.5},
                             "factor on free-flow speed (0.6 = peak hour)")]
+    report_params = [*access_params, _query("target", {"type": "number", "minimum": 0.5, "maximum": 1},
+                                            "coverage target: share of the served area that must reach the ring "
+                                            "in time (a project setting, default 0.95)")]
     return {
         "/api/health": {"get": {"summary": "liveness, item counts, database and network checks", "responses": {
             "200": _response("healthy", {"type": "object"}), **_errors(503)}}},
@@ -130,11 +146,27 @@ def _read_paths() -> dict[str, Any]:
             "responses": {"200": _response("the feature", _ref("Feature"), media=GEOJSON), **_errors(404)}}},
         "/api/districts": {"get": {"summary": "plan areas and the corridor", "responses": {
             "200": _response("the areas", _ref("FeatureCollection"), media=GEOJSON), **_errors(400)}}},
-        "/api/access": {"get": {"summary": "the 10/30-minute accessibility check", "parameters": access_params,
+        "/api/access": {"get": {"summary": "the 10/30-minute accessibility check", "parameters": report_params,
                                 "responses": {"200": _response("the report", {"type": "object"}),
                                               **_errors(400)}}},
         "/api/access/isochrones": {"get": {"summary": "isochrone bands", "parameters": access_params, "responses": {
             "200": _response("the bands", _ref("FeatureCollection"), media=GEOJSON), **_errors(400)}}},
+        "/api/tours/check": {"get": {
+            "summary": "which chosen tour sites the road network can reach, and why not, before planning",
+            "parameters": [
+                _query("sites", {"type": "string"}, "site ids, comma-separated, e.g. B01,B05,R03"),
+                _query("district", {"type": "string"}, "add the sites of a district or functional zone"),
+                _query("category", {"type": "string"}, "add the sites of a category"),
+                _query("status", {"enum": list(status_filter_values())}, "add the sites of a status colour"),
+                _query("start", {"type": "string"}, "a site id or reference point (default 温州市人民政府)"),
+                _query("end", {"type": "string"}, "start (round trip), open, or a site id / reference point"),
+                _query("scenario", {"enum": ["planned", "baseline"]}, "the road network with or without the road "
+                                                                      "projects' edges"),
+                _query("congestion", {"type": "number", "exclusiveMinimum": 0, "maximum": 1.5},
+                       "factor on free-flow speed (0.6 = peak hour)")],
+            "responses": {"200": _response("the chosen sites, those that cannot be reached with the reason and "
+                                           "distance, and a one-line summary", {"type": "object"}),
+                          **_errors(400)}}},
         "/api/items/{item_id}/history": {"get": {"summary": "status and full history of one item",
                                                  "parameters": [_path_id()], "responses": {
             "200": _response("the history", {"type": "object"}), **_errors(404)}}},
@@ -159,7 +191,8 @@ def _write(summary: str, body: str) -> dict[str, Any]:
     return {"summary": summary, "security": [{"session": [], "csrf": []}], "parameters": [_path_id()],
             "requestBody": _json_body(_ref(body)),
             "responses": {"201": _response("written", _ref("Written")),
-                          **_errors(400, 401, 403, 404, 409, 413, 503)}}
+                          **_errors(400, 401, 403, 404, 409, 413, *((422,) if body == "ProgressReport" else ()),
+                                    503)}}
 
 
 def _write_paths() -> dict[str, Any]:
@@ -168,8 +201,16 @@ def _write_paths() -> dict[str, Any]:
         "/api/items/{item_id}/close": {"post": _write("close (销号) an item with a note", "CheckOff")},
         "/api/items/{item_id}/reopen": {"post": _write("reopen a closed item, the note giving the reason",
                                                        "CheckOff")},
-        "/api/items/{item_id}/geometry": {"put": _write("replace the geometry by a surveyed one",
+        "/api/items/{item_id}/geometry": {"put": _write("replace the geometry, as a new geometry version",
                                                         "GeometryEdit")},
+        "/api/items/{item_id}/geometry/revert": {"post": _write("restore a geometry version as a new one (an "
+                                                                "audited revert)", "GeometryRevert")},
+        "/api/items/{item_id}/geometry/versions/{version}": {"get": {
+            "summary": "one geometry version of an item as a GeoJSON Feature (0: the plan's baseline)",
+            "parameters": [_path_id("a block, road or task id, e.g. B01, R05"),
+                           {"name": "version", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 0}}],
+            "responses": {"200": _response("the version", _ref("Feature"), media=GEOJSON), **_errors(400, 404)}}},
         "/api/tours": {"post": {"summary": "plan an inspection tour", "requestBody": _json_body(_ref("TourRequest")),
                                 "responses": {"200": _response("the tour", {"type": "object"}),
                                               **_errors(400, 413)}}},
@@ -184,7 +225,7 @@ def park_schemas() -> dict[str, Any]:
                                                                "zone-wide rows (A8-1..A8-5)"},
             "quarter": {"enum": [str(q) for q in PLAN_QUARTERS]},
             "value": {"type": "number", "description": "cumulative value at the quarter's end (rates: growth %)"},
-            "reported_on": DATE, "note": NOTE, "expected_version": VERSION},
+            "reported_on": DATE, "note": NOTE, "expected_version": VERSION, "confirm": CONFIRM},
             required=("park", "quarter", "value", "expected_version")),
         "ActualWritten": {"type": "object", "required": ["item_id", "version", "record", "assessment"],
                           "properties": {"item_id": {"type": "string"}, "version": {"type": "integer"},
@@ -212,7 +253,7 @@ def _park_paths() -> dict[str, Any]:
             "security": [{"session": [], "csrf": []}], "parameters": [target_id],
             "requestBody": _json_body(_ref("TargetActual")),
             "responses": {"201": _response("written", _ref("ActualWritten")),
-                          **_errors(400, 401, 403, 404, 409, 413, 503)}}},
+                          **_errors(400, 401, 403, 404, 409, 413, 422, 503)}}},
     }
 
 

@@ -9,7 +9,8 @@ reporting actual values (Attachment 1 of the plan; rules in :mod:`geo.achievemen
 ``GET /api/parks?quarter=``                     the parks as GeoJSON with colour, colour_label, counts by colour
 ``GET /api/targets?quarter=``                   one row per (target, park or total) cell, with its version
 ``POST /api/targets/<target_id>/actuals``       report an actual: ``park``, ``quarter``, ``value``, ``reported_on``
-                                                (default today), ``note``, ``expected_version`` → 201
+                                                (default today), ``note``, ``expected_version``, ``confirm``
+                                                (true: keep an unusual value, else 422) → 201
 ``GET /api/targets/<target_id>/history``        every actual reported for the target, latest first, and the
                                                 audit entries of its cells
 ==============================================  ==================================================================
@@ -36,7 +37,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from markupsafe import Markup
 
 from geo.achievement import ACHIEVEMENT_LABELS, TOTAL, park_summary, target_rows
-from geo.errors import EditConflict, InvalidParameter, UnknownItem, ValidationError
+from geo.errors import EditConflict, InvalidParameter, NeedsConfirmation, UnknownItem, ValidationError
 from geo.quarters import Quarter, parse_quarter, year_quarters
 from geo.records import Written
 from geo.snapshot import audit_entries, latest_change_id
@@ -48,8 +49,10 @@ from geo.target_records import (
 )
 from geo.targets import PLAN_PARKS, TARGET_ID
 from geo.validate import Problem
-from web import labels
+from web import confirmations, labels, messages
+from web.as_of import beijing_today
 from web.auth import current_user, requires
+from web.confirmations import confirm_flag
 from web.cache import app_cached
 from web.database import app_store
 from web.editing import expected_version
@@ -58,6 +61,7 @@ from web.features import API_PRECISION, DISPLAY_PRECISION, to_feature_collection
 from web.json_body import request_json
 from web.maps import PARK_LAYERS, MapParts, achievement_hex, layered_map, render_parts
 from web.park_charts import TableRow, park_chart, target_table
+from web.popups import popup_spec
 from web.state import corridor_state
 from web.views import add_nav_link
 
@@ -66,7 +70,7 @@ logger = logging.getLogger(__name__)
 parks_blueprint = Blueprint("parks", __name__)
 
 PLAN_QUARTERS: tuple[Quarter, ...] = year_quarters(PLAN_YEAR_START.year)
-ACTUAL_FIELDS = ("park", "quarter", "value", "reported_on", "note", "expected_version")
+ACTUAL_FIELDS = ("park", "quarter", "value", "reported_on", "note", "expected_version", "confirm")
 FORM_FIELDS = ("target_id", *ACTUAL_FIELDS)
 COUNT_COLOURS = ("green", "yellow", "red", "grey", "none")
 PARK_FIELDS: tuple[str, ...] = (*PLAN_PARKS, TOTAL)
@@ -95,7 +99,8 @@ def plan_quarter(text: object) -> Quarter:
     quarter = parse_quarter(text)
     if quarter not in PLAN_QUARTERS:
         raise InvalidParameter("quarter", f"the targets are the plan year's: expected one of "
-                                          f"{', '.join(map(str, PLAN_QUARTERS))}, got {text!r}")
+                                          f"{', '.join(map(str, PLAN_QUARTERS))}, got {text!r}", kind="quarter_of_year",
+                               details={"got": text, "choices": tuple(map(str, PLAN_QUARTERS))})
     return quarter
 
 
@@ -103,7 +108,8 @@ def quarter_argument(args: Mapping[str, str], *, allowed: tuple[str, ...]) -> Qu
     """The ``quarter`` query parameter (default :func:`default_quarter` of today), refusing unknown parameters."""
     unknown = sorted(set(args) - set(allowed))
     if unknown:
-        raise InvalidParameter(", ".join(unknown), f"unknown parameter; expected {' or '.join(allowed)}")
+        raise InvalidParameter(", ".join(unknown), f"unknown parameter; expected {' or '.join(allowed)}",
+                               kind="unknown_parameter", details={"allowed": allowed})
     return plan_quarter(args["quarter"]) if "quarter" in args else default_quarter(date.today())
 
 
@@ -181,7 +187,7 @@ def park_map(summary: pd.DataFrame, quarter: Quarter) -> folium.Map:
     base = labels.map_options()
     field_labels = {**PARK_FIELD_LABELS, "status": f"目标完成情况（{quarter}）",
                     **{k: v for k, v in labels.FIELD_LABELS.items() if k not in PARK_FIELD_LABELS}}
-    options = {**base, "fieldLabels": field_labels, "itemPath": "",
+    options = {**base, "fieldLabels": field_labels, **popup_spec(field_labels), "itemPath": "",
                "statusColors": {colour: achievement_hex(colour) for colour in ACHIEVEMENT_LABELS}}
     collections = {"districts": corridor_state().layers.display["districts"],
                    "parks": park_collection(summary, quarter, display=True)}
@@ -238,8 +244,9 @@ def _selection(choices: list[dict[str, Any]], cell_versions: Mapping[str, Mappin
 
 
 def render_parks(quarter: Quarter, *, form: Mapping[str, Any] | None = None, problems: list | None = None,
-                 conflict: str | None = None, status: int = 200):
-    """The page for ``quarter``, optionally with a refused form's values and its problems or conflict."""
+                 conflict: str | None = None, confirmation: dict | None = None, status: int = 200):
+    """The page for ``quarter``, optionally with a refused form's values and its problems, conflict or
+    confirmation step (:mod:`web.confirmations`)."""
     parts = parks_page_parts(quarter)
     plan = corridor_state().targets
     choices, cell_versions = _form_options(plan, parts.targets.versions)
@@ -254,7 +261,8 @@ def render_parks(quarter: Quarter, *, form: Mapping[str, Any] | None = None, pro
         summary=summary, count_colours=COUNT_COLOURS, achievement_labels=ACHIEVEMENT_LABELS,
         achievement_hex=achievement_hex, parks=[*zip(plan.parks["id"], plan.parks["name"]), (TOTAL, "全区合计")],
         choices=choices, cell_versions=cell_versions, selection=_selection(choices, cell_versions, form), form=form,
-        total_counts=total_counts, problems=problems or [], conflict=conflict, today=date.today().isoformat())
+        total_counts=total_counts, problems=problems or [], conflict=conflict, confirmation=confirmation,
+        today=beijing_today().isoformat())
     return page, status
 
 
@@ -269,9 +277,10 @@ def write_actual(target_id: str, values: Mapping[str, Any], user: str) -> Writte
     """Report an actual of ``target_id`` by ``user`` from a JSON body's or a form's ``values``."""
     return add_actual(app_store(), corridor_state().targets, target_id, park=values.get("park"),
                       quarter=values.get("quarter"), value=values.get("value"),
-                      reported_on=values.get("reported_on") or date.today().isoformat(),
-                      note="" if values.get("note") is None else values["note"], reporter=user,
-                      expected_version=expected_version(target_id, values.get("expected_version")))
+                      reported_on=values.get("reported_on") or beijing_today().isoformat(),
+                      note="" if values.get("note") is None else values["note"], reporter=user, today=beijing_today(),
+                      expected_version=expected_version(target_id, values.get("expected_version")),
+                      confirmed=confirm_flag(target_id, values.get("confirm")))
 
 
 def _form_quarter(text: object) -> Quarter:
@@ -297,7 +306,10 @@ def form_actual():
     except ValidationError as exc:
         return render_parks(quarter, form=values, problems=problem_list(exc), status=400)
     except EditConflict as exc:
-        return render_parks(quarter, form=values, conflict=str(exc), status=409)
+        return render_parks(quarter, form=values, conflict=messages.conflict_versions(exc), status=409)
+    except NeedsConfirmation as exc:
+        step = confirmations.confirmation(exc, action=request.path, values=values, cancel="#actual-form")
+        return render_parks(quarter, form=values, confirmation=step)
     return redirect(url_for("parks.page", quarter=str(written.record.quarter), saved=1), code=303)
 
 
@@ -344,7 +356,8 @@ def actual_json(actual: Actual) -> dict[str, Any]:
 def _json_object(target_id: str) -> dict[str, Any]:
     """The request's JSON object (:func:`web.json_body.request_json`), refusing (400) anything else and any member
     not in :data:`ACTUAL_FIELDS`."""
-    body = request_json(error=lambda field, message: ValidationError([Problem("request", target_id, field, message)]))
+    body = request_json(error=lambda field, message, kind=None: ValidationError([Problem("request", target_id, field,
+                                                                                           message, kind=kind)]))
     expected = ", ".join(ACTUAL_FIELDS)
     if not isinstance(body, dict):
         raise ValidationError([Problem("request", target_id, "body", f"expected a JSON object (Content-Type: "

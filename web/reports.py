@@ -2,10 +2,12 @@
 
 The page is printable on A4: counts by colour, a map of the blocks and projects coloured by status drawn as inline
 SVG on the server (Shapely geometries projected to EPSG:32651 → SVG path strings; no tiles, no browser needed),
-the tables by district and by lead unit (department tasks included), the red items, closed items and colour
-mismatches, the parks' targets against their actual values and the park summary. ``?format=csv`` or
-``?format=xlsx`` downloads the same tables (:func:`geo.bulletin.bulletin_bytes`). Bulletins are cached per
-quarter until the database changes (:func:`geo.snapshot.latest_change_id`).
+the tables by district and by lead unit (department tasks included), the red items, the list of lagging items by
+district (long groups collapsible on screen, always complete in print), closed items and colour mismatches, the
+parks' targets against their actual values and the park summary. ``?format=xlsx`` downloads the workbook,
+``?format=zip`` every table as CSV, ``?format=csv&table=lagging`` one table (:mod:`geo.bulletin_files`). Bulletins
+are cached per quarter until the database changes (:func:`geo.snapshot.latest_change_id`). ``/reports`` lists the
+quarters by year, newest first, the plan year marked.
 """
 from __future__ import annotations
 
@@ -18,15 +20,20 @@ import shapely
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
-from geo.bulletin import COLUMN_LABELS, KIND_LABELS, Bulletin, build_bulletin, bulletin_bytes, table_rows
+from geo.bulletin import (
+    COLUMN_LABELS, DEPARTMENT_DISTRICT, KIND_LABELS, ROADS_DISTRICT, Bulletin, build_bulletin, table_rows,
+)
+from geo.bulletin_files import bulletin_bytes
+from geo.bulletin_lagging import district_groups
 from geo.errors import InvalidParameter
 from geo.merged import merge_states
 from geo.plan import PlanData
 from geo.quarters import Quarter, parse_quarter, quarter_of
 from geo.schema import METRIC_CRS
 from geo.snapshot import item_states, latest_change_id
-from geo.status import COLOUR_LABELS, PLAN_YEAR_START
+from geo.status import COLOUR_LABELS, GREY, PLAN_YEAR_START, RED, YELLOW
 from geo.target_records import actual_values, latest_actuals
+from web.as_of import beijing_today
 from web.cache import app_cached
 from web.database import app_store
 from web.maps import AREA_STYLES, RING_COLOR
@@ -41,6 +48,7 @@ reports_blueprint = Blueprint("reports", __name__)
 CACHE_EXTENSION = "corridor_bulletins"
 DOWNLOAD_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
+    "zip": "application/zip",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MAP_WIDTH_PX = 680
@@ -50,6 +58,8 @@ RED_COLUMNS = ("kind", "id", "name", "district", "lead_unit", "state", "percent"
                "last_reported_on")
 CLOSED_COLUMNS = ("kind", "id", "name", "district", "lead_unit", "closed_on", "close_note")
 MISMATCH_COLUMNS = ("kind", "id", "name", "district", "colour", "reported_colour", "percent", "expected_percent")
+LAGGING_COLUMNS = ("kind", "id", "name", "lead_unit", "colour", "percent", "last_reported_on", "progress", "overdue")
+LONG_GROUP_ROWS = 10  # a district's lagging list longer than this starts collapsed on screen
 
 @reports_blueprint.record_once
 def _register_nav(state) -> None:
@@ -155,6 +165,50 @@ def _table(frame, columns: tuple[str, ...] | None = None) -> list[list[object]]:
     return table_rows(frame[list(columns)] if columns else frame)
 
 
+@dataclass(frozen=True)
+class LaggingGroup:
+    """One district's lagging items on the page: display rows and how many are red, yellow, unreported."""
+
+    district: str
+    rows: list[list[object]]
+    red: int
+    yellow: int
+    unreported: int
+
+    @property
+    def long(self) -> bool:
+        """True when the group starts collapsed on screen."""
+        return len(self.rows) - 1 > LONG_GROUP_ROWS
+
+
+def lagging_groups(bulletin: Bulletin) -> list[LaggingGroup]:
+    """The bulletin's lagging list per district, as the page shows it."""
+    groups = []
+    for district, frame in district_groups(bulletin.lagging):
+        counts = frame["colour"].value_counts()
+        groups.append(LaggingGroup(district=district, rows=_table(frame, LAGGING_COLUMNS), red=int(counts.get(RED, 0)),
+                                   yellow=int(counts.get(YELLOW, 0)), unreported=int(counts.get(GREY, 0))))
+    return groups
+
+
+@dataclass(frozen=True)
+class PlanYear:
+    """A year of quarters on the index, newest first; ``plan_year`` for the year the plan is for."""
+
+    year: int
+    quarters: list[Quarter]
+    plan_year: bool
+
+
+def years_to_list(quarters: list[Quarter]) -> list[PlanYear]:
+    """``quarters`` grouped by year, newest year and quarter first."""
+    years: dict[int, list[Quarter]] = {}
+    for quarter in sorted(quarters, reverse=True):
+        years.setdefault(quarter.year, []).append(quarter)
+    return [PlanYear(year=year, quarters=listed, plan_year=year == PLAN_YEAR_START.year)
+            for year, listed in years.items()]
+
+
 def quarters_to_list(today: date) -> list[Quarter]:
     """The plan year's quarters, then every quarter up to the current one, newest last."""
     current = quarter_of(today)
@@ -167,27 +221,33 @@ def quarters_to_list(today: date) -> list[Quarter]:
 
 @reports_blueprint.get("/reports")
 def index():
-    """季度通报: the quarters with a bulletin."""
-    return render_template("reports_index.html", quarters=quarters_to_list(date.today()))
+    """季度通报: the quarters with a bulletin, by year, newest first."""
+    return render_template("reports_index.html", years=years_to_list(quarters_to_list(date.today())))
 
 
 @reports_blueprint.get("/reports/<quarter>")
 def bulletin_view(quarter: str):
-    """The quarter's bulletin as a printable page, or as ``?format=csv|xlsx``."""
+    """The quarter's bulletin as a printable page, or as ``?format=xlsx|zip``, or ``?format=csv&table=NAME``."""
     parsed = parse_quarter(quarter)
     fmt = request.args.get("format", "html")
     if fmt not in ("html", *DOWNLOAD_TYPES):
-        raise InvalidParameter("format", f"expected html, csv or xlsx, got {fmt!r}")
+        raise InvalidParameter("format", f"expected html, xlsx, zip or csv, got {fmt!r}", kind="choice",
+                               details={"got": fmt, "choices": ("html", *DOWNLOAD_TYPES)})
+    table = request.args.get("table") if fmt == "csv" else None
     page = bulletin_page(parsed)
     if fmt != "html":
-        return Response(bulletin_bytes(page.bulletin, fmt=fmt), mimetype=DOWNLOAD_TYPES[fmt], headers={
-            "Content-Disposition": f'attachment; filename="corridor-bulletin-{parsed}.{fmt}"'})
+        content = bulletin_bytes(page.bulletin, fmt=fmt, table=table)
+        name = f"corridor-bulletin-{parsed}{f'-{table}' if table else ''}.{fmt}"
+        return Response(content, mimetype=DOWNLOAD_TYPES[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
     b = page.bulletin
     return render_template(
         "bulletin.html", quarter=parsed, bulletin=b, map_svg=page.map_svg,
         by_colour=_table(b.by_colour), by_district=_table(b.by_district), by_lead_unit=_table(b.by_lead_unit),
-        red_items=_table(b.red_items, RED_COLUMNS), closed_items=_table(b.closed_items, CLOSED_COLUMNS),
+        red_items=_table(b.red_items, RED_COLUMNS), lagging=lagging_groups(b), roads_district=ROADS_DISTRICT,
+        department_district=DEPARTMENT_DISTRICT,
+        closed_items=_table(b.closed_items, CLOSED_COLUMNS),
         mismatches=_table(b.mismatches, MISMATCH_COLUMNS), park_targets=_table(b.park_targets),
         park_summary=_table(b.park_summary), kind_labels=KIND_LABELS, column_labels=COLUMN_LABELS,
-        generated_on=date.today().isoformat())
+        generated_on=beijing_today().isoformat())
 

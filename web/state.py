@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,10 +90,12 @@ class CorridorState:
                 self._placed = prepare_network(network, self.plan)
             return self._placed
 
-    def cached(self, kind: str, scenario: str, congestion: float, compute: Callable[[], Any]) -> Any:
-        """Return ``compute()`` cached per (network, kind, scenario, congestion); least recently used goes first."""
+    def cached(self, kind: str, scenario: str, congestion: float, compute: Callable[[], Any], *,
+               variant: Hashable = None) -> Any:
+        """Return ``compute()`` cached per (network, kind, scenario, congestion, ``variant`` — any other setting the
+        value depends on); least recently used goes first."""
         network = self.network
-        key = (id(network), kind, scenario, congestion)
+        key = (id(network), kind, scenario, congestion, variant)
         with self._lock:
             if key in self._access_cache:
                 self._access_cache.move_to_end(key)

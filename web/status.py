@@ -44,15 +44,17 @@ DETAIL_FIELDS: dict[str, str] = {
     "state": "progress_state", "percent": "progress_percent", "expected_percent": "expected_percent",
     "last_reported_on": "last_reported_on", "reporter": "reporter", "note": "progress_note",
     "reported_colour": "reported_colour", "colour_mismatch": "colour_mismatch", "stale": "stale",
-    "closed": "closed", "closed_on": "closed_on", "close_note": "close_note", "version": "version",
+    "closed": "closed", "closed_on": "closed_on", "closed_by": "closed_by", "close_note": "close_note",
+    "version": "version", "as_of": "status_as_of",
 }
 
 
 def item_status(item: Mapping[str, object]) -> ItemStatus:
     """Return the status of a block, road project or task given its properties (its ``id`` is what counts).
 
-    The colour is the computed one of its latest progress report as of today (grey, "未上报", without a report);
-    ``details`` carries the progress fields for popups and the API.
+    The colour is the computed one of its latest progress report as of today in Beijing time (grey, "未上报",
+    without a report; the label 已销号 when closed); ``details`` carries the progress fields for popups and the API,
+    ``status_as_of`` the day the colour is judged against.
     """
     from web.database import current_status_rows  # the database layer imports this module's callers
 

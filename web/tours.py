@@ -2,9 +2,11 @@
 
 =====================  ===================================================================================
 ``GET /tour``          pick sites (list or map), start, end, departure, dwell, lunch, budget, scenario; shows the
-                       route with numbered stops, the itinerary with clock times (printable on A4) and AMap links
+                       route with numbered stops, the itinerary with clock times (printable on A4, with the map)
+                       and AMap links. When chosen sites cannot be reached it asks first (:func:`tour_page`).
 ``GET /tour/gpx``      the same tour (same query parameters) as a GPX 1.1 download
 ``POST /api/tours``    JSON in (fields of :data:`API_FIELDS`), the tour as JSON out; 400 naming the field
+``GET /api/tours/check``  which chosen sites (the page's query parameters) can be reached, before planning
 =====================  ===================================================================================
 
 Routing graphs are cached per scenario and congestion factor in the app's :class:`web.state.CorridorState`.
@@ -22,8 +24,11 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from geo.errors import InvalidParameter
 from geo.itinerary import tour_to_gpx
 from geo.plan import PlanData, default_data_dir, reference_points
+from geo.tour_placement import reachability
+from geo.tour_routing import RoutingGraph
 from geo.tour_sites import DEFAULT_START
-from geo.tours import DEFAULT_SCENARIO, SCENARIO_LABELS, check_scenario, plan_tour, tour_graph, tour_request
+from geo.tours import (DEFAULT_SCENARIO, END_LABELS, SCENARIO_LABELS, TourRequest, check_scenario, plan_tour,
+                       tour_graph, tour_request)
 from web import labels
 from web.json_body import request_json
 from web.maps import ACCESS_COLORS, OVERVIEW_LAYERS, MapLayer, layered_map, render_parts
@@ -76,8 +81,9 @@ def plan_with_status(plan: PlanData) -> PlanData:
                     districts=plan.districts)
 
 
-def compute_tour(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Plan a tour from validated ``tour_request`` keyword options plus ``congestion`` and ``scenario``."""
+def request_and_graph(options: Mapping[str, Any]) -> tuple[TourRequest, RoutingGraph]:
+    """The tour request of validated ``tour_request`` keyword options and the routing graph of their ``congestion``
+    and ``scenario`` (cached per app)."""
     options = dict(options)
     congestion = options.pop("congestion", 1.0)
     scenario = options.pop("scenario", DEFAULT_SCENARIO)
@@ -86,6 +92,12 @@ def compute_tour(options: Mapping[str, Any]) -> dict[str, Any]:
     request_ = tour_request(plan_with_status(state.plan), reference_points(data_dir), **options)
     graph = state.cached("tour-graph", scenario, congestion,
                          lambda: tour_graph(state.network, state.plan, scenario=scenario, congestion=congestion))
+    return request_, graph
+
+
+def compute_tour(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Plan a tour from validated ``tour_request`` keyword options plus ``congestion`` and ``scenario``."""
+    request_, graph = request_and_graph(options)
     return plan_tour(graph, request_)
 
 
@@ -97,7 +109,8 @@ def _number(value: object, field: str, *, optional: bool = False) -> float | Non
     except (TypeError, ValueError):
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number):
-        raise InvalidParameter(field, f"expected a number, got {value!r}")
+        raise InvalidParameter(field, f"expected a number, got {value!r}", kind="number_expected",
+                               details={"got": value})
     return number
 
 
@@ -129,26 +142,31 @@ def page_options(args: Mapping[str, Any]) -> dict[str, Any]:
 def _status_key(value: object, field: str) -> str:
     keys = status_filter_values()
     if value not in keys:
-        raise InvalidParameter(field, f"expected one of {', '.join(keys)}; got {value!r}")
+        raise InvalidParameter(field, f"expected one of {', '.join(keys)}; got {value!r}", kind="choice",
+                               details={"got": value, "choices": tuple(keys)})
     return keys[value]
 
 
 def api_options(body: object) -> dict[str, Any]:
     """``tour_request`` options from a ``POST /api/tours`` JSON body, each field's type checked."""
     if not isinstance(body, dict):
-        raise InvalidParameter("body", "expected a JSON object such as {\"sites\": [\"B01\", \"B05\"]}")
+        raise InvalidParameter("body", "expected a JSON object such as {\"sites\": [\"B01\", \"B05\"]}",
+                               kind="body_json")
     unknown = [key for key in body if key not in API_FIELDS]
     if unknown:
-        raise InvalidParameter(", ".join(unknown), f"unknown field; expected any of {', '.join(API_FIELDS)}")
+        raise InvalidParameter(", ".join(unknown), f"unknown field; expected any of {', '.join(API_FIELDS)}",
+                               kind="unknown_parameter", details={"allowed": API_FIELDS})
     sites = body.get("sites", [])
     if not isinstance(sites, list) or not all(isinstance(s, str) for s in sites):
-        raise InvalidParameter("sites", f"expected a list of site ids such as [\"B01\", \"R03\"], got {sites!r}")
+        raise InvalidParameter("sites", f"expected a list of site ids such as [\"B01\", \"R03\"], got {sites!r}",
+                               kind="list_expected", details={"got": sites})
     for field in ("start", "end", "depart", "lunch"):
         if body.get(field) is not None and not isinstance(body[field], str):
-            raise InvalidParameter(field, f"expected text, got {body[field]!r}")
+            raise InvalidParameter(field, f"expected text, got {body[field]!r}", kind="text_expected")
     dwell_by_site = body.get("dwell_by_site") or {}
     if not isinstance(dwell_by_site, dict):
-        raise InvalidParameter("dwell_by_site", f"expected an object of site id to minutes, got {dwell_by_site!r}")
+        raise InvalidParameter("dwell_by_site", f"expected an object of site id to minutes, got {dwell_by_site!r}",
+                               kind="object_expected", details={"got": dwell_by_site})
     return {"sites": sites, "query": _api_query(body.get("query")), "start": body.get("start"),
             "end": body.get("end") or "start", "depart": body.get("depart") or "08:30",
             "dwell": _number(body.get("dwell", 20), "dwell"),
@@ -163,14 +181,15 @@ def _api_query(query: object) -> dict[str, Any] | None:
     if query is None:
         return None
     if not isinstance(query, dict) or any(key not in QUERY_FIELDS for key in query):
-        raise InvalidParameter("query", f"expected an object with any of {', '.join(QUERY_FIELDS)}, got {query!r}")
+        raise InvalidParameter("query", f"expected an object with any of {', '.join(QUERY_FIELDS)}, got {query!r}",
+                               kind="unknown_parameter", details={"allowed": QUERY_FIELDS})
     query = {key: value for key, value in query.items() if value not in (None, "")}
     for key, value in query.items():
         expected_text = key != "layers"
         if not (isinstance(value, str) if expected_text else
                 isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise InvalidParameter(f"query.{key}", f"expected {'text' if expected_text else 'a list of layer names'}"
-                                                   f", got {value!r}")
+                                                   f", got {value!r}", kind="text_expected")
     if "status" in query:
         query["status"] = _status_key(query["status"], "query.status")
     return query or None
@@ -222,25 +241,54 @@ def _query_districts() -> list[str]:
     return list(districts.loc[districts["kind"] != "corridor", "name"])
 
 
+def _sites_chosen(args: Mapping[str, Any]) -> bool:
+    return bool(args.getlist("site") or args.get("sites") or any(args.get(key) for key in ("district", "category",
+                                                                                             "status")))
+
+
+def _ask_first(check: Mapping[str, Any], args: Mapping[str, Any]) -> bool:
+    """Whether to ask before planning: some chosen sites cannot be reached and the user has not confirmed planning
+    without exactly those (``confirm``: their ids, sent by the question's button)."""
+    confirmed = {part.strip() for part in args.get("confirm", "").split(",")}
+    return check["can_plan"] and bool({u["id"] for u in check["unreachable"]} - confirmed)
+
+
+def _end_choices(chosen_end: str, site_choices: Mapping[str, list[dict[str, Any]]]) -> list[tuple[str, str]]:
+    """The 终点 options as (value, label): round trip, open, the reference points, the sites, then any other value
+    asked for (shown as it is, so that the error naming it makes sense)."""
+    data_dir = Path(current_app.config["DATA_DIR"]) if current_app.config["DATA_DIR"] else default_data_dir()
+    choices = [*END_LABELS.items(), *((name, name) for name in reference_points(data_dir)["name"])]
+    sites = [(p["id"], f"{p['id']} {p['name']}") for group in site_choices.values() for p in group]
+    known = {value for value, _ in choices + sites}
+    return choices + sites + ([(chosen_end, chosen_end)] if chosen_end not in known else [])
+
+
 @tours_blueprint.get("/tour")
 def tour_page():
-    """巡查路线: the form, and when sites are chosen the route on the map and the printable itinerary."""
-    chosen = bool(request.args.getlist("site") or request.args.get("sites") or request.args.get("district")
-                  or request.args.get("category") or request.args.get("status"))
-    tour, error, status = None, None, 200
-    if chosen:
+    """巡查路线: the form; when sites are chosen, either the question whether to plan without the sites the network
+    cannot reach (status 400 when none can be reached) or the route on the map and the printable itinerary. The
+    form's buttons send ``plan`` (plan) or ``confirm`` (plan without the listed unreachable sites); submitting with
+    no site is a 400 naming the field."""
+    tour, check, error = None, None, None
+    if _sites_chosen(request.args) or "plan" in request.args or "confirm" in request.args:
         try:
-            tour = compute_tour(page_options(request.args))
+            request_, graph = request_and_graph(page_options(request.args))
+            check = reachability(graph, request_)
+            if not _ask_first(check, request.args):  # plan_tour raises, keeping the check, when nothing can be planned
+                tour, check = plan_tour(graph, request_), None
         except InvalidParameter as exc:
-            error, status = exc, 400
+            error = exc
+    status = 400 if error else 200
     data_dir = Path(current_app.config["DATA_DIR"]) if current_app.config["DATA_DIR"] else default_data_dir()
     selected = set(request.args.getlist("site")) | {s for s in request.args.get("sites", "").split(",") if s}
-    if tour:
-        selected |= {o["id"] for o in tour["order"]}
-    return render_template("tour.html", map_parts=render_parts(_tour_map(tour)), tour=tour, error=error,
-                           args=request.args, choices=_site_choices(), selected=selected,
+    if tour or check:  # sites added by a query too
+        selected |= {o["id"] for o in tour["order"]} if tour else {site["id"] for site in check["sites"]}
+    choices, end = _site_choices(), request.args.get("end") or "start"
+    return render_template("tour.html", map_parts=render_parts(_tour_map(tour)), tour=tour, check=check,
+                           error=error, args=request.args, choices=choices, selected=selected,
                            references=list(reference_points(data_dir)["name"]), default_start=DEFAULT_START,
-                           districts=_query_districts(), categories=QUERY_CATEGORIES, scenarios=SCENARIO_LABELS,
+                           end=end, end_choices=_end_choices(end, choices), districts=_query_districts(),
+                           categories=QUERY_CATEGORIES, scenarios=SCENARIO_LABELS,
                            default_scenario=DEFAULT_SCENARIO), status
 
 
@@ -256,3 +304,11 @@ def tour_gpx():
 def api_tours():
     """Plan a tour: JSON in (``sites``, ``query``, ``start``, ``end``, ``depart``, ...), the itinerary JSON out."""
     return jsonify(compute_tour(api_options(request_json(error=InvalidParameter))))
+
+
+@tours_blueprint.get("/api/tours/check")
+def api_tours_check():
+    """Which chosen sites (the ``/tour`` page's query parameters: ``sites=B01,B05`` or ``site`` repeated, the
+    query, ``start``, ``end``, ``scenario``, ...) the network can reach, and why not, before planning."""
+    request_, graph = request_and_graph(page_options(request.args))
+    return jsonify(reachability(graph, request_))

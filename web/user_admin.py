@@ -14,13 +14,15 @@ from collections.abc import Callable
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from geo.credentials import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PolicyProblem, name_key
+from geo.credentials import PolicyProblem, name_key
 from geo.errors import ValidationError
 from geo.users import UserRecord, add_user, list_users, set_active, set_password, set_role
 from web.auth import (
     ROLE_LABELS, begin_user_session, check_password_limited, current_user, request_fields, requires,
 )
+from web import messages
 from web.database import app_store
+from web.message_texts import POLICY_TEXTS
 
 logger = logging.getLogger(__name__)
 
@@ -28,23 +30,7 @@ user_admin_blueprint = Blueprint("user_admin", __name__)
 
 FIELD_LABELS: dict[str, str] = {"name": "用户名", "role": "角色", "password": "密码", "active": "状态",
                                 "current_password": "当前密码", "confirm": "确认新密码"}
-PROBLEM_MESSAGES: dict[str, str] = {
-    "name_invalid": "须为 1–64 个英文字母、数字、汉字或 . _ @ -，以字母、数字或汉字开头，不含空格。",
-    "name_taken": "该用户名已存在（不区分大小写），请换一个。",
-    "name_unknown": "没有这个用户。",
-    "role_invalid": "请选择查看、编辑或管理员。",
-    "password_too_short": f"至少需要 {MIN_PASSWORD_CHARS} 个字符；几个词组成的短语既长又好记。",
-    "password_too_long": f"最多 {MAX_PASSWORD_CHARS} 个字符。",
-    "password_blank": "不能全是空格。",
-    "password_control": "不能包含控制字符（如换行、制表符）。",
-    "password_common": "这是最常见的密码之一，很容易被猜中，请换一个。",
-    "password_is_name": "不能与用户名相同。",
-    "password_wrong": "当前密码不正确。",
-    "password_mismatch": "两次输入的新密码不一致。",
-    "own_admin_role": "不能取消自己的管理员角色，请由其他管理员操作。",
-    "own_account": "不能停用自己的账户，请由其他管理员操作。",
-    "active_invalid": "请选择启用或停用。",
-}
+PROBLEM_MESSAGES: dict[str, str] = POLICY_TEXTS
 
 
 def _problem(field: str, message: str, code: str) -> ValidationError:
@@ -62,9 +48,12 @@ def page_messages(exc: ValidationError) -> list[str]:
 
 
 def _json_problems(exc: ValidationError):
-    problems = [{"field": getattr(p, "field", None), "code": getattr(p, "code", "validation"),
-                 "message": getattr(p, "message", str(p))} for p in exc.problems]
-    message = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    english = messages.english_requested()
+    problems = [{"field": p["field"], "code": p.get("kind", "validation"), "label": FIELD_LABELS.get(
+        str(p["field"]), p["label"]), "message": p["message"]} for p in messages.problem_dicts(exc.problems,
+                                                                                              english=english)]
+    message = "; ".join(f"{p['field']}: {p['message']}" for p in problems) if english else "；".join(
+        f"{p['label']}：{p['message']}" for p in problems)
     return jsonify({"error": problems[0]["code"], "message": message, "field": problems[0]["field"],
                     "problems": problems}), 400
 
@@ -156,7 +145,7 @@ def _is_self(name: str) -> bool:
 
 
 def _too_many(wait: int):
-    message = f"too many wrong passwords; try again in {wait} s"
+    message = messages.choose(f"密码错误次数过多，请 {wait} 秒后再试。", f"too many wrong passwords; try again in {wait} s")
     if request.is_json:
         response = jsonify({"error": "too_many_attempts", "message": message, "retry_after": wait})
     else:

@@ -16,9 +16,11 @@ from geo.errors import InvalidParameter
 from geo.schema import PLAN_DISTRICTS
 from geo.transport_counts import transport_counts
 from web import labels
-from web.access import access_isochrones, access_parameters, access_report
+from web.access import access_parameters
+from web.access_pages import access_page
+from web.as_of import as_of_globals
 from web.features import item_collection, matches
-from web.maps import ACCESS_LAYERS, OVERVIEW_LAYERS, layered_map, render_parts
+from web.maps import OVERVIEW_LAYERS, layered_map, render_parts
 from web.state import corridor_state
 from web.status import STATUS_COLORS
 
@@ -29,7 +31,6 @@ views_blueprint = Blueprint("views", __name__)
 NAV_EXTENSION = "corridor_nav"
 CORE_NAV: tuple[tuple[str, str], ...] = (("总览", "views.overview"), ("可达性", "views.access"),
                                          ("任务清单", "views.tasks"))
-PAGE_SCENARIOS: dict[str, str] = {"baseline": "现状（不含在建道路）", "planned": "规划（全部道路项目建成）"}
 COUNTED_LAYERS: tuple[str, ...] = ("blocks", "roads", "tasks")
 
 
@@ -40,10 +41,10 @@ def add_nav_link(app: Flask, label: str, endpoint: str) -> None:
 
 @views_blueprint.app_context_processor
 def navigation() -> dict[str, Any]:
-    """Template globals: the navigation links, status colours, the label helpers and (called where a page counts the
-    transport items) the plan's count beside the data's."""
+    """Template globals: the navigation links, status colours, the label helpers, (called where a page counts the
+    transport items) the plan's count beside the data's, and the day colours are judged against (``_as_of.html``)."""
     return {"nav_links": [*CORE_NAV, *current_app.extensions.get(NAV_EXTENSION, [])],
-            "status_colors": STATUS_COLORS, "labels": labels, "transport_texts": transport_texts}
+            "status_colors": STATUS_COLORS, "labels": labels, "transport_texts": transport_texts, **as_of_globals()}
 
 
 def transport_texts() -> labels.TransportTexts:
@@ -88,7 +89,8 @@ def _focus_id(collections: Mapping[str, dict[str, Any]]) -> str | None:
         return None
     known = {f["id"] for key in ("blocks", "roads", "ring", "tasks") for f in collections[key]["features"]}
     if focus not in known:
-        raise InvalidParameter("focus", f"expected the id of a block, road or task (e.g. B01, R05, E14); got {focus!r}")
+        raise InvalidParameter("focus", f"expected the id of a block, road or task (e.g. B01, R05, E14); got {focus!r}",
+                               kind="focus_unknown", details={"got": focus})
     return focus
 
 
@@ -116,56 +118,8 @@ def tasks():
     return render_template("tasks.html", rows=rows, districts=PLAN_DISTRICTS, groups=labels.GROUP_LABELS)
 
 
-def plain_ring() -> dict[str, Any]:
-    """The ring segments as geometry and plan attributes only (no status: the access map is cached)."""
-    roads = corridor_state().layers.display["roads"]["features"]
-    return {"type": "FeatureCollection", "features": [f for f in roads if f["properties"]["category"] == "ring"]}
-
-
-def access_block_collection(report: Mapping[str, Any]) -> dict[str, Any]:
-    """The blocks (display geometry) with their time to the ring from ``report`` as properties."""
-    results = {row["id"]: row for row in report["blocks"]}
-    features = []
-    for feature in corridor_state().layers.display["blocks"]["features"]:
-        row = results.get(feature["id"], {})
-        access = {"worst_min": row.get("worst_min"), "median_min": row.get("median_min"),
-                  "access_pass": row.get("pass"), "access_status": row.get("status"),
-                  "measured_at": row.get("measured_at"), "nearest_node_m": row.get("nearest_node_m")}
-        properties = {key: feature["properties"][key] for key in ("id", "name", "district", "geometry_source")}
-        features.append({**feature, "properties": {**properties, **access}})
-    return {"type": "FeatureCollection", "features": features}
-
-
-def ring_entry_collection(report: Mapping[str, Any]) -> dict[str, Any]:
-    """The ring's entry nodes (where other roads join it) as Points."""
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": f"entry-{entry['node_id']}",
-         "properties": {"name": "入环点", "node_id": entry["node_id"]},
-         "geometry": {"type": "Point", "coordinates": [entry["lon"], entry["lat"]]}}
-        for entry in report["ring"]["entries"]]}
-
-
-def access_map(report: Mapping[str, Any], scenario: str, congestion: float):
-    """The 可达性 map: districts, isochrone bands, the ring and its entries, blocks coloured pass/fail."""
-    collections = {"districts": corridor_state().layers.display["districts"],
-                   "ring": plain_ring(),
-                   "bands": access_isochrones(scenario, congestion), "blocks": access_block_collection(report),
-                   "entries": ring_entry_collection(report)}
-    return layered_map(ACCESS_LAYERS, collections, tiles=current_app.config["TILES"],
-                       tianditu_key=current_app.config["TIANDITU_KEY"], bounds=map_bounds(),
-                       options=labels.map_options())
-
-
 @views_blueprint.get("/access")
 def access():
-    """可达性: 「10分钟入环、30分钟通环」 on the map and in tables, baseline or planned, at a congestion factor."""
-    scenario, congestion = access_parameters(request.args)
-    if scenario not in PAGE_SCENARIOS:
-        raise InvalidParameter("scenario", f"the page shows {' or '.join(PAGE_SCENARIOS)}; got {scenario!r} "
-                                           f"(the comparison is at /api/access?scenario=compare)")
-    report = access_report(scenario, congestion)
-    # The access map depends only on (scenario, congestion): render it once per pair, like the report.
-    parts = corridor_state().cached("access_map", scenario, congestion,
-                                    lambda: render_parts(access_map(report, scenario, congestion)))
-    return render_template("access.html", map_parts=parts, report=report, scenario=scenario, congestion=congestion,
-                           scenarios=PAGE_SCENARIOS)
+    """可达性: 「10分钟入环、30分钟通环」 on the map and in tables — 现状, 规划 or both side by side — at a congestion
+    factor and a coverage target (:mod:`web.access_pages`)."""
+    return access_page(access_parameters(request.args))

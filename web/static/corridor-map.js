@@ -1,11 +1,16 @@
-/* Behaviour of the corridor maps: popups with every attribute, filters by district / category / status colour,
- * search by name, focus on an item (?focus=ID), the legend control and visible counts.
+/* Behaviour of the corridor maps: popups (fields in the fixed order of web/popups.py), block names written on the
+ * map when zoomed in, filters by district / category / status colour, search by name, focus on an item (?focus=ID),
+ * the legend control and visible counts.
  * corridorMapInit is called by the CorridorHook element (web/maps.py) once Folium has built the layers; it exposes
  * window.corridorMap, window.corridorLayers and window.corridor (used by the pages and the browser tests). */
 (function () {
   "use strict";
 
   const FILTERED_OUT_KEYS = new Set(["districts", "bands"]);  // context layers are never filtered
+  const NARROW = window.matchMedia("(max-width: 991.98px)");  // web/static/responsive.css: map above the panel
+
+  // On a phone the expanded layer list would cover a third of the map: there it starts collapsed behind its button.
+  L.Control.Layers.addInitHook(function () { if (NARROW.matches) this.options.collapsed = true; });
 
   function escapeHtml(value) {
     return String(value).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
@@ -17,20 +22,34 @@
     if (value === true) return "是";
     if (value === false) return "否";
     if (Array.isArray(value)) return value.join("、");
+    if (typeof value === "number" && !Number.isInteger(value)) return String(Math.round(value * 10) / 10);
     const labels = options.valueLabels[field];
     return labels && labels[value] !== undefined ? labels[value] : String(value);
   }
 
+  function isEmpty(value) {
+    return value === null || value === undefined || value === false || value === "" ||
+      (Array.isArray(value) && value.length === 0);
+  }
+
+  // The popup's fields in the fixed order of web/popups.py: lead fields first (some shown even when empty), then
+  // the other labelled fields that have a value; unlabelled (internal) properties are never shown.
+  function popupKeys(options, props) {
+    const always = new Set(options.popupAlways);
+    return options.popupOrder.filter((key) => key in props &&
+      !(options.popupRedundant[key] && options.popupRedundant[key] in props) &&
+      (always.has(key) || !isEmpty(props[key])));
+  }
+
   function popupHtml(options, props) {
     const notice = options.notices[props.geometry_source];
-    const known = Object.keys(options.fieldLabels).filter((k) => k in props);
-    const keys = known.concat(Object.keys(props).filter((k) => !(k in options.fieldLabels)).sort());
-    const rows = keys.filter((k) => k !== "status_color").map((key) => {
+    const rows = popupKeys(options, props).map((key) => {
       let value = escapeHtml(displayValue(options, key, props[key]));
       if (key === "status" && props.status_color) {
         value = '<span class="dot" style="background:' + options.statusColors[props.status_color] + '"></span>' + value;
       }
-      return "<tr><th>" + escapeHtml(options.fieldLabels[key] || key) + "</th><td>" + value + "</td></tr>";
+      return '<tr data-field="' + escapeHtml(key) + '"><th>' + escapeHtml(options.fieldLabels[key]) + "</th><td>" +
+        value + "</td></tr>";
     });
     return '<div class="corridor-popup" data-id="' + escapeHtml(props.id || "") + '">' +
       '<div class="popup-title">' + escapeHtml(props.name || props.id || "") + "</div>" +
@@ -42,6 +61,33 @@
     if (!options.itemPath || !props.id || !props.status_color) return "";  // only plan items have a page
     return '<div class="popup-link"><a href="' + escapeHtml(options.itemPath + encodeURIComponent(props.id)) +
       '">详情 · 上报进展</a></div>';
+  }
+
+  // Names written on the map (block names) from options.nameLabels.minZoom on: non-interactive DivIcon markers,
+  // shown only while their feature is on the map (filters, layer control) and the map is zoomed in far enough.
+  function nameLabels(map, layers, entries, spec) {
+    const group = L.layerGroup();
+    const labelled = entries.filter((e) => spec && e.key === spec.layer && e.props.name).map((e) => ({
+      entry: e,
+      marker: L.marker(e.layer.getBounds().getCenter(), {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({className: "map-name-label", html: "<span>" + escapeHtml(e.props.name) + "</span>",
+                         iconSize: null}),
+      }),
+    }));
+    function update() {
+      const zoomedIn = spec && map.getZoom() >= spec.minZoom;
+      labelled.forEach((l) => {
+        const show = zoomedIn && map.hasLayer(layers[l.entry.key]) && layers[l.entry.key].hasLayer(l.entry.layer);
+        if (show && !group.hasLayer(l.marker)) group.addLayer(l.marker);
+        if (!show && group.hasLayer(l.marker)) group.removeLayer(l.marker);
+      });
+    }
+    if (labelled.length) {
+      group.addTo(map);
+      map.on("zoomend overlayadd overlayremove", update);
+    }
+    return {update: update, shown: () => labelled.filter((l) => group.hasLayer(l.marker)).map((l) => l.entry.props.id)};
   }
 
   function groupOf(key, props) {
@@ -63,16 +109,46 @@
     const Legend = L.Control.extend({
       onAdd: function () { L.DomEvent.disableClickPropagation(legend); L.DomEvent.disableScrollPropagation(legend); return legend; },
     });
+    if (NARROW.matches && !legend.querySelector(".legend-toggle")) collapseLegend(legend);  // once for two maps
     new Legend({position: "bottomright"}).addTo(map);
   }
 
+  // The legend's title becomes a button that shows and hides the rest (phones start with it hidden).
+  function collapseLegend(legend) {
+    const title = legend.firstElementChild;
+    const toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "legend-toggle";
+    toggle.textContent = title.textContent;
+    toggle.setAttribute("aria-expanded", "false");
+    title.replaceWith(toggle);
+    legend.classList.add("legend-collapsed");
+    toggle.addEventListener("click", () => {
+      toggle.setAttribute("aria-expanded", String(!legend.classList.toggle("legend-collapsed")));
+    });
+  }
+
+  // Chromium makes every interactive SVG shape of Leaflet a tab stop: hundreds of unnamed stops between the side
+  // panel and the map controls. A shape stays in the tab order only when it carries a label to read out.
+  function untabUnlabelledShapes(map) {
+    const untab = (layer) => {
+      const element = layer.getElement && layer.getElement();
+      if (element instanceof SVGElement && !element.hasAttribute("aria-label")) element.setAttribute("tabindex", "-1");
+    };
+    map.eachLayer(untab);
+    map.on("layeradd", (event) => untab(event.layer));
+  }
+
+  // Names follow the pointer; the layers of options.permanentLabels (the ring's gaps) show theirs on the map.
   function collectEntries(layers, options) {
     const entries = [];
+    const permanent = new Set(options.permanentLabels || []);
     Object.keys(layers).forEach((key) => {
+      const tooltip = permanent.has(key) ? {permanent: true, direction: "center", className: "gap-label"} : {sticky: true};
       layers[key].eachLayer((sub) => {
         const props = sub.feature.properties;
         sub.bindPopup(() => popupHtml(options, props), {maxWidth: 420});
-        if (props.name) sub.bindTooltip(escapeHtml(props.name), {sticky: true});
+        if (props.name) sub.bindTooltip(escapeHtml(props.name), tooltip);
         entries.push({key: key, layer: sub, props: props, group: groupOf(key, props)});
       });
     });
@@ -81,6 +157,7 @@
 
   function setup(map, layers, options) {
     const entries = collectEntries(layers, options);
+    const labels = nameLabels(map, layers, entries, options.nameLabels);
     const byId = new Map(entries.filter((e) => e.props.id).map((e) => [e.props.id, e]));
     const filters = {district: "", category: "", status: ""};
     const controls = {district: "filter-district", category: "filter-category", status: "filter-status"};
@@ -96,6 +173,7 @@
       });
       updateList();
       updateSummary();
+      labels.update();
       document.querySelectorAll("#district-counts tbody tr").forEach((row) => {
         row.classList.toggle("selected", row.dataset.district === filters.district);
       });
@@ -142,6 +220,7 @@
       if (!map.hasLayer(layers[entry.key])) map.addLayer(layers[entry.key]);
       const bounds = entry.layer.getBounds ? entry.layer.getBounds() : L.latLngBounds([entry.layer.getLatLng()]);
       map.fitBounds(bounds, {maxZoom: 15, padding: [40, 40], animate: false});
+      if (NARROW.matches) map.getContainer().scrollIntoView({block: "nearest"});  // the list is below the map
       entry.layer.openPopup();
       return true;
     }
@@ -178,13 +257,45 @@
     apply();
     if (options.focus) focus(options.focus);
     return {map: map, layers: layers, counts: counts, setFilters: setFilters, focus: focus,
-            visibleIds: (key) => layers[key].getLayers().map((l) => l.feature.properties.id)};
+            visibleIds: (key) => layers[key].getLayers().map((l) => l.feature.properties.id),
+            labelledIds: labels.shown};
   }
+
+  // Leaflet's default attribution prefix carries a flag: the maps credit Leaflet plainly. A base map whose tiles cannot
+  // be loaded (offline, blocked, a wrong key) would leave a blank grey field: the map says so instead, once.
+  const TILE_ERROR_TEXT = "底图加载失败，地图要素仍可使用";
+
+  function showTileError(map) {
+    if (map.getContainer().querySelector(".tile-error-notice")) return;
+    const notice = L.control({position: "bottomleft"});
+    notice.onAdd = () => {
+      const box = L.DomUtil.create("div", "tile-error-notice");
+      box.setAttribute("role", "status");
+      box.textContent = TILE_ERROR_TEXT;
+      return box;
+    };
+    notice.addTo(map);
+  }
+
+  window.corridorMapBasics = function (map) {
+    map.getContainer().setAttribute("role", "region");
+    map.getContainer().setAttribute("aria-label", "地图（方向键平移，+ − 键缩放）");
+    untabUnlabelledShapes(map);
+    if (map.attributionControl) {
+      map.attributionControl.setPrefix('<a href="https://leafletjs.com" title="JavaScript 地图库">Leaflet</a>');
+    }
+    map.eachLayer((layer) => {
+      if (layer instanceof L.TileLayer) layer.on("tileerror", () => showTileError(map));
+    });
+  };
 
   window.corridorMapInit = function (map, layers, options) {
     window.corridorMap = map;
     window.corridorLayers = layers;
+    window.corridorMapBasics(map);
     if (options.attribution) map.attributionControl.addAttribution(options.attribution);
     window.corridor = setup(map, layers, options);
+    // a page with several maps (the 现状/规划 comparison) finds each by its key
+    if (options.mapKey) (window.corridorMaps = window.corridorMaps || {})[options.mapKey] = window.corridor;
   };
 })();

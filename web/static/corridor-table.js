@@ -1,5 +1,5 @@
-/* The 任务清单 table: click a header to sort (again to reverse); filter by search text, district, category and
- * status colour. Exposes window.corridorTable.visibleIds() for the browser tests. */
+/* The 任务清单 table: click a header to sort (again to reverse); filter by search text, district, category, status
+ * colour and 销号 state (全部 / 未销号 / 已销号). Exposes window.corridorTable.visibleIds() for the browser tests. */
 (function () {
   "use strict";
 
@@ -13,6 +13,7 @@
       district: document.getElementById("table-district"),
       category: document.getElementById("table-category"),
       status: document.getElementById("table-status"),
+      closed: document.getElementById("table-closed"),
     };
     const countLabel = document.getElementById("table-count");
 
@@ -23,7 +24,8 @@
         const visible = (!text || row.textContent.toLowerCase().includes(text)) &&
           (!inputs.district.value || row.dataset.districts.split("|").includes(inputs.district.value)) &&
           (!inputs.category.value || row.dataset.group === inputs.category.value) &&
-          (!inputs.status.value || row.dataset.status === inputs.status.value);
+          (!inputs.status.value || row.dataset.status === inputs.status.value) &&
+          (!inputs.closed.value || row.dataset.closed === inputs.closed.value);
         row.hidden = !visible;
         shown += visible ? 1 : 0;
       });

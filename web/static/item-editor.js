@@ -16,6 +16,7 @@
     const data = JSON.parse(document.getElementById("editor-data").textContent);
     const map = L.map("editor-map", {zoomControl: true});
     data.tiles.forEach((spec) => L.tileLayer(spec.tiles, {attribution: spec.attr, subdomains: spec.subdomains, maxZoom: 18}).addTo(map));
+    window.corridorMapBasics(map);  // static/corridor-map.js: plain "Leaflet" credit, a notice when tiles fail
     L.geoJSON(data.districts, {interactive: false, style: {color: "#495057", weight: 1, fill: false}}).addTo(map);
     const colour = "#1c7ed6";  // the current geometry; the drawn replacement is pink and dashed
     const current = L.geoJSON(data.feature, {style: {color: colour, weight: 4, fillOpacity: 0.3},
@@ -25,7 +26,9 @@
     const kind = drawKind(data.feature.geometry.type);
     const message = document.getElementById("geometry-message");
     const save = document.getElementById("geometry-save");
-    let vertices = [], drawing = false, preview = null, pending = null;
+    // how the pending geometry was made, stored with it: drawn by clicking, or a file of unknown origin (never
+    // "surveyed": only an import of a survey file may say so)
+    let vertices = [], drawing = false, preview = null, pending = null, source = "hand_drawn";
 
     function say(text, ok) {
       if (!message) return;
@@ -62,7 +65,7 @@
     }
 
     bind("draw-start", () => {
-      drawing = true; vertices = []; redraw();
+      drawing = true; vertices = []; source = "hand_drawn"; redraw();
       say("绘制中：在地图上依次点击顶点（" + {Polygon: "面，至少3个点", LineString: "线，至少2个点", Point: "点", MultiPoint: "点，可多个"}[kind] + "）。", true);
     });
     bind("draw-undo", () => { vertices.pop(); redraw(); });
@@ -73,7 +76,7 @@
       file.text().then((text) => {
         let parsed;
         try { parsed = JSON.parse(text); } catch (error) { say("文件不是有效的 GeoJSON：" + error.message, false); return; }
-        drawing = false; vertices = [];
+        drawing = false; vertices = []; source = "uploaded";
         try { showPending(parsed); map.fitBounds(preview.getBounds(), {maxZoom: 16}); say("已载入文件 " + file.name + "，请核对后保存。", true); }
         catch (error) { showPending(null); say("无法显示该文件中的几何：" + error.message, false); }
       });
@@ -83,17 +86,17 @@
       save.disabled = true;
       fetch(data.geometryUrl, {method: "PUT", credentials: "same-origin",
         headers: {"Content-Type": "application/json", "X-CSRF-Token": document.getElementById("csrf-token").value},
-        body: JSON.stringify({geometry: pending, expected_version: data.version})})
+        body: JSON.stringify({geometry: pending, expected_version: data.version, source: source})})
         .then((response) => response.json().then((body) => ({ok: response.ok, body: body})))
         .then(({ok, body}) => {
           if (ok) { window.location.assign(window.location.pathname + "?saved=geometry"); return; }
-          const details = (body.problems || []).map((p) => (p.field ? p.field + "：" : "") + p.message).join("；");
+          const details = (body.problems || []).map((p) => (p.label ? p.label + "：" : "") + p.message).join("；");
           say("未保存：" + (details || body.message), false);
           save.disabled = false;
         })
         .catch((error) => { say("未保存：" + error.message, false); save.disabled = false; });
     });
-    window.itemEditor = {map: map, current: current, kind: kind, pending: () => pending};
+    window.itemEditor = {map: map, current: current, kind: kind, pending: () => pending, source: () => source};
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);

@@ -1,4 +1,5 @@
-/* The tour page: numbers on the stops, picking sites by clicking the map, the list filter and printing.
+/* The tour page: numbers on the stops, picking sites by clicking the map, the list filter, the question about
+ * unreachable sites, and printing (the map is printed with the itinerary, re-fitted to the A4 frame).
  * Runs after the map script (window "load"), when corridorMapInit has set window.corridorLayers. */
 (function () {
   "use strict";
@@ -61,15 +62,52 @@
     });
   }
 
+  function enableDropUnreachable() {
+    const drop = document.getElementById("drop-unreachable");
+    const check = document.getElementById("reach-check");
+    if (!drop || !check) return;
+    drop.hidden = false;  // needs this script; the confirm button works without it
+    drop.addEventListener("click", () => {
+      check.querySelectorAll("li[data-id]").forEach((li) => {
+        const box = checkboxFor(li.dataset.id);
+        if (box) box.checked = false;
+      });
+      updateCount();
+      check.hidden = true;
+      const list = document.querySelector(".site-lists");
+      if (list) list.scrollIntoView({block: "nearest"});
+    });
+  }
+
+  function fitRoute(layers) {
+    if (layers.route && layers.route.getLayers().length && window.corridorMap) {
+      window.corridorMap.fitBounds(layers.route.getBounds(), {padding: [30, 30], animate: false});
+    }
+  }
+
+  function refitForPrint(layers) {
+    // the print layout gives the map another size: Leaflet must measure it again and fit the route into it
+    const refit = () => {
+      if (!window.corridorMap) return;
+      window.corridorMap.invalidateSize({animate: false});
+      fitRoute(layers);
+    };
+    window.matchMedia("print").addEventListener("change", refit);
+    window.addEventListener("beforeprint", refit);
+    window.addEventListener("afterprint", refit);
+  }
+
   window.addEventListener("load", () => {
     const layers = window.corridorLayers || {};
     numberStops(layers);
     enablePicking(layers);
     enableListFilter();
     updateCount();
-    if (layers.route && layers.route.getLayers().length && window.corridorMap) {
-      window.corridorMap.fitBounds(layers.route.getBounds(), {padding: [30, 30], animate: false});
-    }
+    enableDropUnreachable();
+    fitRoute(layers);
+    refitForPrint(layers);
+    const question = document.getElementById("reach-check");
+    if (question) question.scrollIntoView({block: "nearest"});
     const print = document.getElementById("print-button");
     if (print) print.addEventListener("click", () => window.print());
   });
