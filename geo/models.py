@@ -215,3 +215,67 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     item_id: Mapped[str | None] = mapped_column(ITEM_ID, index=True)
     details: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+
+
+class SavedTour(Base):
+    """An inspection tour stored for the field: the request it was computed from (as ``/api/tours`` takes it) and
+    the computed tour (as ``/api/tours`` answers it), frozen when saved so the route on the day is the one planned."""
+
+    __tablename__ = "saved_tours"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+    owner: Mapped[str] = mapped_column(PERSON, nullable=False)
+    tour_date: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    request: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    result: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+
+
+class TourCheckin(Base):
+    """Arriving at a stop of a saved tour: where the device was (``distance_m`` to the site's geometry, ``far`` when
+    over 500 m), a note and a progress estimate. ``client_id`` is made on the device, so a retried upload is
+    recognised instead of stored twice."""
+
+    __tablename__ = "tour_checkins"
+    __table_args__ = (sa.CheckConstraint("progress_estimate IS NULL OR (progress_estimate >= 0 AND "
+                                         "progress_estimate <= 100)", name="progress_estimate_range"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    tour_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("saved_tours.id"), nullable=False, index=True)
+    site_id: Mapped[str] = mapped_column(ITEM_ID, nullable=False)
+    checked_in_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    lon: Mapped[float | None] = mapped_column(sa.Float)
+    accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
+    distance_m: Mapped[float | None] = mapped_column(sa.Float)
+    far: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    progress_estimate: Mapped[int | None] = mapped_column(sa.Integer)
+    author: Mapped[str] = mapped_column(PERSON, nullable=False)
+
+
+class TourPhoto(Base):
+    """A photo taken at a stop: the bytes live in the media store under ``storage_key`` (re-encoded, without
+    metadata); the location the original's EXIF gave is kept here as data."""
+
+    __tablename__ = "tour_photos"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    tour_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("saved_tours.id"), nullable=False, index=True)
+    site_id: Mapped[str] = mapped_column(ITEM_ID, nullable=False)
+    checkin_client_id: Mapped[str | None] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+    media_type: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    bytes: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    width: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    height: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    exif_lat: Mapped[float | None] = mapped_column(sa.Float)
+    exif_lon: Mapped[float | None] = mapped_column(sa.Float)
+    taken_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    author: Mapped[str] = mapped_column(PERSON, nullable=False)

@@ -153,6 +153,37 @@ class Store:
         with self.watch.translating(writing=False), self._reads() as session:
             yield session
 
+    def read_value(self, statement: str) -> object:
+        """The first column of the first row of one read-only SQL ``statement`` (no parameters).
+
+        For queries run on every request: the statement runs on a pooled driver connection, without an ORM
+        session or an explicit transaction (one statement sees everything committed before it, in any process),
+        at about a tenth of :meth:`read`'s cost. Same checks and error translation as :meth:`read`.
+        """
+        self.watch.check()
+        driver_error = self.engine.dialect.loaded_dbapi.Error
+        with self.watch.translating(writing=False):
+            try:
+                return self._driver_value(statement)
+            except driver_error as exc:  # raised by the driver itself: give it SQLAlchemy's form, as read() does
+                raise sa.exc.DBAPIError.instance(statement, None, exc, driver_error,
+                                                 dialect=self.engine.dialect) from exc
+
+    def _driver_value(self, statement: str) -> object:
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(statement)
+                return cursor.fetchone()[0]
+            finally:
+                cursor.close()
+        except BaseException:
+            connection.invalidate()  # a connection whose statement failed may be broken: never pool it again
+            raise
+        finally:
+            connection.close()
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back entirely if it raises.

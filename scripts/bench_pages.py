@@ -143,7 +143,7 @@ def main() -> int:
     parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated paths (default: all)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        parser.error("wrk is needed: apt-get install wrk")
+        raise SystemExit("bench_pages.py: wrk (the load generator) is not on PATH; install it: apt-get install wrk")
     folder = Path(tempfile.mkdtemp(prefix="bench-pages-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CORRIDOR_")}
     env.update(CORRIDOR_INSTANCE_PATH=str(folder), CORRIDOR_TILES="osm")

@@ -65,3 +65,18 @@ def test_geojson_conversion_keeps_properties_and_leaves_input_alone() -> None:
 def test_rounding_on_request() -> None:
     converted = geojson_wgs84_to_gcj02({"type": "Point", "coordinates": [120.7, 28.0]}, ndigits=5)
     assert list(converted["coordinates"]) == [round(float(v), 5) for v in wgs84_to_gcj02(120.7, 28.0)]
+
+
+# BD-09 ⇄ GCJ-02: the vectors published with the coordtransform implementations (Beijing).
+def test_bd09_matches_published_vectors_and_round_trips_to_wgs84() -> None:
+    from geo.coords import bd09_to_gcj02, gcj02_to_bd09, geometry_to_wgs84
+
+    assert [float(v) for v in gcj02_to_bd09(116.404, 39.915)] == pytest.approx([116.41036949371029,
+                                                                                  39.92133699351021], abs=1e-9)
+    assert [float(v) for v in bd09_to_gcj02(116.404, 39.915)] == pytest.approx([116.39762729119315,
+                                                                                  39.90865673957631], abs=1e-9)
+    baidu = gcj02_to_bd09(*wgs84_to_gcj02(120.70, 27.99))
+    back = geometry_to_wgs84(shapely.Point(*map(float, baidu)), datum="bd09")
+    assert (back.x, back.y) == pytest.approx((120.70, 27.99), abs=1e-9)  # refined: well under a centimetre
+    with pytest.raises(ValueError, match="expected the datum gcj02 or bd09"):
+        geometry_to_wgs84(shapely.Point(120.7, 27.99), datum="wgs84")

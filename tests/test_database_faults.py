@@ -14,7 +14,7 @@ from db_fixtures import refuse_writes, take_away
 from geo import records
 from geo.database_faults import database_fault, sqlite_file
 from geo.errors import DatabaseNotWritable, DatabaseUnavailable
-from geo.snapshot import report_history
+from geo.snapshot import latest_change_id, report_history
 from geo.store import open_store
 from geo.users import add_user
 
@@ -47,6 +47,8 @@ def test_a_deleted_file_is_refused_by_reads_and_writes_and_never_re_created(sqli
         _report(sqlite_store, plan, version=written.version)
     with pytest.raises(DatabaseUnavailable, match="corridor restore"):
         report_history(sqlite_store, "B01")
+    with pytest.raises(DatabaseUnavailable, match="is gone"):  # the per-request query takes the driver's path
+        latest_change_id(sqlite_store)
     sqlite_store.engine.dispose()  # new connections must not create an empty file either
     with pytest.raises(sa.exc.OperationalError, match="unable to open database file"):
         sqlite_store.engine.connect()
@@ -115,8 +117,27 @@ def test_a_postgresql_server_that_goes_away_is_unavailable(relayed_url, plan) ->
             _report(store, plan, version=1)
         with pytest.raises(DatabaseUnavailable, match="connection failed"):
             report_history(store, "B01")
+        with pytest.raises(DatabaseUnavailable, match="connection failed"):
+            latest_change_id(store)
     finally:
         store.close()
+
+
+def test_a_driver_error_of_a_single_value_read_takes_sqlalchemys_form_and_drops_the_connection(
+        sqlite_store) -> None:
+    def driver_connection() -> object:
+        pooled = sqlite_store.engine.raw_connection()  # the one pooled connection, the one read_value used
+        try:
+            return pooled.driver_connection
+        finally:
+            pooled.close()
+
+    assert sqlite_store.read_value("SELECT count(*) FROM audit_log") == 0
+    used = driver_connection()
+    with pytest.raises(sa.exc.OperationalError, match="no such table: nothing_here"):
+        sqlite_store.read_value("SELECT max(id) FROM nothing_here")
+    assert driver_connection() is not used
+    assert sqlite_store.read_value("SELECT 7") == 7
 
 
 def test_constraint_errors_are_no_database_faults(tmp_path) -> None:

@@ -3,11 +3,13 @@ write, in one process and across two apps on one SQLite file (as two server proc
 nonce of a cached page; login limits shared across processes."""
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import brotli
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,6 +17,7 @@ from flask.testing import FlaskClient
 from geo.users import add_user
 from web import create_app
 from web.database import app_store
+from web.compression import CODINGS_EXTENSION
 from web.http_cache import CACHE_EXTENSION
 
 PASSWORD = "cache-test-pass-1"
@@ -183,6 +186,51 @@ def test_answers_that_set_a_cookie_are_not_kept(apps: dict[str, Flask]) -> None:
     entries = len(cache)
     app.test_client().get("/login")
     assert len(cache) == entries
+
+
+def decoded(response) -> bytes:
+    """The body of ``response`` without its content coding."""
+    coding = response.headers.get("Content-Encoding")
+    body = response.get_data()
+    return brotli.decompress(body) if coding == "br" else gzip.decompress(body) if coding == "gzip" else body
+
+
+@pytest.mark.parametrize("accept", ["br", "gzip", "br, gzip", "gzip;q=0.9, br;q=0.4", "identity"])
+def test_a_kept_answer_goes_out_as_flask_compress_sends_a_fresh_one(apps: dict[str, Flask], accept: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    compressed = apps["a"].extensions["corridor_compress"].cache
+    headers = {"Accept-Encoding": accept}
+    cached, fresh = apps["a"].test_client(), apps["fresh"].test_client()
+    for path in ("/", "/api/tasks", "/api/blocks/B01"):
+        first = cached.get(path, headers=headers)
+        recompressed: list[str] = []
+        with monkeypatch.context() as patch:  # Flask-Compress stores every body it sends compressed; not this one
+            patch.setattr(compressed, "set", lambda key, value: recompressed.append(key))
+            kept = cached.get(path, headers=headers)
+        assert recompressed == []
+        renewed = fresh.get(path, headers=headers)
+        assert (kept.status_code, kept.get_data()) == (200, first.get_data()), path
+        assert renewed.status_code == 200 and decoded(renewed) == decoded(first), path  # gzip stamps the time
+        for response in (kept, renewed):
+            for name in ("Content-Encoding", "ETag", "Vary", "Content-Type", "Content-Length", "Cache-Control"):
+                assert response.headers.get(name) == first.headers.get(name), (path, name)
+        assert cached.get(path, headers={**headers, "If-None-Match": kept.headers["ETag"]}).status_code == 304
+    expected = {"identity": None, "gzip;q=0.9, br;q=0.4": "gzip"}.get(accept, accept.split(",")[0])
+    assert apps["a"].extensions[CODINGS_EXTENSION].by_accept.get(accept) == expected
+
+
+def test_the_csv_export_is_kept_and_the_xlsx_one_is_not(apps: dict[str, Flask]) -> None:
+    cache = apps["a"].extensions[CACHE_EXTENSION]
+    table = apps["a"].test_client().get("/access/export.csv?scenario=baseline")
+    assert table.status_code == 200 and table.mimetype == "text/csv"
+    assert cache.get(table.headers["ETag"].strip('"')).body == table.get_data()
+    held = apps["b"].test_client().get("/access/export.csv?scenario=baseline",
+                                       headers={"If-None-Match": table.headers["ETag"]})
+    assert held.status_code == 304
+    assert apps["fresh"].test_client().get("/access/export.csv?scenario=baseline").get_data() == table.get_data()
+    entries = len(cache)  # the workbook carries the time it was built: each process's bytes differ
+    workbook = apps["a"].test_client().get("/access/export.xlsx?scenario=baseline")
+    assert workbook.status_code == 200 and workbook.headers["ETag"] and len(cache) == entries
 
 
 def test_login_limits_hold_across_processes(apps: dict[str, Flask]) -> None:

@@ -9,7 +9,9 @@ import pytest
 
 from environment import unavailable
 from status_web_fixtures import login, report_body, status_app  # noqa: F401
-from web.security import DEFAULT_MAX_BODY_BYTES, content_security_policy, handler_hashes, tile_hosts
+from web.security import (
+    DEFAULT_MAX_BODY_BYTES, PolicyTemplate, content_security_policy, handler_hashes, tile_hosts,
+)
 from web_fixtures import make_app
 
 
@@ -31,6 +33,22 @@ def test_policy_allows_only_self_the_tile_hosts_and_the_nonce() -> None:
     assert directives["img-src"] == ["'self'", "data:", *tile_hosts("amap")]
     assert directives["frame-ancestors"] == ["'none'"] and directives["object-src"] == ["'none'"]
     assert directives["connect-src"] == ["'self'"] and directives["form-action"] == ["'self'"]
+
+
+@pytest.mark.parametrize("tiles", ["osm", "amap", "tianditu"])
+@pytest.mark.parametrize("handlers", [[], ["'sha256-x'", "'sha256-y'"]])
+def test_the_policy_template_gives_the_policy_built_anew(tiles: str, handlers: list[str]) -> None:
+    template = PolicyTemplate.build(tiles=tiles, handler_sources=handlers)
+    for nonce in ("n0nce", "Zm9v-YmFy_Ym F6", None):
+        assert template.policy(nonce) == content_security_policy(tiles=tiles, nonce=nonce, handler_sources=handlers)
+
+
+def test_a_changed_base_map_setting_changes_the_policy(write_layers) -> None:
+    app = make_app(write_layers(), TILES="osm")
+    assert "tile.openstreetmap.org" in app.test_client().get("/api/blocks").headers["Content-Security-Policy"]
+    app.config["TILES"] = "amap"
+    policy = app.test_client().get("/api/blocks").headers["Content-Security-Policy"]
+    assert _directives(policy)["img-src"][2:] == tile_hosts("amap")
 
 
 def test_inline_handlers_are_hashed_from_the_templates(tmp_path) -> None:

@@ -62,7 +62,7 @@ def _schema_differences(store) -> tuple[list, str]:
 
 
 def test_migrations_create_exactly_the_models_schema(store):
-    assert _schema_differences(store) == ([], "0004")
+    assert _schema_differences(store) == ([], "0005")
 
 
 def _migrate(store, direction, revision: str) -> None:
@@ -88,26 +88,33 @@ def _missing(differences: list) -> set[str]:
 
 
 def test_each_revision_downgrades_and_upgrades_again(store):
+    _migrate(store, command.downgrade, "0004")
+    differences, revision = _schema_differences(store)
+    assert revision == "0004"
+    added_by_0005 = {"saved_tours", "tour_checkins", "ix_tour_checkins_tour_id", "tour_photos",
+                     "ix_tour_photos_tour_id"}
+    assert _missing(differences) == added_by_0005
     _migrate(store, command.downgrade, "0003")
     differences, revision = _schema_differences(store)
     assert revision == "0003"
     added_by_0004 = {"geometry_versions.source", "geometry_versions.restored_from"}
-    assert _missing(differences) == added_by_0004
+    assert _missing(differences) == added_by_0004 | added_by_0005
     _migrate(store, command.downgrade, "0002")
     differences, revision = _schema_differences(store)
     assert revision == "0002"
     added_by_0003 = {"user_sessions", "ix_user_sessions_user_id", "login_counters", "ix_login_counters_window_start",
                      "users.name_key", "users.active", "uq_users_name_key"}
-    assert _missing(differences) == added_by_0003 | added_by_0004
+    assert _missing(differences) == added_by_0003 | added_by_0004 | added_by_0005
     _migrate(store, command.downgrade, "0001")
     differences, revision = _schema_differences(store)
     assert revision == "0001"
-    assert _missing(differences) == added_by_0003 | added_by_0004 | {"target_actuals", "ix_target_actuals_latest"}
+    assert _missing(differences) == (added_by_0003 | added_by_0004 | added_by_0005
+                                     | {"target_actuals", "ix_target_actuals_latest"})
     _migrate(store, command.downgrade, "base")
     with store.engine.connect() as connection:
         assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
     _migrate(store, command.upgrade, "head")
-    assert _schema_differences(store) == ([], "0004")
+    assert _schema_differences(store) == ([], "0005")
 
 
 def test_geometries_stored_before_0004_become_hand_drawn_not_surveyed(store):

@@ -87,7 +87,7 @@ def test_drawing_a_polygon_saves_a_hand_drawn_version_that_can_be_viewed_and_rev
                                                                                       status_server: str) -> None:
     page = editor_page.page
     page.goto(status_server + "/items/B05")
-    page.wait_for_function("window.itemEditor !== undefined")
+    page.wait_for_function("() => window.itemEditor && window.itemEditor.streets !== null")
     assert page.evaluate("window.itemEditor.kind") == "Polygon"
     corners = page.evaluate("""() => {
       const map = window.itemEditor.map, c = window.itemEditor.current.getBounds().getCenter();
@@ -97,8 +97,9 @@ def test_drawing_a_polygon_saves_a_hand_drawn_version_that_can_be_viewed_and_rev
         return {x: box.left + p.x, y: box.top + p.y};
       });
     }""")
-    page.click("#draw-start")
-    for corner in corners:
+    page.uncheck("#geometry-snap")  # the corners exactly where clicked
+    page.click("#draw-anew")
+    for corner in [*corners, corners[0]]:  # clicking the first vertex again closes the polygon
         page.mouse.click(corner["x"], corner["y"])
     assert page.evaluate("window.itemEditor.pending().type") == "Polygon"
     assert len(page.evaluate("window.itemEditor.pending().coordinates[0]")) == 5

@@ -90,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from geo.plan import default_data_dir
     from web.access_export import access_export_blueprint
+    from web.exchange import exchange_blueprint
     from web.api import api_blueprint
     from web.assets import assets_blueprint
     from web.auth import auth_blueprint, init_security
@@ -98,7 +99,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.database import init_store
     from web.departments import departments_blueprint
     from web.editing import editing_blueprint
+    from web.editor_api import editor_api_blueprint
+    from web.freshness import freshness_blueprint
     from web.geometry_versions import geometry_versions_blueprint
+    from web.geometry_import import geometry_import_blueprint
     from web.errors import register_error_handlers
     from web.times import register_time_filters
     from web.json_body import BoundedJSONProvider
@@ -106,9 +110,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.reports import reports_blueprint
     from web.observability import init_observability
     from web.openapi import openapi_blueprint
+    from web.ogc import ogc_blueprint
     from web.parks import parks_blueprint
     from web.security import init_security_headers
     from web.tours import tours_blueprint
+    from web.field_offline import field_offline_blueprint
     from web.views import views_blueprint
 
     app = Flask(__name__)
@@ -139,27 +145,35 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_blueprint)
     # Feature blueprints plug in here, one line each (e.g. the inspection-tour planner).
     app.register_blueprint(tours_blueprint)
+    app.register_blueprint(field_offline_blueprint)
     app.register_blueprint(access_export_blueprint)
+    app.register_blueprint(exchange_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(user_admin_blueprint)
     app.register_blueprint(editing_blueprint)
+    app.register_blueprint(editor_api_blueprint)
+    app.register_blueprint(freshness_blueprint)
     app.register_blueprint(geometry_versions_blueprint)
+    app.register_blueprint(geometry_import_blueprint)
     app.register_blueprint(reports_blueprint)
     app.register_blueprint(parks_blueprint)
     app.register_blueprint(departments_blueprint)
     app.register_blueprint(openapi_blueprint)
+    app.register_blueprint(ogc_blueprint)
     init_serving(app)
     return app
 
 
 def init_serving(app: Flask) -> None:
-    """Fingerprinted asset URLs, compression, then cached answers and conditional requests (last: their hooks
-    need the others' — see :func:`web.http_cache.init_http_cache`)."""
+    """Session cookies, fingerprinted asset URLs, compression, then cached answers and conditional requests (last:
+    their hooks need the others' — see :func:`web.http_cache.init_http_cache`)."""
     from web.asset_urls import init_asset_urls
     from web.assets import XSTATIC_PACKAGES
     from web.compression import init_compression
     from web.http_cache import init_http_cache
+    from web.session_cookie import init_session_cookie
 
+    init_session_cookie(app)
     init_asset_urls(app, XSTATIC_PACKAGES)
     init_compression(app)
     init_http_cache(app)

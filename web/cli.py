@@ -388,6 +388,53 @@ def access_command(network_path: Path | None, scenario: str, congestion: float, 
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else summary_text(report))
 
 
+EXPORT_PARAMETERS = ("district", "category", "status", "quarter", "scenario", "congestion", "sites", "start", "end",
+                     "depart", "dwell")
+
+
+@main.command("export")
+@click.argument("layer")
+@click.option("--format", "fmt", required=True, metavar="FORMAT",
+              help="gpkg, shp (a zip with .cpg UTF-8 and fields.csv), kml, kmz, geojson or csv (WKT geometry).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (replaced).")
+@click.option("--district", default=None, help="blocks/roads/tasks: keep one district or zone, e.g. 龙湾区.")
+@click.option("--category", default=None, help="blocks/roads/tasks: keep one tier, road category or task kind.")
+@click.option("--status", default=None, help="blocks/roads/tasks: keep one status colour (green/yellow/red/grey).")
+@click.option("--quarter", default=None, help="parks: the quarter, e.g. 2021Q2 (default: the latest begun).")
+@click.option("--scenario", default=None, help="isochrones, tour: planned (default) or baseline.")
+@click.option("--congestion", default=None, help="isochrones, tour: speed factor (1 = free flow, 0.6 = peak).")
+@click.option("--sites", default=None, help="tour: comma-separated site ids, e.g. B01,B05,R03.")
+@click.option("--start", default=None, help="tour: site id or reference name to start at.")
+@click.option("--end", default=None, help="tour: 'start' (round trip, default), 'open', or a site id.")
+@click.option("--depart", default=None, help="tour: departure time HH:MM (default 08:30).")
+@click.option("--dwell", default=None, help="tour: minutes at each site (default 20).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Plan data folder (default: data/ or $CORRIDOR_DATA_DIR).")
+@click.option("--network", "network_path", type=click.Path(path_type=Path), default=None,
+              help="Network cache folder or OSM file (default: $CORRIDOR_NETWORK or the bundled network).")
+@_DATABASE_URL_OPTION
+def export_command(layer: str, fmt: str, out_path: Path, data_dir: Path | None, network_path: Path | None,
+                   database_url: str | None, **parameters: str | None) -> None:
+    """Write LAYER (blocks, roads, tasks, districts, parks, isochrones or tour) as a GIS file, with each item's
+    current status from the status database: the same file as the pages' 下载 menu (docs/exchange.md)."""
+    from werkzeug.datastructures import MultiDict
+
+    from web import create_app
+    from web.exchange import export_file
+
+    args = MultiDict({name: value for name, value in parameters.items() if value is not None})
+    config = {key: str(value) for key, value in (("DATA_DIR", data_dir), ("NETWORK", network_path),
+                                                 ("DATABASE_URL", database_url)) if value is not None}
+    try:
+        with create_app(config).app_context():
+            exported = export_file(layer, fmt, args)
+        out_path.write_bytes(exported.content)
+    except (CorridorError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(f"wrote {layer} as {fmt} ({len(exported.content):,} bytes) to {out_path}")
+
+
 @main.command("backup")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Backup file to write (replaced atomically).")

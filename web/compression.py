@@ -7,6 +7,10 @@ state-versioned cache key of a page or API answer (:mod:`web.http_cache`) or an 
 page costs no compression at all. A response without such a key (its body unknown in advance) is compressed for
 itself and not kept. Flask-Compress appends the coding to a strong ``ETag`` (``"…:br"``), as RFC 9110 asks of
 validators that differ by content coding.
+
+The coding Flask-Compress chooses is a function of the request's ``Accept-Encoding`` alone (and the settings): it
+is learnt from its answers (:class:`KnownCodings`), so a kept answer whose compressed body is kept too is sent
+compressed at once (:func:`kept_compressed`), the same bytes Flask-Compress would send, without running it again.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Request, g
+from flask import Flask, Request, Response, current_app, g, request
 from flask_compress import Compress
 
 from web.asset_urls import COMPRESS_KEY
@@ -32,6 +36,8 @@ COMPRESSED_TYPES: tuple[str, ...] = (
     "application/json", "application/geo+json", "application/gpx+xml", "application/xml", "image/svg+xml",
 )
 ALGORITHMS = ("br", "gzip")
+CODINGS_EXTENSION = "corridor_known_codings"
+MAX_KNOWN_ACCEPTS = 256  # distinct Accept-Encoding values remembered; browsers send a handful
 
 
 class ByteLRU:
@@ -80,6 +86,32 @@ def _size(value: Any) -> int:
     return len(value) if isinstance(value, (bytes, bytearray)) else int(value.size)
 
 
+class KnownCodings:
+    """The coding Flask-Compress chose for each ``Accept-Encoding`` value, learnt from the answers it compressed
+    under a cache key (at most :data:`MAX_KNOWN_ACCEPTS` values; a value not known yet is just not short-cut)."""
+
+    def __init__(self) -> None:
+        self.by_accept: dict[str, str] = {}
+
+    def learn(self, response: Response) -> Response:
+        """After Flask-Compress: remember the coding it chose for this request's ``Accept-Encoding``."""
+        coding = response.headers.get("Content-Encoding")
+        if (coding in ALGORITHMS and g.get(COMPRESS_KEY) and not response.is_streamed
+                and len(self.by_accept) < MAX_KNOWN_ACCEPTS):
+            self.by_accept[request.headers.get("Accept-Encoding", "")] = coding
+        return response
+
+
+def kept_compressed(key: str) -> tuple[str, bytes] | None:
+    """The coding and compressed body Flask-Compress would send for the answer kept under ``key`` to this
+    request, when both are known; else ``None``."""
+    coding = current_app.extensions[CODINGS_EXTENSION].by_accept.get(request.headers.get("Accept-Encoding", ""))
+    if coding is None:
+        return None
+    body = current_app.extensions["corridor_compress"].cache.get(f"{coding};{key}")
+    return None if body is None else (coding, body)
+
+
 def compressed_cache_key(request: Request) -> str:
     """The key a compressed body is kept under: the response's own (``g``), else a key never kept."""
     return g.get(COMPRESS_KEY) or f"{UNKEPT}{uuid.uuid4().hex}"
@@ -96,6 +128,8 @@ def init_compression(app: Flask) -> Compress:
     app.config.update(COMPRESS_MIMETYPES=list(COMPRESSED_TYPES), COMPRESS_MIN_SIZE=MIN_SIZE,
                       COMPRESS_ALGORITHM=list(ALGORITHMS), COMPRESS_ALGORITHM_STREAMING=["br", "deflate"],
                       COMPRESS_CACHE_BACKEND=backend, COMPRESS_CACHE_KEY=compressed_cache_key)
+    codings = app.extensions[CODINGS_EXTENSION] = KnownCodings()
+    app.after_request(codings.learn)  # registered first, so it runs after Flask-Compress's hook
     compress = Compress(app)
     app.extensions["corridor_compress"] = compress
     return compress

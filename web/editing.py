@@ -32,6 +32,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from geo import records
 from geo.errors import EditConflict, NeedsConfirmation, UnknownItem, ValidationError
 from geo.models import UPLOADED
+from geo.network_edges import MAX_BBOX_DEGREES
 from geo.merged import status_row
 from geo.snapshot import audit_entries, check_history, geometry_history, item_state, report_history
 from geo.status import COLOUR_LABELS, COLOURS, STATES
@@ -41,6 +42,7 @@ from web.as_of import beijing_today
 from web.auth import current_user, requires
 from web.confirmations import confirm_flag
 from web.database import app_store, current_status_day
+from web.editor_api import nearby_features
 from web.errors import problem_list
 from web.features import with_status
 from web.json_body import request_json
@@ -212,7 +214,10 @@ def _editor_options(layer: str, feature: Mapping[str, Any]) -> dict[str, Any]:
         for spec in TILE_LAYERS[tiles]]
     return {"layer": layer, "feature": feature, "districts": corridor_state().layers.display["districts"],
             "tiles": tile_layers, "geometryUrl": url_for("editing.api_geometry", item_id=feature["id"]),
-            "version": feature["properties"].get("version", 0)}
+            "version": feature["properties"].get("version", 0),
+            "neighbours": nearby_features(corridor_state().layers, feature),
+            "edgesUrl": url_for("editor_api.network_edges"), "edgesMaxDegrees": MAX_BBOX_DEGREES,
+            "unionUrl": url_for("editor_api.geometry_union")}
 
 
 def item_page(item_id: str, *, problems: list[dict] | None = None, conflict: str | None = None,

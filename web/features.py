@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InvalidParameter, UnknownItem, raise_parameter_problems
+from geo.freshness import is_approximate
 from geo.plan import PlanData
 from geo.schema import METRIC_CRS, PLAN_DISTRICTS, ROAD_CATEGORIES, TASK_KINDS, TIERS
 from web.status import item_status, status_filter_values
@@ -27,7 +28,8 @@ ITEM_LAYERS: tuple[str, ...] = ("blocks", "roads", "tasks")
 # Which property the ``category`` filter reads in each layer, and its allowed values.
 CATEGORY_FIELD: dict[str, str] = {"blocks": "tier", "roads": "category", "tasks": "kind"}
 CATEGORY_CHOICES: dict[str, tuple[str, ...]] = {"blocks": TIERS, "roads": ROAD_CATEGORIES, "tasks": TASK_KINDS}
-FILTERS: tuple[str, ...] = ("district", "category", "status")
+FILTERS: tuple[str, ...] = ("district", "category", "status", "approximate")
+APPROXIMATE_CHOICES: tuple[str, ...] = ("1", "0")  # 1: only the items whose position is still approximate
 API_PRECISION = 6  # decimal degrees: ~0.1 m
 DISPLAY_PRECISION = 5  # ~1 m, plenty on screen
 # Simplification for display, metres: district outlines are surveyed and heavy, plan items are small.
@@ -133,7 +135,7 @@ def parse_filters(layer: str, args: Mapping[str, str]) -> dict[str, str]:
         Naming every unknown parameter and every value outside its choices (all at once).
     """
     choices = {"district": PLAN_DISTRICTS, "category": CATEGORY_CHOICES[layer],
-               "status": tuple(status_filter_values())}
+               "status": tuple(status_filter_values()), "approximate": APPROXIMATE_CHOICES}
     problems: list[InvalidParameter] = []
     filters: dict[str, str] = {}
     for name, value in args.items():
@@ -154,6 +156,8 @@ def matches(layer: str, properties: Mapping[str, Any], filters: Mapping[str, str
     if "district" in filters and filters["district"] not in properties["districts"]:
         return False
     if "category" in filters and properties.get(CATEGORY_FIELD[layer]) != filters["category"]:
+        return False
+    if filters.get("approximate") == "1" and not is_approximate(properties):
         return False
     return "status" not in filters or properties["status_color"] == filters["status"]
 

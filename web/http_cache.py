@@ -30,25 +30,30 @@ import logging
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
+from werkzeug.http import quote_etag
 
 from web.asset_urls import COMPRESS_KEY
-from web.compression import ALGORITHMS, ByteLRU
+from web.compression import ALGORITHMS, ByteLRU, kept_compressed
 from web.state_version import init_state_version, state_version
 
 logger = logging.getLogger(__name__)
 
 CACHE_EXTENSION = "corridor_http_cache"
+KEYED_HASHES_EXTENSION = "corridor_answer_key_hashes"
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 CACHED_ENDPOINTS = frozenset({
     "views.overview", "views.access", "views.tasks", "api.item_layer", "api.item_feature", "api.districts",
     "api.access", "api.isochrones", "editing.item_view", "editing.api_history", "departments.index",
     "departments.department_view", "departments.api_departments", "parks.page", "parks.api_parks",
     "parks.api_targets", "parks.api_target_history", "reports.index", "reports.bulletin_view", "tours.tour_page",
-    "tours.tour_gpx", "openapi.openapi_json",
+    "tours.tour_gpx", "openapi.openapi_json", "exchange.export_view",
 })
+# Endpoints cached for some values of their URL only. The XLSX export is not: openpyxl stamps the workbook and its
+# zip entries with the time it was built, so one tag would name different bytes in different processes.
+CACHED_VIEW_ARGS: dict[str, dict[str, str]] = {"access_export.export_file": {"fmt": "csv"}}
 CONDITIONAL_METHODS = frozenset({"GET", "HEAD"})
 ANSWER_KEY = "corridor_answer_key"
-UNSTORED_HEADERS = frozenset({"content-length", "set-cookie"})
+UNSTORED_HEADERS = frozenset({"content-length", "set-cookie", "etag", "cache-control"})  # the last two: ours
 REVALIDATE = "no-cache"
 REVALIDATE_PRIVATE = "private, no-cache"
 SESSION_TOKEN_KEY = "session_token"
@@ -94,21 +99,46 @@ def _identity() -> tuple[str, bool] | None:
 
 def answer_key() -> AnswerKey | None:
     """The key of the current request's answer, or ``None`` when it is not cached."""
-    if request.method not in CONDITIONAL_METHODS or request.endpoint not in CACHED_ENDPOINTS:
+    if request.method not in CONDITIONAL_METHODS or not _cached_endpoint():
         return None
     identity = _identity()
     if identity is None:
         return None
     who, private = identity
-    secret = str(current_app.secret_key).encode()
-    material = "\0".join((state_version(), request.path, request.query_string.decode("latin-1"), who)).encode()
-    tag = hmac.new(secret, b"tag\0" + material, hashlib.sha256).hexdigest()[:32]
-    nonce = base64.urlsafe_b64encode(hmac.new(secret, b"nonce\0" + material, hashlib.sha256).digest()[:18])
-    return AnswerKey(tag=tag, nonce=nonce.decode("ascii"), private=private)
+    asked = request._get_current_object()
+    material = "\0".join((state_version(), asked.path, asked.query_string.decode("latin-1"), who)).encode()
+    tag_hash, nonce_hash = (keyed.copy() for keyed in _keyed_hashes())
+    tag_hash.update(material)
+    nonce_hash.update(material)
+    nonce = base64.urlsafe_b64encode(nonce_hash.digest()[:18])
+    return AnswerKey(tag=tag_hash.hexdigest()[:32], nonce=nonce.decode("ascii"), private=private)
+
+
+def _keyed_hashes() -> tuple[hmac.HMAC, hmac.HMAC]:
+    """HMAC-SHA256 states keyed with the secret key and fed the tag's and the nonce's labels, made once per key
+    (each request copies them: keying costs as much as hashing its key)."""
+    app = current_app._get_current_object()
+    secret = str(app.secret_key)
+    kept = app.extensions.get(KEYED_HASHES_EXTENSION)
+    if kept is None or kept[0] != secret:
+        key = secret.encode()
+        kept = app.extensions[KEYED_HASHES_EXTENSION] = (
+            secret, hmac.new(key, b"tag\0", hashlib.sha256), hmac.new(key, b"nonce\0", hashlib.sha256))
+    return kept[1], kept[2]
+
+
+def _cached_endpoint() -> bool:
+    endpoint = request.endpoint
+    if endpoint in CACHED_ENDPOINTS:
+        return True
+    wanted = CACHED_VIEW_ARGS.get(endpoint or "")
+    return wanted is not None and all((request.view_args or {}).get(name) == value for name, value in wanted.items())
 
 
 def matching_tag(tag: str) -> str | None:
     """The tag in the request's ``If-None-Match`` that names ``tag`` or one of its compressed codings."""
+    if "HTTP_IF_NONE_MATCH" not in request.environ:
+        return None
     wanted = {tag, *(f"{tag}:{algorithm}" for algorithm in ALGORITHMS)}
     given = request.if_none_match
     if given.star_tag:
@@ -140,18 +170,28 @@ def answer_from_cache() -> Response | None:
     if kept is None:
         return None
     g.corridor_answer_hit = True
-    response = Response(kept.body, headers=list(kept.headers))
-    response.set_etag(key.tag)
-    response.headers["Cache-Control"] = cache_control
-    return response
+    return _kept_response(kept, key.tag, cache_control)
+
+
+def _kept_response(kept: Answer, tag: str, cache_control: str) -> Response:
+    """A kept answer as a response: compressed at once when its compressed body is kept too (Flask-Compress then
+    leaves it alone), else plain for Flask-Compress to compress."""
+    compressed = kept_compressed(tag)
+    if compressed is None:
+        return Response(kept.body, headers=[*kept.headers, ("ETag", quote_etag(tag)),
+                                            ("Cache-Control", cache_control)])
+    coding, body = compressed
+    return Response(body, headers=[*kept.headers, ("Content-Encoding", coding),
+                                   ("ETag", quote_etag(f"{tag}:{coding}")), ("Cache-Control", cache_control)])
 
 
 def finish_answer(response: Response) -> Response:
     """After a view: keep a cacheable 200, give every GET answer a strong ``ETag`` and answer 304 if it matches."""
-    if request.method not in CONDITIONAL_METHODS or response.status_code != 200 or response.is_streamed:
+    if (request.method not in CONDITIONAL_METHODS or response.status_code != 200 or response.is_streamed
+            or g.get("corridor_answer_hit")):  # a kept answer: tagged, and checked against If-None-Match before
         return response
     key: AnswerKey | None = g.get(ANSWER_KEY)
-    if key is not None and not g.get("corridor_answer_hit"):
+    if key is not None:
         if session.modified or "Set-Cookie" in response.headers:
             g.pop(COMPRESS_KEY, None)  # this body is this browser's alone: compress it, keep nothing
         else:

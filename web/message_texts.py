@@ -26,6 +26,11 @@ FIELD_LABELS: dict[str, str] = {
     "focus": "定位条目", "format": "导出格式", "table": "导出表格", "password": "密码", "current_password": "当前密码",
     "confirm": "再次输入新密码", "role": "角色", "active": "账号状态", "next": "登录后前往的页面",
     "threshold_min": "入环时间阈值（分钟）", "coverage_target": "覆盖率目标",
+    "layer": "导出图层",
+    "limit": "每页条数", "offset": "起始位置", "bbox-crs": "范围框坐标参考系", "f": "返回格式",
+    "bbox": "范围", "geometries": "待合并的面", "approximate": "仅显示近似位置",
+    "file": "文件", "file_layer": "文件图层", "key_field": "编号字段", "match": "匹配方式", "coordinates": "坐标系",
+    "epsg": "EPSG 代码", "versions": "版本号",
 }
 
 GEOMETRY_TYPE_LABELS: dict[str, str] = {
@@ -100,6 +105,32 @@ KIND_TEXTS: dict[str, str] = {
     "geometry_version_current": "第{got}版已是当前几何，请选择更早的版本",
     "geometry_version_unknown": "该条目没有第{got}版几何；可选版本：{choices}",
     "geometry_version_missing": "该条目没有第{got}版几何（第 0 版为规划基线）",
+    # importing survey files (geo.survey_files, geo.import_coordinates, geo.geometry_import, web.geometry_import)
+    "import_no_file": "请选择要上传的文件",
+    "import_format": "支持的文件类型为 {choices}，收到{got}",
+    "import_empty_file": "文件{got}是空的",
+    "import_encoding": "文件{got}不是 UTF-8 编码；请另存为 UTF-8（如 Excel 的“CSV UTF-8”）",
+    "import_content": "文件{got}的内容不是 {format}，是否改过扩展名？",
+    "import_zip_size": "压缩包{got}解压后超过 {limit} 字节",
+    "import_zip_member": "压缩包{got}中没有 {wanted} 文件；请把 Shapefile 的 .shp、.shx、.dbf、.prj、.cpg 一起压缩",
+    "import_unreadable": "GDAL 无法读取该文件：{reason}",
+    "import_layer_unknown": "文件中没有图层{got}；可选图层：{choices}",
+    "import_layer_empty": "图层「{layer}」中没有要素",
+    "import_too_many_features": "一次最多导入 {limit} 个要素，该图层有 {got} 个；请拆分文件",
+    "import_no_geometry_column": "图层「{layer}」没有几何字段；请连同几何一起导出",
+    "import_field_unknown": "图层中没有字段{got}；可选字段：{choices}",
+    "import_epsg": "应为 EPSG 代码（如 4549），收到{got}",
+    "import_epsg_unknown": "PROJ 不认识 EPSG 代码{got}；请核对（如 CGCS2000 3 度带中央经线 120°E 为 4549）",
+    "import_crs_missing": "文件没有坐标参考系（如 Shapefile 缺少 .prj、CSV、DXF）；请在“坐标系”中选择文件坐标所用的坐标系",
+    "import_crs_conflict": "文件声明的坐标系为 {file_crs}，但选择了 {stated}；请选择“文件自带”或更正文件",
+    "import_key_missing": "该要素的编号字段为空，无法对应到条目",
+    "import_unknown_id": "没有编号为{got}的区块、道路或任务",
+    "import_unknown_name": "没有名称为{got}的区块、道路或任务；请核对名称或改用编号匹配",
+    "import_name_ambiguous": "名称{got}对应多个条目（{choices}），请改用编号匹配",
+    "import_duplicate_item": "文件中有 {count} 个要素都对应 {got}，请只保留一个",
+    "import_outside_wenzhou": "距规划范围 {distance_km} 公里，在温州以外；请检查坐标系（如 GCJ-02、投影坐标或经纬度颠倒）",
+    "import_versions": "应为预览时各条目的版本号（JSON 对象）；请重新预览",
+    "import_version_missing": "缺少{got}在预览时的版本号；请重新预览",
     # numbers, times, parameters
     "number_expected": "应为数字，收到{got}",
     "number_range": "应为 {low} 到 {high} {unit}之间的数字，收到{got}",
@@ -129,6 +160,17 @@ KIND_TEXTS: dict[str, str] = {
     "too_many_stops": "每条路线最多 {limit} 个点位，现在可到达的有 {got} 个；请按地区拆分路线",
     "list_expected": "应为点位编号的列表，如 [\"B01\", \"R03\"]，收到{got}",
     "object_expected": "应为 JSON 对象，收到{got}",
+    # OGC API – Features (web.ogc_params)
+    "limit_value": "应为不小于 {low} 的整数（超过 {high} 时按 {high} 返回），收到{got}",
+    "offset_value": "应为不小于 {low} 的整数（从 0 起的位置），收到{got}",
+    "bbox_value": "应为逗号分隔的 4 个数字，先写左下角：西,南,东,北（经纬度，CRS84）；bbox-crs 为 EPSG:4326 或 EPSG:4490 时为 南,西,北,东；收到{got}",
+    # the item editor's snapping streets and merge (geo.network_edges, geo.polygon_union)
+    "bbox_format": "应为“西,南,东,北”四个经纬度数字（如 120.70,27.95,120.75,28.00），收到{got}",
+    "bbox_order": "西应小于东、南应小于北，且在经纬度范围内，收到{got}",
+    "bbox_size": "范围每边最多 {limit} 度，收到{got}；请缩小范围",
+    "merge_parts": "合并需要 2 到 {limit} 个面",
+    "merge_type": "只能合并面，收到{got}",
+    "merge_coordinates": "不是可读的 GeoJSON 面坐标",
 }
 # A refused name, role or password, by the code of geo.credentials (and the account pages' own codes).
 POLICY_TEXTS: dict[str, str] = {

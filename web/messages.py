@@ -194,7 +194,8 @@ def database_message(*, not_writable: bool) -> str:
 
 def http_message(status: int) -> str:
     """The Chinese sentence for an HTTP error status (413: with the app's body limit)."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") if has_app_context() else None
+    limit = (request.max_content_length if has_request_context()
+             else current_app.config.get("MAX_CONTENT_LENGTH") if has_app_context() else None)
     if status == 413 and limit:
         return f"提交的内容过大（上限 {limit:,} 字节），请缩小几何图形、减少顶点后重试。"
     return HTTP_TEXTS.get(status, HTTP_TEXTS[400] if 400 <= status < 500 else HTTP_TEXTS[500])

@@ -12,10 +12,13 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 
 from geo.edits import MAX_NOTE_CHARS, MAX_VERTICES
+from geo.network_edges import MAX_BBOX_DEGREES, MAX_EDGES
+from geo.polygon_union import MAX_PARTS
 from geo.records import EDITABLE_SOURCES
 from geo.schema import PLAN_DISTRICTS
 from geo.status import COLOURS, STATES
-from web.features import CATEGORY_CHOICES, ITEM_LAYERS
+from web.features import APPROXIMATE_CHOICES, CATEGORY_CHOICES, ITEM_LAYERS
+from web.geometry_import import openapi_paths as import_paths
 from web.parks import PARK_FIELDS, PLAN_QUARTERS, TARGET_ID_PATTERN
 from web.status import status_filter_values
 from web.tours import QUERY_FIELDS as TOUR_QUERY_FIELDS
@@ -137,7 +140,9 @@ def _read_paths() -> dict[str, Any]:
                 {"name": "layer", "in": "path", "required": True, "schema": layers},
                 _query("district", {"enum": list(PLAN_DISTRICTS)}, "plan area"),
                 _query("category", {"enum": categories}, "tier / category / kind (per layer)"),
-                _query("status", {"enum": list(status_filter_values())}, "status colour")],
+                _query("status", {"enum": list(status_filter_values())}, "status colour"),
+                _query("approximate", {"enum": list(APPROXIMATE_CHOICES)}, "1: only the items whose position is "
+                                                                           "still approximate or a placeholder")],
             "responses": {"200": _response("the features", _ref("FeatureCollection"), media=GEOJSON),
                           **_errors(400)}}},
         "/api/{layer}/{item_id}": {"get": {
@@ -175,6 +180,12 @@ def _read_paths() -> dict[str, Any]:
                                      "user": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]},
                                      "permissions": {"type": "array", "items": {"type": "string"}},
                                      "csrf_token": {"type": "string"}}})}}},
+        "/api/network/edges": {"get": {
+            "summary": "the drivable streets inside a box (the item editor snaps to them), longest first, capped",
+            "parameters": [_query("bbox", {"type": "string"}, f"west,south,east,north in degrees, each side at most "
+                                                              f"{MAX_BBOX_DEGREES}")],
+            "responses": {"200": _response(f"at most {MAX_EDGES} streets; truncated: true when more lie in the box",
+                                           _ref("FeatureCollection"), media=GEOJSON), **_errors(400)}}},
         "/api/openapi.json": {"get": {"summary": "this description", "responses": {
             "200": _response("OpenAPI 3.1", {"type": "object"})}}},
         "/api/departments": {"get": {
@@ -211,6 +222,14 @@ def _write_paths() -> dict[str, Any]:
                            {"name": "version", "in": "path", "required": True,
                             "schema": {"type": "integer", "minimum": 0}}],
             "responses": {"200": _response("the version", _ref("Feature"), media=GEOJSON), **_errors(400, 404)}}},
+        "/api/geometry/union": {"post": {
+            "summary": "the union of 2 or more polygons (the item editor's merge; nothing is stored)",
+            "security": [{"session": [], "csrf": []}],
+            "requestBody": _json_body(_object({"geometries": {"type": "array", "items": _ref("Geometry"),
+                                                              "minItems": 2, "maxItems": MAX_PARTS}},
+                                              required=("geometries",))),
+            "responses": {"200": _response("the merged Polygon or MultiPolygon", _ref("Geometry")),
+                          **_errors(400, 401, 403, 413)}}},
         "/api/tours": {"post": {"summary": "plan an inspection tour", "requestBody": _json_body(_ref("TourRequest")),
                                 "responses": {"200": _response("the tour", {"type": "object"}),
                                               **_errors(400, 413)}}},
@@ -265,7 +284,7 @@ def openapi_document(*, server_url: str = "/", session_cookie: str = "session") 
                  "description": "Plan layers as GeoJSON (WGS-84), accessibility, inspection tours, and the status "
                                 "write API (login at POST /login, then send the session cookie and X-CSRF-Token)."},
         "servers": [{"url": server_url}],
-        "paths": {**_read_paths(), **_write_paths(), **_park_paths()},
+        "paths": {**_read_paths(), **_write_paths(), **_park_paths(), **import_paths()},
         "components": {"schemas": {**component_schemas(), **park_schemas()}, "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": session_cookie,
                         "description": "set by POST /login"},

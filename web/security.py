@@ -15,8 +15,9 @@ Styles keep ``'unsafe-inline'``: the templates' ``style=""`` attributes and the 
 time carry inline styles, and CSS cannot run script. ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``
 forbid framing (clickjacking); ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: same-origin``.
 
-Request bodies above ``MAX_CONTENT_LENGTH`` bytes (default :data:`DEFAULT_MAX_BODY_BYTES`) are refused with 413
-before any view runs (JSON under ``/api``, by :mod:`web.errors`).
+Request bodies above ``MAX_CONTENT_LENGTH`` bytes (default :data:`DEFAULT_MAX_BODY_BYTES`; a file upload registered
+with :func:`allow_larger_body` has its own limit) are refused with 413 before any view runs (JSON under ``/api``, by
+:mod:`web.errors`).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import hashlib
 import logging
 import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024  # a 10,000-vertex geometry (the edit limit) is about 0.5 MB of JSON
 CSP_EXTENSION = "corridor_csp"
+LARGER_BODIES_EXTENSION = "corridor_larger_bodies"
+CSP_TEMPLATES_EXTENSION = "corridor_csp_templates"
+NONCE_MARK = "\0nonce\0"  # cannot occur in a policy: where a response's nonce goes in a policy template
 INLINE_HANDLER = re.compile(r"""\son[a-z]+="([^"{}]*)\"""")
 BARE_SCRIPT_TAG = "<script>"
 STATIC_HEADERS: dict[str, str] = {
@@ -86,6 +91,27 @@ def content_security_policy(*, tiles: str, nonce: str | None, handler_sources: l
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
+@dataclass(frozen=True)
+class PolicyTemplate:
+    """The policy of one base map, built once and split where the nonce goes: every response only joins strings."""
+
+    without_nonce: str
+    before_nonce: str
+    after_nonce: str
+
+    @classmethod
+    def build(cls, *, tiles: str, handler_sources: list[str]) -> PolicyTemplate:
+        """The template of :func:`content_security_policy` for ``tiles`` and the handlers' hashes."""
+        marked = content_security_policy(tiles=tiles, nonce=NONCE_MARK, handler_sources=handler_sources)
+        before, after = marked.split(NONCE_MARK)
+        return cls(without_nonce=content_security_policy(tiles=tiles, nonce=None, handler_sources=handler_sources),
+                   before_nonce=before, after_nonce=after)
+
+    def policy(self, nonce: str | None) -> str:
+        """The policy for a response whose inline scripts carry ``nonce`` (if any)."""
+        return f"{self.before_nonce}{nonce}{self.after_nonce}" if nonce else self.without_nonce
+
+
 def csp_nonce() -> str:
     """This response's script nonce (created on first use; templates call it)."""
     if "corridor_csp_nonce" not in g:
@@ -99,9 +125,18 @@ def csp_nonced(markup: Markup | str) -> Markup:
     return Markup(str(markup).replace(BARE_SCRIPT_TAG, f'<script nonce="{csp_nonce()}">'))
 
 
+def allow_larger_body(app: Flask, endpoint: str, config_key: str) -> None:
+    """Let ``endpoint`` (a file upload) take bodies up to ``app.config[config_key]`` bytes instead of
+    ``MAX_CONTENT_LENGTH``."""
+    app.extensions.setdefault(LARGER_BODIES_EXTENSION, {})[endpoint] = config_key
+
+
 def refuse_oversized_body() -> None:
-    """413 for a declared body above the limit, before login or parsing (streamed bodies are cut by Werkzeug)."""
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    """413 for a declared body above the limit (the endpoint's own, :func:`allow_larger_body`, else
+    ``MAX_CONTENT_LENGTH``), before login or parsing (streamed bodies are cut by Werkzeug at the same limit)."""
+    key = current_app.extensions.get(LARGER_BODIES_EXTENSION, {}).get(request.endpoint)
+    limit = current_app.config[key] if key else current_app.config["MAX_CONTENT_LENGTH"]
+    request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         abort(413, description=f"the request body has {request.content_length} bytes; at most {limit} are "
                                f"accepted (send a smaller geometry or fewer vertices)")
@@ -109,11 +144,19 @@ def refuse_oversized_body() -> None:
 
 def add_security_headers(response: Response) -> Response:
     """Set the policy and the other security headers on ``response``."""
-    nonce = g.get("corridor_csp_nonce")
-    response.headers["Content-Security-Policy"] = content_security_policy(
-        tiles=current_app.config["TILES"], nonce=nonce, handler_sources=current_app.extensions[CSP_EXTENSION])
+    tiles = current_app.config["TILES"]
+    templates: dict[str, PolicyTemplate] = current_app.extensions[CSP_TEMPLATES_EXTENSION]
+    template = templates.get(tiles)
+    if template is None:  # the setting changed after start-up (tests do): build that base map's template once
+        template = templates[tiles] = PolicyTemplate.build(
+            tiles=tiles, handler_sources=current_app.extensions[CSP_EXTENSION])
+    headers = response.headers
+    if "Content-Security-Policy" not in headers:  # a view that set its own policy (the field service worker) keeps it
+        headers["Content-Security-Policy"] = template.policy(g.get("corridor_csp_nonce"))
+    present = {name.lower() for name in headers.keys()}  # one pass, not a search per header
     for name, value in STATIC_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 
@@ -122,6 +165,7 @@ def init_security_headers(app: Flask) -> None:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_BODY_BYTES
     app.extensions[CSP_EXTENSION] = handler_hashes(Path(app.root_path) / (app.template_folder or "templates"))
+    app.extensions[CSP_TEMPLATES_EXTENSION] = {}
     app.before_request(refuse_oversized_body)
     app.after_request(add_security_headers)
     app.add_template_global(csp_nonce)

@@ -20,6 +20,7 @@ from web.access import access_parameters
 from web.access_pages import access_page
 from web.as_of import as_of_globals
 from web.features import item_collection, matches
+from web.freshness import APPROXIMATE_SOURCES, approximate_flag
 from web.maps import OVERVIEW_LAYERS, layered_map, render_parts
 from web.state import corridor_state
 from web.status import STATUS_COLORS
@@ -98,7 +99,9 @@ def _focus_id(collections: Mapping[str, dict[str, Any]]) -> str | None:
 def overview():
     """总览: every layer on one map with filters, search, legend and per-district counts."""
     collections = map_collections()
-    options = {**labels.map_options(), "focus": _focus_id(collections)}
+    options = {**labels.map_options(), "focus": _focus_id(collections),
+               "approximateOnly": approximate_flag(request.args.get("approximate")),
+               "approximateSources": APPROXIMATE_SOURCES}
     roads_label = transport_texts().label
     layers = tuple(replace(layer, label=roads_label) if layer.key == "roads" else layer for layer in OVERVIEW_LAYERS)
     m = layered_map(layers, collections, tiles=current_app.config["TILES"],
@@ -107,7 +110,8 @@ def overview():
              for f in collections[key]["features"]]
     return render_template("overview.html", map_parts=render_parts(m), counts=district_counts(collections),
                            totals={k: len(collections[k]["features"]) for k in COUNTED_LAYERS}, items=items,
-                           districts=PLAN_DISTRICTS, groups=labels.GROUP_LABELS)
+                           districts=PLAN_DISTRICTS, groups=labels.GROUP_LABELS,
+                           approximate_only=options["approximateOnly"])
 
 
 @views_blueprint.get("/tasks")

@@ -12,6 +12,21 @@
   // On a phone the expanded layer list would cover a third of the map: there it starts collapsed behind its button.
   L.Control.Layers.addInitHook(function () { if (NARROW.matches) this.options.collapsed = true; });
 
+  // Leaflet's own controls name themselves in English ("Zoom in", "Layers", "Close popup"): every map of the
+  // application gives their tooltips and accessible names in Chinese instead.
+  L.Control.Zoom.mergeOptions({zoomInTitle: "放大", zoomOutTitle: "缩小"});
+  L.Control.Layers.include({_initLayout: labelled(L.Control.Layers.prototype._initLayout, "_layersLink", "图层")});
+  L.Popup.include({_initLayout: labelled(L.Popup.prototype._initLayout, "_closeButton", "关闭")});
+
+  function labelled(initLayout, element, label) {
+    return function () {
+      initLayout.call(this);
+      if (!this[element]) return;  // a popup without a close button
+      this[element].title = label;
+      this[element].setAttribute("aria-label", label);
+    };
+  }
+
   function escapeHtml(value) {
     return String(value).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
   }
@@ -100,6 +115,7 @@
     if (FILTERED_OUT_KEYS.has(entry.key)) return true;
     if (filters.district && !(entry.props.districts || []).includes(filters.district)) return false;
     if (filters.category && entry.group !== filters.category) return false;
+    if (filters.approximate && !(filters.approximateSources || []).includes(entry.props.geometry_source)) return false;
     return !(filters.status && entry.props.status_color !== filters.status);
   }
 
@@ -139,15 +155,33 @@
     map.on("layeradd", (event) => untab(event.layer));
   }
 
+  // A popup opens clear of the map's controls, which lie above it: below the top ones (zoom, full screen, the layer
+  // list, whose button hides its close button) and above the bottom notices; on a phone, where the map is short,
+  // its fields scroll inside.
+  function popupOptions(map) {
+    return NARROW.matches ? {maxWidth: 420, maxHeight: Math.max(160, map.getSize().y - 240)} : {maxWidth: 420};
+  }
+
+  function keepPopupsClearOfControls(map) {
+    map.on("popupopen", (event) => {
+      const top = map.getContainer().getBoundingClientRect().top;
+      const lowest = [...map.getContainer().querySelectorAll(".leaflet-top .leaflet-control")]
+        .reduce((bottom, control) => Math.max(bottom, control.getBoundingClientRect().bottom - top), 0);
+      Object.assign(event.popup.options, {autoPanPaddingTopLeft: L.point(10, lowest + 10),
+                                          autoPanPaddingBottomRight: L.point(10, 50)});
+      event.popup.update();
+    });
+  }
+
   // Names follow the pointer; the layers of options.permanentLabels (the ring's gaps) show theirs on the map.
-  function collectEntries(layers, options) {
+  function collectEntries(layers, options, popup) {
     const entries = [];
     const permanent = new Set(options.permanentLabels || []);
     Object.keys(layers).forEach((key) => {
       const tooltip = permanent.has(key) ? {permanent: true, direction: "center", className: "gap-label"} : {sticky: true};
       layers[key].eachLayer((sub) => {
         const props = sub.feature.properties;
-        sub.bindPopup(() => popupHtml(options, props), {maxWidth: 420});
+        sub.bindPopup(() => popupHtml(options, props), popup);
         if (props.name) sub.bindTooltip(escapeHtml(props.name), tooltip);
         entries.push({key: key, layer: sub, props: props, group: groupOf(key, props)});
       });
@@ -156,11 +190,16 @@
   }
 
   function setup(map, layers, options) {
-    const entries = collectEntries(layers, options);
+    keepPopupsClearOfControls(map);
+    const entries = collectEntries(layers, options, popupOptions(map));
     const labels = nameLabels(map, layers, entries, options.nameLabels);
     const byId = new Map(entries.filter((e) => e.props.id).map((e) => [e.props.id, e]));
-    const filters = {district: "", category: "", status: ""};
-    const controls = {district: "filter-district", category: "filter-category", status: "filter-status"};
+    // approximate: only the features whose position is still approximate (a checkbox; ?approximate=1 sets it)
+    const filters = {district: "", category: "", status: "", approximate: !!options.approximateOnly,
+      approximateSources: options.approximateSources};
+    const controls = {district: "filter-district", category: "filter-category", status: "filter-status",
+      approximate: "filter-approximate"};
+    const controlValue = (control) => control.type === "checkbox" ? control.checked : control.value;
     const search = document.getElementById("search");
     const itemList = document.getElementById("item-list");
 
@@ -208,7 +247,8 @@
         if (next[name] === undefined) return;
         filters[name] = next[name];
         const select = document.getElementById(controls[name]);
-        if (select) select.value = next[name];
+        if (select && select.type === "checkbox") select.checked = next[name];
+        else if (select) select.value = next[name];
       });
       apply();
     }
@@ -216,7 +256,7 @@
     function focus(id) {
       const entry = byId.get(id);
       if (!entry) return false;
-      if (!layers[entry.key].hasLayer(entry.layer)) setFilters({district: "", category: "", status: ""});
+      if (!layers[entry.key].hasLayer(entry.layer)) setFilters({district: "", category: "", status: "", approximate: false});
       if (!map.hasLayer(layers[entry.key])) map.addLayer(layers[entry.key]);
       const bounds = entry.layer.getBounds ? entry.layer.getBounds() : L.latLngBounds([entry.layer.getLatLng()]);
       map.fitBounds(bounds, {maxZoom: 15, padding: [40, 40], animate: false});
@@ -227,7 +267,7 @@
 
     Object.keys(controls).forEach((name) => {
       const select = document.getElementById(controls[name]);
-      if (select) select.addEventListener("change", () => setFilters({[name]: select.value}));
+      if (select) select.addEventListener("change", () => setFilters({[name]: controlValue(select)}));
     });
     document.querySelectorAll("#district-counts .district-link").forEach((link) => {
       link.addEventListener("click", (event) => {

@@ -18,8 +18,8 @@
           .then(({ok, body}) => {
             if (!ok) { note.textContent = "无法载入该版本：" + body.message; return; }
             if (shown) editor.map.removeLayer(shown);
-            shown = L.geoJSON(body, {style: VERSION_STYLE,
-              pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 6, color: VERSION_STYLE.color})}).addTo(editor.map);
+            shown = L.geoJSON(body, {style: VERSION_STYLE, pmIgnore: true, snapIgnore: true,
+              pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 6, color: VERSION_STYLE.color, pmIgnore: true, snapIgnore: true})}).addTo(editor.map);
             editor.map.fitBounds(shown.getBounds(), {maxZoom: 16, padding: [30, 30]});
             note.textContent = "地图上橙色虚线为第 " + body.properties.version + " 版（" + body.properties.provenance + "），蓝色为当前位置。";
             document.getElementById("editor-map").scrollIntoView({block: "nearest"});

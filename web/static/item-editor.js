@@ -1,15 +1,47 @@
-/* The item page's map and geometry editor: shows the item over the plan areas; editors draw a replacement
- * (click to add vertices) or load a GeoJSON file, then PUT it to /api/items/<id>/geometry with the CSRF token.
- * The server validates everything; its answer is shown as text. Exposes window.itemEditor for the browser tests. */
+/* The item page's map and geometry editor, on Leaflet-Geoman (vendor/leaflet-geoman, MIT): the current geometry
+ * (blue) is copied into an editable working geometry (pink, dashed) whose vertices an editor moves, adds (drag a
+ * middle marker) and deletes (right-click); or draws anew, cuts holes or pieces out of polygons, merges polygons
+ * (their union, computed by POST /api/geometry/union), or loads a GeoJSON file. Vertices snap to the drivable
+ * streets around the item (GET /api/network/edges) and to the other plan features nearby. Saving PUTs the working
+ * geometry to /api/items/<id>/geometry with the CSRF token; the server validates everything and its Chinese answer
+ * is shown. Exposes window.itemEditor for geometry-versions.js and the browser tests. */
 (function () {
   "use strict";
 
-  const DRAW_STYLE = {color: "#d6336c", weight: 3, dashArray: "6 4", fillOpacity: 0.15};
+  const WORK_STYLE = {color: "#d6336c", weight: 3, dashArray: "6 4", fillOpacity: 0.15};
+  const STREET_STYLE = {color: "#5c7cfa", weight: 2, opacity: 0.45};
+  const NEIGHBOUR_STYLE = {color: "#495057", weight: 1.5, opacity: 0.6, dashArray: "2 4", fill: false};
+  const SNAP_PADDING = 0.6;  // the streets fetched: the item's bounds grown by this share on each side
+  const DRAW_SHAPE = {Polygon: "Polygon", LineString: "Line", Point: "CircleMarker"};
+  const KIND_HINT = {Polygon: "面", LineString: "线", Point: "点"};
+  const EDIT_HINT = {Point: "编辑点位：拖动点移动；用工具栏的删除工具（橡皮擦）删除点。",
+    Polygon: "编辑顶点：拖动顶点移动；拖动两顶点间的小点添加顶点；右键单击顶点删除。"};
+  // layers that are shown or snapped to but never edited, cut or removed by Geoman
+  const FIXED = {pmIgnore: true, interactive: false};
 
-  function drawKind(type) {
+  function kindOf(type) {
     if (type === "Polygon" || type === "MultiPolygon") return "Polygon";
     if (type === "LineString" || type === "MultiLineString") return "LineString";
-    return type === "MultiPoint" ? "MultiPoint" : "Point";
+    return "Point";
+  }
+
+  function pointLayer(feature, latlng, options) {
+    return L.circleMarker(latlng, {radius: 6, ...options});
+  }
+
+  /* The working layers' geometry in the item's kind: one part as Polygon / LineString / Point, several as Multi*;
+   * a MultiPoint item stays MultiPoint. */
+  function geometryOf(layers, kind, originalType) {
+    const parts = [];
+    layers.forEach((layer) => {
+      const geometry = layer.toGeoJSON(7).geometry;
+      if (kindOf(geometry.type) !== kind) return;
+      if (geometry.type.startsWith("Multi")) geometry.coordinates.forEach((c) => parts.push(c));
+      else parts.push(geometry.coordinates);
+    });
+    if (!parts.length) return null;
+    if (parts.length === 1 && originalType !== "MultiPoint") return {type: kind, coordinates: parts[0]};
+    return {type: "Multi" + kind, coordinates: parts};
   }
 
   function setup() {
@@ -17,86 +49,145 @@
     const map = L.map("editor-map", {zoomControl: true});
     data.tiles.forEach((spec) => L.tileLayer(spec.tiles, {attribution: spec.attr, subdomains: spec.subdomains, maxZoom: 18}).addTo(map));
     window.corridorMapBasics(map);  // static/corridor-map.js: plain "Leaflet" credit, a notice when tiles fail
-    L.geoJSON(data.districts, {interactive: false, style: {color: "#495057", weight: 1, fill: false}}).addTo(map);
-    const colour = "#1c7ed6";  // the current geometry; the drawn replacement is pink and dashed
-    const current = L.geoJSON(data.feature, {style: {color: colour, weight: 4, fillOpacity: 0.3},
-      pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 7})}).addTo(map);
+    L.geoJSON(data.districts, {...FIXED, snapIgnore: true, style: {color: "#495057", weight: 1, fill: false}}).addTo(map);
+    const neighbours = L.geoJSON(data.neighbours, {...FIXED, snapIgnore: false, style: NEIGHBOUR_STYLE,
+      pointToLayer: (f, ll) => pointLayer(f, ll, {...FIXED, snapIgnore: false, ...NEIGHBOUR_STYLE})}).addTo(map);
+    // the current geometry stays interactive (as on every map) but Geoman never edits or snaps to it
+    const current = L.geoJSON(data.feature, {pmIgnore: true, snapIgnore: true, style: {color: "#1c7ed6", weight: 4, fillOpacity: 0.3},
+      pointToLayer: (f, ll) => pointLayer(f, ll, {pmIgnore: true, snapIgnore: true})}).addTo(map);
     map.fitBounds(current.getBounds(), {maxZoom: 16, padding: [30, 30]});
+    const kind = kindOf(data.feature.geometry.type);
+    const editor = {map: map, current: current, neighbours: neighbours, kind: kind, streets: null,
+      pending: () => null, source: () => "hand_drawn", working: () => []};
+    window.itemEditor = editor;
+    if (!document.getElementById("geometry-editor") || !map.pm) return;  // read-only: no login or no permission
+    startEditor(data, map, editor);
+  }
 
-    const kind = drawKind(data.feature.geometry.type);
+  function startEditor(data, map, editor) {
+    const kind = editor.kind;
     const message = document.getElementById("geometry-message");
     const save = document.getElementById("geometry-save");
-    // how the pending geometry was made, stored with it: drawn by clicking, or a file of unknown origin (never
+    const snap = document.getElementById("geometry-snap");
+    // how the pending geometry was made, stored with it: edited or drawn here, or a file of unknown origin (never
     // "surveyed": only an import of a survey file may say so)
-    let vertices = [], drawing = false, preview = null, pending = null, source = "hand_drawn";
+    let source = "hand_drawn", changed = false;
 
     function say(text, ok) {
-      if (!message) return;
       message.textContent = text;
       message.className = "mt-1 " + (ok ? "text-success" : "text-danger");
     }
-
-    function drawnGeometry() {
-      const coords = vertices.map((ll) => [Number(ll.lng.toFixed(7)), Number(ll.lat.toFixed(7))]);
-      if (kind === "Polygon") return coords.length >= 3 ? {type: "Polygon", coordinates: [coords.concat([coords[0]])]} : null;
-      if (kind === "LineString") return coords.length >= 2 ? {type: "LineString", coordinates: coords} : null;
-      if (kind === "MultiPoint") return coords.length ? {type: "MultiPoint", coordinates: coords} : null;
-      return coords.length ? {type: "Point", coordinates: coords[coords.length - 1]} : null;
+    function working() { return L.PM.Utils.findLayers(map); }
+    function pending() { return changed ? geometryOf(working(), kind, data.feature.geometry.type) : null; }
+    function touched() { changed = true; save.disabled = !pending(); }
+    function clearWorking() { working().forEach((layer) => map.removeLayer(layer)); }
+    function addWorking(geometry) {
+      L.geoJSON(geometry, {style: WORK_STYLE, pointToLayer: (f, ll) => pointLayer(f, ll, WORK_STYLE)})
+        .eachLayer((layer) => layer.addTo(map));
     }
 
-    function showPending(geometry) {
-      if (preview) map.removeLayer(preview);
-      preview = geometry ? L.geoJSON(geometry, {style: DRAW_STYLE, pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 6, color: DRAW_STYLE.color})}).addTo(map) : null;
-      pending = geometry;
-      if (save) save.disabled = !geometry;
-    }
-
-    function redraw() { showPending(drawnGeometry()); }
-
-    map.on("click", (event) => {
-      if (!drawing) return;
-      vertices.push(event.latlng);
-      redraw();
+    map.pm.setLang("zh");
+    map.pm.setGlobalOptions({snappable: snap.checked, snapDistance: 15, pathOptions: WORK_STYLE,
+      templineStyle: {color: WORK_STYLE.color}, hintlineStyle: {color: WORK_STYLE.color, dashArray: "5 5"}});
+    map.pm.addControls({position: "topleft", drawMarker: false, drawText: false, drawCircle: false, rotateMode: false,
+      drawCircleMarker: kind === "Point", drawPolyline: kind === "LineString", drawPolygon: kind === "Polygon",
+      drawRectangle: kind === "Polygon", cutPolygon: kind === "Polygon"});
+    map.on("layeradd", (event) => {  // a working layer (the copy, a drawing, a cut's result) reports its edits
+      if (event.layer.pm && !event.layer.options.pmIgnore) event.layer.on("pm:edit", touched);
     });
+    map.on("pm:create pm:cut pm:remove", touched);
+    addWorking(data.feature.geometry);
 
-    function bind(id, handler) {
+    fetch(data.edgesUrl + "?bbox=" + streetBox(editor.current.getBounds(), data.edgesMaxDegrees), {credentials: "same-origin"})
+      .then((response) => response.json().then((body) => ({ok: response.ok, body: body})))
+      .then(({ok, body: streets}) => {
+        if (!ok) { say("无法载入周边道路，吸附仅对其他要素有效：" + streets.message, false); return; }
+        editor.streets = L.geoJSON(streets, {...FIXED, snapIgnore: false, style: STREET_STYLE}).addTo(map);
+        editor.streets.bringToBack();
+        document.getElementById("geometry-snap-note").textContent = "可吸附的周边道路 " + streets.features.length + " 条"
+          + (streets.truncated ? "（共 " + streets.total + " 条，仅显示最长的部分）" : "");
+      })
+      .catch((error) => say("无法载入周边道路，吸附仅对其他要素有效：" + error.message, false));
+
+    function bind(id, event, handler) {
       const element = document.getElementById(id);
-      if (element) element.addEventListener(id === "geometry-file" ? "change" : "click", handler);
+      if (element) element.addEventListener(event, handler);
     }
-
-    bind("draw-start", () => {
-      drawing = true; vertices = []; source = "hand_drawn"; redraw();
-      say("绘制中：在地图上依次点击顶点（" + {Polygon: "面，至少3个点", LineString: "线，至少2个点", Point: "点", MultiPoint: "点，可多个"}[kind] + "）。", true);
+    bind("geometry-snap", "change", () => {
+      map.pm.setGlobalOptions({snappable: snap.checked});
+      if (map.pm.globalEditModeEnabled()) { map.pm.disableGlobalEditMode(); map.pm.enableGlobalEditMode(); }
     });
-    bind("draw-undo", () => { vertices.pop(); redraw(); });
-    bind("draw-clear", () => { drawing = false; vertices = []; showPending(null); say("", true); });
-    bind("geometry-file", (event) => {
+    bind("edit-vertices", "click", () => {
+      map.pm.toggleGlobalEditMode();
+      say(map.pm.globalEditModeEnabled() ? EDIT_HINT[kind === "Point" ? "Point" : "Polygon"] : "", true);
+    });
+    bind("draw-anew", "click", () => {
+      clearWorking(); source = "hand_drawn"; touched();
+      map.pm.enableDraw(DRAW_SHAPE[kind], {snappable: snap.checked});
+      say("重新绘制" + KIND_HINT[kind] + "：在地图上依次点击顶点，单击第一个顶点（线：最后一个顶点）结束。", true);
+    });
+    bind("draw-reset", "click", () => {
+      map.pm.disableDraw(); clearWorking(); addWorking(data.feature.geometry);
+      changed = false; source = "hand_drawn"; save.disabled = true; say("已恢复为当前位置。", true);
+    });
+    bind("merge-parts", "click", () => merge(data, map, working, addWorking, clearWorking, touched, say));
+    bind("geometry-file", "change", (event) => {
       const file = event.target.files[0];
       if (!file) return;
       file.text().then((text) => {
         let parsed;
         try { parsed = JSON.parse(text); } catch (error) { say("文件不是有效的 GeoJSON：" + error.message, false); return; }
-        drawing = false; vertices = []; source = "uploaded";
-        try { showPending(parsed); map.fitBounds(preview.getBounds(), {maxZoom: 16}); say("已载入文件 " + file.name + "，请核对后保存。", true); }
-        catch (error) { showPending(null); say("无法显示该文件中的几何：" + error.message, false); }
+        try { clearWorking(); addWorking(parsed); } catch (error) { say("无法显示该文件中的几何：" + error.message, false); return; }
+        source = "uploaded"; touched();
+        map.fitBounds(L.featureGroup(working()).getBounds(), {maxZoom: 16});
+        say("已载入文件 " + file.name + "，可继续编辑，核对后保存。", true);
       });
     });
-    bind("geometry-save", () => {
-      if (!pending) return;
+    bind("geometry-save", "click", () => {
+      const geometry = pending();
+      if (!geometry) return;
       save.disabled = true;
-      fetch(data.geometryUrl, {method: "PUT", credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "X-CSRF-Token": document.getElementById("csrf-token").value},
-        body: JSON.stringify({geometry: pending, expected_version: data.version, source: source})})
-        .then((response) => response.json().then((body) => ({ok: response.ok, body: body})))
+      send(data.geometryUrl, "PUT", {geometry: geometry, expected_version: data.version, source: source})
         .then(({ok, body}) => {
           if (ok) { window.location.assign(window.location.pathname + "?saved=geometry"); return; }
-          const details = (body.problems || []).map((p) => (p.label ? p.label + "：" : "") + p.message).join("；");
-          say("未保存：" + (details || body.message), false);
+          say("未保存：" + problemText(body), false);
           save.disabled = false;
         })
         .catch((error) => { say("未保存：" + error.message, false); save.disabled = false; });
     });
-    window.itemEditor = {map: map, current: current, kind: kind, pending: () => pending, source: () => source};
+    Object.assign(editor, {pending: pending, source: () => source, working: working});
+  }
+
+  /* The box of streets to snap to: the item's bounds grown on each side, at most maxDegrees wide and high around
+   * its centre (an item spread over the city, such as a set of bus stations, gets the streets around its middle). */
+  function streetBox(bounds, maxDegrees) {
+    const centre = bounds.getCenter(), half = maxDegrees / 2 - 0.001;
+    const dx = Math.min((bounds.getEast() - bounds.getWest()) * (0.5 + SNAP_PADDING) + 0.005, half);
+    const dy = Math.min((bounds.getNorth() - bounds.getSouth()) * (0.5 + SNAP_PADDING) + 0.005, half);
+    return [centre.lng - dx, centre.lat - dy, centre.lng + dx, centre.lat + dy].map((v) => v.toFixed(6)).join(",");
+  }
+
+  function send(url, method, body) {
+    return fetch(url, {method: method, credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": document.getElementById("csrf-token").value},
+      body: JSON.stringify(body)})
+      .then((response) => response.json().then((json) => ({ok: response.ok, body: json})));
+  }
+
+  function problemText(body) {
+    const details = (body.problems || []).map((p) => (p.label ? p.label + "：" : "") + p.message).join("；");
+    return details || body.message;
+  }
+
+  /* 合并: the working polygons replaced by their union (shapely, on the server; nothing is stored until saved). */
+  function merge(data, map, working, addWorking, clearWorking, touched, say) {
+    const parts = working().map((layer) => layer.toGeoJSON(7).geometry).filter((g) => kindOf(g.type) === "Polygon");
+    if (parts.length < 2) { say("合并需要至少两个面：先绘制或切割出多个面。", false); return; }
+    send(data.unionUrl, "POST", {geometries: parts}).then(({ok, body}) => {
+      if (!ok) { say("未能合并：" + problemText(body), false); return; }
+      clearWorking(); addWorking(body); touched();
+      say("已将 " + parts.length + " 个面合并为" + (body.type === "Polygon" ? "一个面" : "多面（各部分互不相接）") + "，核对后保存。", true);
+    }).catch((error) => say("未能合并：" + error.message, false));
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
