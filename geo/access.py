@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Collection
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -36,13 +37,13 @@ from geo.road_graph import travel_graph
 
 logger = logging.getLogger(__name__)
 
-SCENARIOS = ("baseline", "planned", "compare")
+SCENARIOS = ("baseline", "planned", "current", "compare")
 BANDS_MIN = (5.0, 10.0, 15.0)
 MAX_CONGESTION = 1.5
 
 __all__ = ["ACCESS_SPEED_KPH", "BANDS_MIN", "DEFAULT_COVERAGE_TARGET", "SCENARIOS", "PlacedNetwork", "PlanStudy",
-           "check_access", "prepare_network", "prepare_plan", "ring_entry_nodes", "time_to_ring", "travel_graph",
-           "validate_options"]
+           "check_access", "check_open_projects", "prepare_network", "prepare_plan", "ring_entry_nodes",
+           "time_to_ring", "travel_graph", "validate_options"]
 
 
 def time_to_ring(network: RoadNetwork, entries: np.ndarray, *, congestion: float = 1.0) -> np.ndarray:
@@ -101,7 +102,8 @@ def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStud
                  scenario: str = "baseline", congestion: float = 1.0,
                  threshold_min: float = PLAN_THRESHOLD_MIN, loop_threshold_min: float = PLAN_LOOP_THRESHOLD_MIN,
                  coverage_target: float = DEFAULT_COVERAGE_TARGET, tolerance_m: float = RING_TOLERANCE_M,
-                 max_snap_distance_m: float = MAX_SNAP_DISTANCE_M, access_speed_kph: float = ACCESS_SPEED_KPH) -> dict:
+                 max_snap_distance_m: float = MAX_SNAP_DISTANCE_M, access_speed_kph: float = ACCESS_SPEED_KPH,
+                 open_projects: Collection[str] | None = None) -> dict:
     """The accessibility report for ``scenario`` on ``network``.
 
     Parameters
@@ -115,8 +117,9 @@ def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStud
         :func:`prepare_plan` — callers that check several networks keep that and save rasterising the corridor
         and chaining the ring every time. Not needed with a placed network (if given, it must be its plan).
     scenario
-        ``"baseline"`` (road projects not built), ``"planned"`` (all built) or ``"compare"`` (both, with deltas
-        and each project's own effect).
+        ``"baseline"`` (road projects not built), ``"planned"`` (all built), ``"current"`` (the baseline plus the
+        road projects ``open_projects`` names) or ``"compare"`` (baseline and planned, with deltas and each
+        project's own effect).
     congestion
         A speed factor: every road's free-flow speed (and the access legs') is multiplied by it; 1.0 = free flow,
         about 0.6 = peak hour; above 0 and at most 1.5.
@@ -132,6 +135,9 @@ def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStud
         A block without access nodes of its own is measured at its centroid's nearest access node only when that
         lies within this distance (metres); beyond it the block is reported as outside the network's coverage
         (``status: "outside_network"``, no times, not passing).
+    open_projects
+        For ``current`` only (and required there): the road project ids open to traffic
+        (:func:`geo.open_to_traffic.open_road_projects`); the report lists them in ``params.open_projects``.
     access_speed_kph
         Speed (km/h, times ``congestion``) of the access leg from a cell's centre or a block's centroid to its
         network node over the straight line — a project assumption (:data:`geo.coverage.ACCESS_SPEED_KPH`).
@@ -145,8 +151,9 @@ def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStud
     Raises
     ------
     InvalidParameter
-        For an unknown scenario or an out-of-range option (``.field`` names it), no plan, or a plan other than
-        the placed network's.
+        For an unknown scenario or an out-of-range option (``.field`` names it), no plan, a plan other than
+        the placed network's, or ``open_projects`` missing for ``current``, given for another scenario or naming
+        an id that is not a road project of the plan.
     RingNotConnected
         When the ring is empty or no network edge runs along it.
     """
@@ -157,9 +164,9 @@ def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStud
                            loop_threshold_min=float(loop_threshold_min), coverage_target=float(coverage_target),
                            max_snap_distance_m=float(max_snap_distance_m), max_cell_distance_m=MAX_CELL_DISTANCE_M,
                            access_speed_kph=float(access_speed_kph))
-    study = _placed(network, plan, tolerance_m=tolerance_m,
-                    scenarios=("baseline", "planned") if scenario == "compare" else (scenario,))
+    study = _placed(network, plan, tolerance_m=tolerance_m, scenarios=_placed_scenarios(scenario))
     prepared = study.plan
+    opened = check_open_projects(scenario, open_projects, prepared)
     head = {"network": report.network_info(study.network),
             "params": {"scenario": scenario, "congestion": float(congestion), "threshold_min": limits.threshold_min,
                        "loop_threshold_min": limits.loop_threshold_min, "coverage_target": limits.coverage_target,
@@ -168,11 +175,39 @@ def check_access(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStud
                        "max_snap_distance_m": limits.max_snap_distance_m, "access_speed_kph": limits.access_speed_kph,
                        "ring_tolerance_m": prepared.tolerance_m, "road_projects": sorted(prepared.projects),
                        "thresholds": report.thresholds(limits)}}
+    if opened is not None:
+        head["params"]["open_projects"] = opened
     if scenario != "compare":
-        ev = _evaluate(study, study.scenario_edges(scenario), congestion=congestion, limits=limits,
-                       label=f"the {scenario} scenario")
+        ev = _evaluate(study, study.scenario_edges(scenario, open_projects=opened or ()), congestion=congestion,
+                       limits=limits, label=f"the {scenario} scenario")
         return head | _scenario_sections(study, ev, limits, network=head["network"])
     return head | _compare(study, congestion=congestion, limits=limits, network=head["network"])
+
+
+def _placed_scenarios(scenario: str) -> tuple[str, ...]:
+    """The scenarios whose edge sets are worth placing up front for one check (``current``'s depends on the
+    projects open, so it is placed within the check)."""
+    return {"compare": ("baseline", "planned"), "current": ()}.get(scenario, (scenario,))
+
+
+def check_open_projects(scenario: str, open_projects: Collection[str] | None,
+                        prepared: PlanStudy) -> list[str] | None:
+    """``open_projects`` checked against ``scenario`` and the plan's road projects, sorted (``None`` unless
+    ``current``); :class:`InvalidParameter` when they do not fit."""
+    if scenario != "current":
+        if open_projects is not None:
+            raise InvalidParameter("open_projects", f"expected no open projects for the {scenario} scenario (they "
+                                                    f"only apply to current), got {sorted(open_projects)}")
+        return None
+    if open_projects is None or isinstance(open_projects, str):
+        raise InvalidParameter("open_projects", f"expected the road project ids open to traffic (a collection, "
+                                                f"possibly empty) for the current scenario, got {open_projects!r}; "
+                                                f"see geo.open_to_traffic.open_road_projects")
+    unknown = sorted(set(open_projects) - set(prepared.projects))
+    if unknown:
+        raise InvalidParameter("open_projects", f"expected road project ids of the plan "
+                                                f"({', '.join(prepared.projects)}), got {', '.join(unknown)}")
+    return sorted(set(open_projects))
 
 
 def _scenario_sections(study: PlacedNetwork, ev: Evaluation, limits: report.Limits, *, network: dict) -> dict:

@@ -8,6 +8,7 @@ over the placement's prepared arrays (no per-node Python loops).
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,8 +30,10 @@ logger = logging.getLogger(__name__)
 MAX_SNAP_DISTANCE_M = 2000.0  # a block farther than this from every access node lies beyond the network
 
 
-def scenario_mask(network: RoadNetwork, plan: PlanData | PlanStudy, scenario: str) -> np.ndarray:
-    """Edges in use: ``planned`` all of them, ``baseline`` all but those a road project of ``plan`` builds."""
+def scenario_mask(network: RoadNetwork, plan: PlanData | PlanStudy, scenario: str, *,
+                  open_projects: Collection[str] = ()) -> np.ndarray:
+    """Edges in use: ``planned`` all of them, ``baseline`` all but those a road project of ``plan`` builds,
+    ``current`` the baseline's plus those of ``open_projects``."""
     if scenario == "planned":
         return np.ones(network.n_edges, dtype=bool)
     if isinstance(plan, PlanStudy):
@@ -38,6 +41,8 @@ def scenario_mask(network: RoadNetwork, plan: PlanData | PlanStudy, scenario: st
     else:
         roads = plan.roads
         projects = list(roads.loc[roads["category"].isin(ROAD_PROJECT_CATEGORIES), "id"])
+    if scenario == "current":
+        return ~project_edge_mask(network, projects) | project_edge_mask(network, open_projects)
     return ~project_edge_mask(network, projects)
 
 

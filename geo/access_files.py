@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.access_tables import SCENARIO_TITLES, Column, Table, parameter_rows, tables
+from geo.xlsx_layout import finish_table_sheet
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def _write_readme(sheet: Worksheet, report: dict, *, title: str) -> None:
     sheet.cell(row=sheet.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in (("A", 30), ("B", 60), ("C", 80)):
         sheet.column_dimensions[letter].width = width
-    _print_setup(sheet, title=title, header_row=2)
+    finish_table_sheet(sheet, title=title, header_row=2, columns=3)
 
 
 def _write_table(sheet: Worksheet, table: Table, *, title: str, parameters: str) -> None:
@@ -119,11 +120,8 @@ def _write_table(sheet: Worksheet, table: Table, *, title: str, parameters: str)
         for column, cell in zip(table.columns, sheet[sheet.max_row]):
             if isinstance(cell.value, (int, float)) and column.unit in NUMBER_FORMATS:
                 cell.number_format = NUMBER_FORMATS[column.unit]
-    last = get_column_letter(len(table.columns))
-    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(sheet.max_row, HEADER_ROW)}"
     _widths(sheet, table.columns)
-    _print_setup(sheet, title=title, header_row=HEADER_ROW)
+    finish_table_sheet(sheet, title=title, header_row=HEADER_ROW, columns=len(table.columns))
 
 
 def _widths(sheet: Worksheet, columns: tuple[Column, ...]) -> None:
@@ -132,14 +130,3 @@ def _widths(sheet: Worksheet, columns: tuple[Column, ...]) -> None:
                  if cell.value is not None]
         wide = max((sum(2 if ord(ch) > 0x2E7F else 1 for ch in text) for text in texts), default=6)
         sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, max(6, wide + 2))
-
-
-def _print_setup(sheet: Worksheet, *, title: str, header_row: int) -> None:
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.oddHeader.center.text = title.replace("&", "&&")
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"

@@ -17,7 +17,7 @@ project") places them itself, exactly as a placement would.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -137,9 +137,14 @@ class PlacedNetwork:
     block_nodes: tuple[np.ndarray, ...]
     placements: tuple[Placement, ...]
 
-    def scenario_edges(self, scenario: str) -> np.ndarray:
-        """Edges in use: ``planned`` all of them, ``baseline`` all but those a road project of the plan builds."""
-        return np.ones(self.network.n_edges, dtype=bool) if scenario == "planned" else ~self.project_edges
+    def scenario_edges(self, scenario: str, *, open_projects: Collection[str] = ()) -> np.ndarray:
+        """Edges in use: ``planned`` all of them, ``baseline`` all but those a road project of the plan builds,
+        ``current`` the baseline's plus those of ``open_projects`` (open to traffic: :mod:`geo.open_to_traffic`)."""
+        if scenario == "planned":
+            return np.ones(self.network.n_edges, dtype=bool)
+        if scenario == "current":
+            return ~self.project_edges | project_edge_mask(self.network, open_projects)
+        return ~self.project_edges
 
     def access_nodes(self, active: np.ndarray) -> np.ndarray:
         """Per node: does an active road with roadside access touch it near the corridor — can a place nearby get

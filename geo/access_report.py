@@ -342,6 +342,10 @@ def summary_text(report: dict) -> str:
              "(speed factor 速度系数: 1 = free flow 畅行, ≈0.6 = peak hour 高峰)",
              "阈值 Thresholds: " + "; ".join(f"{t['name']} {t['value']:g} {t['unit']} ({SOURCE_ZH[t['source']]} "
                                             f"{t['source']})" for t in params["thresholds"])]
+    if "open_to_traffic" in report:  # added by the caller that read the status (web app, CLI)
+        opened = report["open_to_traffic"]
+        lines.append(f"已通车项目 Open to traffic as of {opened['as_of']}: " + (", ".join(
+            f"{p['id']} {p['name']} ({p['basis']} {p['since']})" for p in opened["projects"]) or "none 无"))
     if params["scenario"] == "compare":
         for name in ("baseline", "planned"):
             lines += [f"\n== {name} ==", *_scenario_lines(_pick(report, name), params)]

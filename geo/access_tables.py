@@ -18,9 +18,9 @@ from geo.access_report import DIRECTION_ZH, OUTSIDE_NETWORK, SOURCE_ZH
 
 logger = logging.getLogger(__name__)
 
-SCENARIO_ZH = {"baseline": "现状", "planned": "规划", "compare": "现状与规划对比"}
+SCENARIO_ZH = {"baseline": "现状", "planned": "规划", "current": "现状+已通车项目", "compare": "现状与规划对比"}
 SCENARIO_TITLES = {"baseline": "现状（不含在建道路）", "planned": "规划（全部道路项目建成）",
-                   "compare": "现状与规划对比"}
+                   "current": "现状+已通车项目（按进度状态）", "compare": "现状与规划对比"}
 UNIT_SUFFIX = {"percent": "（%）", "points": "（百分点）", "min": "（分钟）", "km2": "（平方公里）", "km": "（公里）"}
 PASS_ZH = {True: "达标", False: "未达标", None: "无法评估"}
 THRESHOLD_ZH = {"threshold_min": "入环时间（10分钟入环）", "loop_threshold_min": "环线一圈时间（30分钟通环）",
@@ -259,6 +259,11 @@ def parameter_rows(report: dict) -> list[tuple[str, object, str]]:
     params, network = report["params"], report["network"]
     rows = [("情景", SCENARIO_TITLES[params["scenario"]], ""),
             ("拥堵系数（车速倍数）", params["congestion"], "1 为畅行，高峰约 0.6")]
+    if "open_to_traffic" in report:
+        opened = report["open_to_traffic"]
+        rows.append(("已通车道路项目", "、".join(f"{p['id']} {p['name']}（{p['basis_zh']} {p['since']}）"
+                                            for p in opened["projects"]) or "无",
+                     f"截至 {opened['as_of']}；{opened['rule']['zh']}"))
     for threshold in params["thresholds"]:
         value = threshold["value"] * 100 if threshold["unit"] == "share" else threshold["value"]
         unit = {"share": "%", "min": "分钟", "m": "米", "km/h": "公里/小时"}[threshold["unit"]]

@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.bulletin import COLUMN_LABELS, TABLE_TITLES, Bulletin, bulletin_title, display_value, table_rows
 from geo.errors import InvalidParameter
+from geo.xlsx_layout import finish_table_sheet
 
 logger = logging.getLogger(__name__)
 
@@ -97,22 +98,6 @@ def sheet_value(column: str, value: object) -> tuple[object, str | None]:
     return number, WHOLE_FORMAT if float(number).is_integer() else DECIMAL_FORMAT
 
 
-def _header_text(text: str) -> str:
-    return text.replace("&", "&&")  # a lone & starts a code in Excel's page header
-
-
-def _print_setup(sheet: Worksheet, *, title: str) -> None:
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0  # as many pages tall as the rows need
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "2:2"
-    sheet.print_options.horizontalCentered = True
-    sheet.oddHeader.center.text = _header_text(title)
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-
 def _widths(sheet: Worksheet, columns: list[str]) -> None:
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
@@ -139,10 +124,8 @@ def _write_sheet(sheet: Worksheet, table, *, title: str, note: str | None) -> No
                 cell.number_format = number_format
             if column in WRAPPED_COLUMNS:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A3"
-    sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{max(sheet.max_row, 2)}"
     _widths(sheet, columns)
-    _print_setup(sheet, title=title)
+    finish_table_sheet(sheet, title=title, header_row=2, columns=len(columns))
 
 
 def xlsx_bytes(bulletin: Bulletin) -> bytes:

@@ -14,6 +14,7 @@ The bands show the roads' own times; unlike the coverage's cells they add no acc
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ import shapely
 from scipy import ndimage
 
 from geo import coverage
-from geo.access import BANDS_MIN, validate_options
+from geo.access import BANDS_MIN, check_open_projects, validate_options
 from geo.access_eval import scenario_mask, time_to_ring_nodes
 from geo.access_place import PlacedNetwork
 from geo.access_plan import PlanStudy, prepare_plan, study_box
@@ -46,7 +47,7 @@ def isochrone_bands(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanS
                     scenario: str = "planned",
                     congestion: float = 1.0,
                     buffer_m: float = BUFFER_M, simplify_m: float = SIMPLIFY_M,
-                    tolerance_m: float = RING_TOLERANCE_M) -> dict:
+                    tolerance_m: float = RING_TOLERANCE_M, open_projects: Collection[str] | None = None) -> dict:
     """The isochrone bands of time to the ring as a GeoJSON FeatureCollection (WGS-84, simplified for display).
 
     Parameters
@@ -56,7 +57,8 @@ def isochrone_bands(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanS
         :func:`geo.access_plan.prepare_plan`; or the network placed on the plan by
         :func:`geo.access_place.prepare_network` (then ``plan`` is not needed).
     scenario
-        ``"baseline"`` or ``"planned"``.
+        ``"baseline"``, ``"planned"`` or ``"current"`` (the baseline plus ``open_projects``, required there and
+        only there: as :func:`geo.access.check_access` takes them).
     congestion
         Factor on free-flow speed, above 0 and at most 1.5.
     buffer_m
@@ -75,12 +77,14 @@ def isochrone_bands(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanS
     Raises
     ------
     InvalidParameter
-        For a scenario other than baseline/planned or an out-of-range congestion.
+        For a scenario other than baseline/planned/current, an out-of-range congestion or open projects that do
+        not fit the scenario.
     RingNotConnected
         When the ring is empty or no network edge runs along it.
     """
-    validate_options(scenario=scenario, congestion=congestion, scenarios=("baseline", "planned"))
-    network, prepared, graph, ring, active = _network_and_ring(network, plan, scenario, tolerance_m=tolerance_m)
+    validate_options(scenario=scenario, congestion=congestion, scenarios=("baseline", "planned", "current"))
+    network, prepared, graph, ring, active = _network_and_ring(network, plan, scenario, tolerance_m=tolerance_m,
+                                                               open_projects=open_projects)
     edge_time = network.travel_time_s(congestion=congestion)
     node_time = time_to_ring_nodes(network, ring.index[active[ring.index]], active, edge_time,
                                    label=f"the {scenario} scenario", graph=graph)
@@ -98,15 +102,19 @@ def isochrone_bands(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanS
             "to_min": upper, "label_zh": BAND_LABELS_ZH[i], "area_km2": round(band.area / 1e6, 3)}})
     return {"type": "FeatureCollection", "features": features, "network": network_info(network),
             "params": {"scenario": scenario, "congestion": float(congestion), "buffer_m": buffer_m,
-                       "simplify_m": simplify_m, "raster_m": RASTER_M, "bands_min": list(BANDS_MIN)}}
+                       "simplify_m": simplify_m, "raster_m": RASTER_M, "bands_min": list(BANDS_MIN),
+                       **({} if open_projects is None else {"open_projects": sorted(set(open_projects))})}}
 
 
 def _network_and_ring(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStudy | None, scenario: str, *,
-                      tolerance_m: float) -> tuple[RoadNetwork, PlanStudy, ReverseGraph, RingEdges, np.ndarray]:
+                      tolerance_m: float, open_projects: Collection[str] | None
+                      ) -> tuple[RoadNetwork, PlanStudy, ReverseGraph, RingEdges, np.ndarray]:
     """The network, prepared plan, reversed graph, ring edges and the scenario's edges — from a placed network
     when given one."""
     if isinstance(network, PlacedNetwork):
-        return network.network, network.plan, network.graph, network.ring, network.scenario_edges(scenario)
+        opened = check_open_projects(scenario, open_projects, network.plan) or ()
+        return (network.network, network.plan, network.graph, network.ring,
+                network.scenario_edges(scenario, open_projects=opened))
     if plan is None:
         raise InvalidParameter("plan", "expected the plan data or a prepared plan with a road network, got none; "
                                        "pass one, or a network from geo.access_place.prepare_network")
@@ -115,7 +123,8 @@ def _network_and_ring(network: RoadNetwork | PlacedNetwork, plan: PlanData | Pla
     graph = ReverseGraph.build(network)
     ring = match_ring_edges(network, prepared.ring, tolerance_m=prepared.tolerance_m, zone=prepared.ring_zone)
     require_ring_edges(ring, network)
-    return network, prepared, graph, ring, scenario_mask(network, prepared, scenario)
+    opened = check_open_projects(scenario, open_projects, prepared) or ()
+    return network, prepared, graph, ring, scenario_mask(network, prepared, scenario, open_projects=opened)
 
 
 def _edges_near(network: RoadNetwork, plan: PlanData, active: np.ndarray, *, margin_m: float) -> np.ndarray:

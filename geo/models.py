@@ -24,6 +24,7 @@ HAND_DRAWN, UPLOADED, SURVEYED, BASELINE = "hand_drawn", "uploaded", "surveyed",
 GEOMETRY_EDIT_SOURCES: tuple[str, ...] = (HAND_DRAWN, UPLOADED, SURVEYED, BASELINE)
 
 ITEM_ID = sa.String(32)
+MAX_ROW_ID = 2**31 - 1  # the largest id an Integer primary key holds everywhere: URLs refuse larger ones (404)
 PERSON = sa.String(64)
 NAME_KEY = sa.String(128)  # NFKC and case folding can lengthen a name written before the name rules
 TRANSIENT = "transient"  # Table.info flag: sessions and login counters, not data to back up

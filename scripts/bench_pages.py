@@ -35,7 +35,8 @@ HOST = "127.0.0.1"
 PATHS = ("/", "/access", "/tasks", "/parks", "/departments", "/reports/2021Q2", "/tour", "/items/B01",
          "/api/blocks", "/api/roads", "/api/tasks", "/api/tasks?district=%E9%BE%99%E6%B9%BE%E5%8C%BA",
          "/api/blocks/B05", "/api/access", "/api/access/isochrones", "/api/parks", "/api/targets",
-         "/api/departments", "/api/items/B01/history")
+         "/api/departments", "/api/items/B01/history", "/?as_of=2021-06-30", "/api/blocks?as_of=2021-06-30",
+         "/items/B01?as_of=2021-06-30")
 MIN_RATIO = 0.25
 MAX_P99_MS = 250.0
 BROWSER_ENCODING = "br, gzip"

@@ -38,7 +38,8 @@ NON_ASCII_DIGITS = st.sampled_from(NON_ASCII_EXAMPLES) | st.text(
 HOSTILE_FORM_VALUES = (*NON_ASCII_EXAMPLES, "0001-01-01", "9" * 5000, "NaN", "-1", "\x00", "")
 DEEP_BODIES = ("[" * 100_000 + "]" * 100_000, '{"expected_version": ' + "[" * 50_000 + "]" * 50_000 + "}")
 PATH_SAMPLES = {"item_id": ["B05", "E14", "DT15-1"], "target_id": ["A1-1"], "task_id": ["DT15-1"],
-                "name": ["editor", "viewer", "nobody"], "layer": ["blocks"], "version": ["0", "1"]}
+                "name": ["editor", "viewer", "nobody"], "layer": ["blocks"], "version": ["0", "1"],
+                "tour_id": ["1", "2"]}
 JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
                            lambda inner: st.lists(inner, max_size=4)
                            | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)

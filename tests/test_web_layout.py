@@ -218,6 +218,8 @@ def test_a_phone_map_starts_with_its_layer_list_and_legend_folded(sized, layout_
 def test_finding_an_item_on_a_phone_shows_its_popup_on_screen(sized, layout_server: str) -> None:
     size, watch = sized
     open_page(watch, layout_server + "/")
+    # as a person does: scroll down to the search box (below the map on a phone) before typing into it
+    watch.page.evaluate("document.getElementById('search').scrollIntoView({block: 'center', behavior: 'instant'})")
     watch.page.fill("#search", "中国眼谷")
     watch.page.press("#search", "Enter")
     popup = watch.page.locator(".leaflet-popup-content .corridor-popup[data-id='B03']")

@@ -35,6 +35,10 @@ key                    environment variable        meaning
                                                    API answers per process (64 MiB; 0: render every time)
 ``COMPRESSED_CACHE_BYTES``                         ``CORRIDOR_COMPRESSED_CACHE_BYTES``: memory for their
                                                    compressed copies per process (32 MiB)
+``MEDIA_DIR``          ``CORRIDOR_MEDIA_DIR``      folder of uploaded field photos (default: ``media`` in the
+                                                   instance folder); back it up with the database
+``MEDIA_URL``          ``CORRIDOR_MEDIA_URL``      an S3-compatible object store for photos: not supported,
+                                                   refused at start-up (see docs/operations.md)
 =====================  ==========================  ===================================================
 """
 from __future__ import annotations
@@ -71,11 +75,14 @@ DEFAULTS: dict[str, Any] = {
     "INIT_DATABASE": False,
     "HTTP_CACHE_BYTES": 64 * 1024 * 1024,
     "COMPRESSED_CACHE_BYTES": 32 * 1024 * 1024,
+    "MEDIA_DIR": None,
+    "MEDIA_URL": None,
 }
 ENV_KEYS: tuple[str, ...] = ("DATA_DIR", "NETWORK", "TILES", "TIANDITU_KEY", "DATABASE_URL", "INSTANCE_PATH",
                              "SECRET_KEY", "SECURE_COOKIES", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_S",
                              "LOGIN_ACCOUNT_MAX_FAILURES", "LOGIN_ACCOUNT_WINDOW_S", "SESSION_IDLE_S",
-                             "SESSION_LIFETIME_S", "TRUSTED_PROXIES", "HTTP_CACHE_BYTES", "COMPRESSED_CACHE_BYTES")
+                             "SESSION_LIFETIME_S", "TRUSTED_PROXIES", "HTTP_CACHE_BYTES", "COMPRESSED_CACHE_BYTES",
+                             "MEDIA_DIR", "MEDIA_URL")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -91,6 +98,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from geo.plan import default_data_dir
     from web.access_export import access_export_blueprint
     from web.exchange import exchange_blueprint
+    from web.field_api import field_api_blueprint
     from web.api import api_blueprint
     from web.assets import assets_blueprint
     from web.auth import auth_blueprint, init_security
@@ -114,6 +122,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.parks import parks_blueprint
     from web.security import init_security_headers
     from web.tours import tours_blueprint
+    from web.saved_tours import saved_tours_blueprint
+    from web.field_page import field_page_blueprint
+    from web.inspection_report import inspection_report_blueprint
+    from web.timeline import timeline_blueprint
     from web.field_offline import field_offline_blueprint
     from web.views import views_blueprint
 
@@ -145,6 +157,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_blueprint)
     # Feature blueprints plug in here, one line each (e.g. the inspection-tour planner).
     app.register_blueprint(tours_blueprint)
+    app.register_blueprint(field_api_blueprint)
+    app.register_blueprint(saved_tours_blueprint)
+    app.register_blueprint(field_page_blueprint)
+    app.register_blueprint(inspection_report_blueprint)
     app.register_blueprint(field_offline_blueprint)
     app.register_blueprint(access_export_blueprint)
     app.register_blueprint(exchange_blueprint)
@@ -160,6 +176,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(departments_blueprint)
     app.register_blueprint(openapi_blueprint)
     app.register_blueprint(ogc_blueprint)
+    app.register_blueprint(timeline_blueprint)
     init_serving(app)
     return app
 

@@ -1,11 +1,13 @@
 """The 可达性 figures as downloads: ``/access/export.csv`` and ``/access/export.xlsx``.
 
-Same parameters as the page (``scenario`` baseline, planned or compare; ``congestion``; ``target``), same figures
-(:mod:`geo.access_files`), each file stating the parameters, the thresholds' sources and the network. Files are
-built once per (network, scenario, congestion, target), like the reports they come from.
+Same parameters as the page (``scenario`` baseline, planned, current or compare; ``congestion``; ``target``;
+``as_of`` for current), same figures (:mod:`geo.access_files`), each file stating the parameters, the thresholds'
+sources and the network (and for current the road projects open, the day and the rule). Files are built once per
+(network, scenario, congestion, target — for current, open projects and day), like the reports they come from.
 """
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Blueprint, Response, request
@@ -33,8 +35,11 @@ def export_file(fmt: str) -> Response:
                                kind="choice", details={"got": fmt, "choices": tuple(EXPORT_TYPES)})
     query = access_parameters(request.args)
     build = csv_bytes if fmt == "csv" else xlsx_bytes
-    content = corridor_state().cached(f"export-{fmt}", query.scenario, query.congestion,
-                                      lambda: build(access_report(query)), variant=query.target)
-    name = f"corridor-access-{query.scenario}-congestion{query.congestion:g}-target{query.target:g}.{fmt}"
+    report = access_report(query)
+    opened = report.get("open_to_traffic")
+    content = corridor_state().cached(f"export-{fmt}", query.scenario, query.congestion, lambda: build(report),
+                                      variant=(query.target, opened and json.dumps(opened, sort_keys=True)))
+    day = f"-asof{opened['as_of']}" if opened else ""
+    name = f"corridor-access-{query.scenario}{day}-congestion{query.congestion:g}-target{query.target:g}.{fmt}"
     return Response(content, mimetype=EXPORT_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from geo.ring_gaps import report_gaps, ring_stretches
 from web import labels
-from web.access import access_isochrones
+from web.access import access_isochrones, scenario_key
 from web.assets import localize_assets
 from web.maps import ACCESS_LAYERS, MapLayer, MapParts, Style, layered_map, render_parts
 from web.state import corridor_state
@@ -82,7 +82,9 @@ def access_map(report: Mapping[str, Any], scenario: str, congestion: float) -> f
     """The 可达性 map of one scenario (its key in ``window.corridorMaps`` is the scenario)."""
     ring, gaps = ring_layers(report)
     collections = {"districts": corridor_state().layers.display["districts"], "ring": ring,
-                   "bands": access_isochrones(scenario, congestion), "blocks": access_block_collection(report),
+                   "bands": access_isochrones(scenario, congestion,
+                                              open_projects=report["params"].get("open_projects")),
+                   "blocks": access_block_collection(report),
                    "entries": ring_entry_collection(report)}
     layers = ACCESS_LAYERS
     if gaps is not None:
@@ -96,8 +98,9 @@ def access_map(report: Mapping[str, Any], scenario: str, congestion: float) -> f
 
 
 def access_map_parts(report: Mapping[str, Any], scenario: str, congestion: float) -> MapParts:
-    """One scenario's map, rendered once per (scenario, congestion)."""
-    return corridor_state().cached("access_map", scenario, congestion,
+    """One scenario's map, rendered once per (scenario, congestion) — for ``current`` per set of open projects."""
+    key = scenario_key(scenario, report["params"].get("open_projects"))
+    return corridor_state().cached("access_map", key, congestion,
                                    lambda: render_parts(access_map(report, scenario, congestion)))
 
 

@@ -20,6 +20,7 @@ from flask import Blueprint, jsonify, request
 
 from geo.errors import InvalidParameter, UnknownItem
 from web.access import ISOCHRONE_PARAMETERS, access_isochrones, access_parameters, access_report
+from web.as_of_view import served_layers
 from web.features import ITEM_LAYERS, item_collection, parse_filters, with_status
 from web.state import corridor_state
 
@@ -54,13 +55,13 @@ def health():
 def item_layer(layer: str):
     """A layer as a FeatureCollection, filtered by ``district``, ``category`` (tier/category/kind), ``status``."""
     filters = parse_filters(layer, request.args)
-    return _geojson(item_collection(corridor_state().layers, layer, filters))
+    return _geojson(item_collection(served_layers(), layer, filters))
 
 
 @api_blueprint.get("/<any(blocks, roads, tasks):layer>/<item_id>")
 def item_feature(layer: str, item_id: str):
     """One block, road or task as a Feature; 404 if ``item_id`` is not in ``layer``."""
-    for feature in corridor_state().layers.full[layer]["features"]:
+    for feature in served_layers().full[layer]["features"]:
         if feature["id"] == item_id:
             return _geojson(with_status(feature))
     raise UnknownItem(f"no feature with id {item_id!r} in {layer}; list them at /api/{layer}", item_id=item_id)
@@ -84,4 +85,4 @@ def access():
 def isochrones():
     """The isochrone bands (0–5, 5–10, 10–15, >15 min) as a FeatureCollection."""
     query = access_parameters(request.args, allowed=ISOCHRONE_PARAMETERS)
-    return _geojson(access_isochrones(query.scenario, query.congestion))
+    return _geojson(access_isochrones(query.scenario, query.congestion, as_of=query.as_of))

@@ -116,10 +116,20 @@ def refresh_before_request() -> None:
 
 
 def _refreshed_rows() -> dict[str, dict]:
+    """Today's rows, or those of the request's ``as_of`` day (:mod:`web.as_of_view`; a bad day raises
+    :class:`~geo.errors.InvalidParameter` once today's rows are kept for the error page)."""
+    from web.as_of_view import past_rows, requested_day  # it imports this module
+
     app = current_app._get_current_object()
     g.corridor_status_day = today = beijing_today()
     g.corridor_change_id = change_id = latest_change_id(app_store(app))  # also the pages' cache version
-    return app.extensions[LIVE_EXTENSION].refresh(app, change_id, today=today)
+    live = app.extensions[LIVE_EXTENSION]
+    g.corridor_status_rows = rows = live.refresh(app, change_id, today=today)  # an error page's, if as_of is bad
+    past = requested_day(today=today)
+    if past is None:
+        return rows
+    # g.corridor_status_day stays today (cached answers are keyed on it and the query); the as-of day is in g too
+    return past_rows(app, past, change_id=change_id, change_at=live.change_at)
 
 
 def current_status_rows() -> dict[str, dict]:
@@ -132,6 +142,7 @@ def current_status_rows() -> dict[str, dict]:
 
 
 def current_status_day() -> date:
-    """The day the current request's colours are judged against: today in Beijing time, fixed once per request."""
+    """The day the current request's colours are judged against: today in Beijing time, fixed once per request,
+    or the request's ``as_of`` day (:mod:`web.as_of_view`)."""
     current_status_rows()
-    return g.get("corridor_status_day") or beijing_today()
+    return g.get("corridor_as_of") or g.get("corridor_status_day") or beijing_today()

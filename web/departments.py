@@ -33,6 +33,7 @@ from geo.targets import DepartmentTask
 from web.as_of import beijing_today
 from web.database import app_store, current_status_day
 from web.editing import item_history, submit_form
+from web.features import REQUEST_PARAMETERS
 from web.state import corridor_state
 from web.status import STATUS_COLORS, status_filter_values
 from web.views import add_nav_link
@@ -100,6 +101,8 @@ def parse_department_filters(args: Mapping[str, str], units: Sequence[str]) -> d
     problems: list[InvalidParameter] = []
     filters: dict[str, str] = {}
     for name, value in args.items():
+        if name in REQUEST_PARAMETERS:
+            continue
         if name not in choices:
             problems.append(InvalidParameter(name, f"unknown filter; expected {' or '.join(FILTERS)}",
                                              kind="unknown_parameter", details={"allowed": FILTERS}))

@@ -30,6 +30,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from geo import records
+from geo.as_of import states_as_of
 from geo.errors import EditConflict, NeedsConfirmation, UnknownItem, ValidationError
 from geo.models import UPLOADED
 from geo.network_edges import MAX_BBOX_DEGREES
@@ -39,6 +40,7 @@ from geo.status import COLOUR_LABELS, COLOURS, STATES
 from geo.validate import Problem
 from web import confirmations, labels, messages
 from web.as_of import beijing_today
+from web.as_of_view import past_history, served_layers, viewing_past
 from web.auth import current_user, requires
 from web.confirmations import confirm_flag
 from web.database import app_store, current_status_day
@@ -105,9 +107,12 @@ def _jsonable(value: object) -> object:
 
 
 def current_status(item_id: str) -> dict[str, Any]:
-    """The item's status row as of today (Beijing time, as the maps), read straight from the database."""
-    today = current_status_day()
-    return status_row(item_id, item_state(app_store(), item_id, as_of=today), as_of=today)
+    """The item's status row as of today (Beijing time, as the maps) or the request's ``as_of`` day, read straight
+    from the database."""
+    day = current_status_day()
+    state = states_as_of(app_store(), day, item_ids=[item_id]).get(item_id) if viewing_past() else \
+        item_state(app_store(), item_id, as_of=day)
+    return status_row(item_id, state, as_of=day)
 
 
 def written_response(result: records.Written):
@@ -188,16 +193,16 @@ def api_geometry(item_id: str):
 
 
 def item_history(item_id: str) -> dict[str, Any]:
-    """Everything the database holds about one item, newest first."""
+    """Everything the database holds about one item, newest first (as it stood on the request's ``as_of`` day)."""
     store = app_store()
-    return {
+    return past_history({
         "item_id": item_id,
         "status": current_status(item_id),
         "reports": _jsonable(report_history(store, item_id)),
         "check_events": _jsonable(check_history(store, item_id)),
         "geometry_versions": _jsonable(geometry_history(store, item_id)),
         "audit": _jsonable(audit_entries(store, item_id=item_id)),
-    }
+    })
 
 
 @editing_blueprint.get("/api/items/<item_id>/history")
@@ -224,7 +229,7 @@ def item_page(item_id: str, *, problems: list[dict] | None = None, conflict: str
               confirmation: dict | None = None, status: int = 200):
     """Render the item page, optionally with the problems of a refused form or the confirmation step of one
     (:mod:`web.confirmations`)."""
-    layer, feature = corridor_state().layers.find(item_id)
+    layer, feature = served_layers().find(item_id)
     feature = with_status(feature)
     page = render_template(
         "item.html", layer=layer, item=feature["properties"], history=item_history(item_id),

@@ -30,6 +30,7 @@ from werkzeug.datastructures import MultiDict
 
 from geo.errors import InvalidParameter, raise_parameter_problems
 from geo.exchange import FORMATS, exchange_format, features_frame, write_layer
+from geo.access_tables import SCENARIO_TITLES
 from geo.tours import SCENARIO_LABELS
 from web import labels
 from web.access import ISOCHRONE_PARAMETERS, access_isochrones, access_parameters
@@ -124,8 +125,9 @@ def _parks(args: Mapping[str, str]) -> LayerExport:
 
 def _isochrones(args: Mapping[str, str]) -> LayerExport:
     query = access_parameters(args, allowed=ISOCHRONE_PARAMETERS)
-    bands = access_isochrones(query.scenario, query.congestion)
-    words = (SCENARIO_LABELS[query.scenario], f"拥堵系数{query.congestion:g}")
+    bands = access_isochrones(query.scenario, query.congestion, as_of=query.as_of)
+    label = SCENARIO_LABELS.get(query.scenario) or SCENARIO_TITLES[query.scenario]  # current: not a tour scenario
+    words = (label, f"拥堵系数{query.congestion:g}")
     return LayerExport(bands["features"], [], labels.FIELD_LABELS, words,
                        (query.scenario, f"congestion{query.congestion:g}"))
 

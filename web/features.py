@@ -29,6 +29,8 @@ ITEM_LAYERS: tuple[str, ...] = ("blocks", "roads", "tasks")
 CATEGORY_FIELD: dict[str, str] = {"blocks": "tier", "roads": "category", "tasks": "kind"}
 CATEGORY_CHOICES: dict[str, tuple[str, ...]] = {"blocks": TIERS, "roads": ROAD_CATEGORIES, "tasks": TASK_KINDS}
 FILTERS: tuple[str, ...] = ("district", "category", "status", "approximate")
+# Read for every request before the view runs (web.as_of_view), so filters accept them without using them.
+REQUEST_PARAMETERS: tuple[str, ...] = ("as_of",)
 APPROXIMATE_CHOICES: tuple[str, ...] = ("1", "0")  # 1: only the items whose position is still approximate
 API_PRECISION = 6  # decimal degrees: ~0.1 m
 DISPLAY_PRECISION = 5  # ~1 m, plenty on screen
@@ -139,6 +141,8 @@ def parse_filters(layer: str, args: Mapping[str, str]) -> dict[str, str]:
     problems: list[InvalidParameter] = []
     filters: dict[str, str] = {}
     for name, value in args.items():
+        if name in REQUEST_PARAMETERS:
+            continue
         if name not in choices:
             problems.append(InvalidParameter(name, f"unknown filter; expected one of {', '.join(FILTERS)}",
                                              kind="unknown_parameter", details={"allowed": FILTERS}))

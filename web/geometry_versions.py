@@ -24,7 +24,7 @@ from flask import Blueprint, jsonify, redirect, request, url_for
 
 from geo.errors import EditConflict, ValidationError
 from geo.geometry_versions import BASELINE_VERSION, baseline_geometry, restore_geometry_version, stored_version
-from geo.models import BASELINE
+from geo.models import BASELINE, MAX_ROW_ID
 from web import labels, messages
 from web.auth import current_user, requires
 from web.database import app_store
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 geometry_versions_blueprint = Blueprint("geometry_versions", __name__)
 
+VERSION_RULE = f"/api/items/<item_id>/geometry/versions/<int(max={MAX_ROW_ID}):version>"
 REVERT_FIELDS = ("version", "expected_version")
 SOURCE_LABELS: dict[str, str] = {"hand_drawn": "手绘", "uploaded": "上传文件", "surveyed": "测绘导入",
                                  BASELINE: "规划基线"}
@@ -92,7 +93,7 @@ def _feature(item_id: str, version: int) -> dict[str, Any]:
                            "provenance": provenance_text(properties)}}
 
 
-@geometry_versions_blueprint.get("/api/items/<item_id>/geometry/versions/<int:version>")
+@geometry_versions_blueprint.get(VERSION_RULE)
 def api_version(item_id: str, version: int):
     """One geometry version of the item as a GeoJSON Feature (readable by anyone who can read the map)."""
     corridor_state().plan.layer_of(item_id)

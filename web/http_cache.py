@@ -1,13 +1,14 @@
 """Render once per state: cached answers, strong ``ETag`` and ``304 Not Modified`` on every GET.
 
-The pages and API answers of :data:`CACHED_ENDPOINTS` are pure functions of the state version
-(:func:`web.state_version.state_version`), the path and query, and who asks. Their cache key hashes all of that;
-the ``ETag`` is that key, so it is known before anything is rendered:
+The pages and API answers of :data:`CACHED_ENDPOINTS` (and :data:`CACHED_VIEW_ARGS`) are pure functions of the
+state version (:func:`web.state_version.state_version`), the path and query, and who asks. Their cache key hashes
+all of that; the ``ETag`` is that key, so it is known before anything is rendered:
 
 * a request whose ``If-None-Match`` holds the tag (or the tag of a compressed coding of it, ``"…:br"``) is
   answered ``304`` at once;
 * otherwise a cached body is answered if there is one (:class:`web.compression.ByteLRU` of
-  ``HTTP_CACHE_BYTES``; ``0`` renders every time, with the same tags);
+  ``HTTP_CACHE_BYTES``; ``0`` renders every time, with the same tags), already compressed when its compressed
+  body for the client's coding is kept too (:func:`web.compression.kept_compressed`);
 * otherwise the view renders and a ``200`` is kept — unless it set a cookie (a new CSRF token: the body is then
   this browser's only) or is streamed.
 

@@ -15,6 +15,7 @@ from web.status import STATUS_COLORS
 FIELD_LABELS: dict[str, str] = {
     **PROPERTY_LABELS,
     "percent": "完成进度（%）", "state": "状态", "note": "说明", "reported_on": "上报日期", "reporter": "上报人",
+    "checkin_id": "签到记录",
     "reported_colour": "自评颜色", "effective_on": "生效日期", "actor": "操作人", "closed": "销号状态",
     "period_start": "计划开始日期", "period_end": "计划结束日期", "milestones": "节点目标",
     "geometry": "几何图形", "crs": "坐标参考系", "park": "园区", "quarter": "季度", "value": "累计完成值",
@@ -30,7 +31,11 @@ FIELD_LABELS: dict[str, str] = {
     "limit": "每页条数", "offset": "起始位置", "bbox-crs": "范围框坐标参考系", "f": "返回格式",
     "bbox": "范围", "geometries": "待合并的面", "approximate": "仅显示近似位置",
     "file": "文件", "file_layer": "文件图层", "key_field": "编号字段", "match": "匹配方式", "coordinates": "坐标系",
-    "epsg": "EPSG 代码", "versions": "版本号",
+    "epsg": "EPSG 代码", "versions": "版本号", "as_of": "截至日期",
+    "title": "路线名称", "tour_date": "巡查日期",
+    "client_id": "记录编号", "site_id": "点位", "checked_in_at": "签到时间", "lat": "纬度", "lon": "经度",
+    "accuracy_m": "定位精度（米）", "progress_estimate": "进度估计（%）", "checkin_client_id": "所属签到编号",
+    "exif_lat": "照片纬度", "exif_lon": "照片经度", "taken_at": "拍摄时间",
 }
 
 GEOMETRY_TYPE_LABELS: dict[str, str] = {
@@ -39,7 +44,7 @@ GEOMETRY_TYPE_LABELS: dict[str, str] = {
 }
 UNIT_LABELS: dict[str, str] = {"min": "分钟", "km/h": "公里/小时", "minutes": "分钟"}
 CHOICE_LABELS: dict[str, str] = {
-    "planned": "规划路网", "baseline": "现状路网", "compare": "现状与规划对比",
+    "planned": "规划路网", "baseline": "现状路网", "compare": "现状与规划对比", "current": "现状+已通车项目",
     **{key: label for key, (label, _) in STATUS_COLORS.items()}, "total": "合计", "html": "网页",
 }
 
@@ -49,6 +54,7 @@ KIND_TEXTS: dict[str, str] = {
     "date_after_today": "不能晚于今天（{today}），收到{got}",
     "date_before_plan": "不能早于规划年度第一天（{earliest}），收到{got}",
     "date_before_quarter": "{quarter} 的完成值不能早于该季度第一天（{start}），收到{got}",
+    "as_of_scenario": "仅在路网情景为「现状+已通车项目」（current）时可指定截至日期，收到情景{got}",
     "text_expected": "应为文字",
     "required": "不能为空",
     "too_long": "最多 {limit} 个字符，当前 {got} 个，请删减",
@@ -160,6 +166,15 @@ KIND_TEXTS: dict[str, str] = {
     "too_many_stops": "每条路线最多 {limit} 个点位，现在可到达的有 {got} 个；请按地区拆分路线",
     "list_expected": "应为点位编号的列表，如 [\"B01\", \"R03\"]，收到{got}",
     "object_expected": "应为 JSON 对象，收到{got}",
+    # field check-ins and photos (geo.field_input, geo.photo_cleaning)
+    "client_id": "应为设备生成的编号（1–64 个英文字母、数字、- 或 _，如 UUID），收到{got}",
+    "not_a_stop": "应为本路线的点位之一（{choices}），收到{got}",
+    "moment_format": "应为带时区的 ISO 8601 时间（如 2021-06-30T09:15:00+08:00），收到{got}",
+    "position_pair": "纬度和经度须同时提供或同时省略",
+    "photo_bytes": "照片不能超过 {limit}，收到 {got} 字节；请压缩或缩小后重新上传",
+    "photo_pixels": "照片不能超过 {limit} 像素，收到{got}；请缩小后重新上传",
+    "photo_type": "应为 JPEG、PNG 或 WebP 格式的照片（按文件内容判断），收到{got}",
+    "photo_not_image": "不是可读取的 JPEG、PNG 或 WebP 图片（按文件内容判断，与文件名无关）",
     # OGC API – Features (web.ogc_params)
     "limit_value": "应为不小于 {low} 的整数（超过 {high} 时按 {high} 返回），收到{got}",
     "offset_value": "应为不小于 {low} 的整数（从 0 起的位置），收到{got}",

@@ -1,10 +1,13 @@
 """Structured logs with a request id: one JSON object per line, one access line per request.
 
 Each request gets an id: the client's ``X-Request-ID`` when it is a sane token (letters, digits, ``.``, ``_``,
-``-``, ``:``; at most 128), else a fresh random one. The id is echoed in the response's ``X-Request-ID`` header and
-added to every log record emitted while the request runs (:class:`RequestIdFilter`), so a report from a user
-("request id 4f…") finds its lines. After each request the ``corridor.access`` logger writes ``method``, ``path``,
-``status``, ``duration_ms``, ``bytes`` and ``remote_addr`` at INFO.
+``-``, ``:``; at most 128), else a fresh random one: 32 hex digits from :func:`random.getrandbits` (an id to find
+log lines by, not a secret, so no call to the system's random source, which under load makes the request wait for
+the interpreter lock again; the module's generator is reseeded in forked workers). The id is echoed in the
+response's ``X-Request-ID`` header and added to every log record emitted while the request runs
+(:class:`RequestIdFilter`), so a report from a user ("request id 4f…") finds its lines. After each request the
+``corridor.access`` logger writes ``method``, ``path``, ``status``, ``duration_ms``, ``bytes`` and ``remote_addr``
+at INFO.
 
 :func:`configure_logging` switches the process's logging to :class:`JsonFormatter` on stderr (``corridor serve``
 calls it); tests and library use keep whatever logging the caller set up. :func:`database_check` and
@@ -16,7 +19,7 @@ import json
 import logging
 import re
 import sys
-import secrets
+import random
 import time
 from datetime import datetime, timezone
 
@@ -82,7 +85,7 @@ def configure_logging(*, level: int = logging.WARNING) -> logging.Handler:
 
 def _start_request() -> None:
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    g.corridor_request_id = given if SANE_REQUEST_ID.fullmatch(given) else secrets.token_hex(16)
+    g.corridor_request_id = given if SANE_REQUEST_ID.fullmatch(given) else f"{random.getrandbits(128):032x}"
     g.corridor_request_started = time.perf_counter()
 
 

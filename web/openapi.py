@@ -18,8 +18,10 @@ from geo.records import EDITABLE_SOURCES
 from geo.schema import PLAN_DISTRICTS
 from geo.status import COLOURS, STATES
 from web.features import APPROXIMATE_CHOICES, CATEGORY_CHOICES, ITEM_LAYERS
+from web.field_api import openapi_paths as field_paths
 from web.geometry_import import openapi_paths as import_paths
 from web.parks import PARK_FIELDS, PLAN_QUARTERS, TARGET_ID_PATTERN
+from web.saved_tours import openapi_paths as saved_tour_paths
 from web.status import status_filter_values
 from web.tours import QUERY_FIELDS as TOUR_QUERY_FIELDS
 
@@ -126,12 +128,18 @@ def component_schemas() -> dict[str, Any]:
 def _read_paths() -> dict[str, Any]:
     layers = {"type": "string", "enum": list(ITEM_LAYERS)}
     categories = sorted({c for layer in ITEM_LAYERS for c in CATEGORY_CHOICES[layer]})
-    access_params = [_query("scenario", {"enum": ["baseline", "planned", "compare"]}, "road projects built or not"),
+    access_params = [_query("scenario", {"enum": ["baseline", "planned", "current", "compare"]},
+                            "road projects built or not; current: the baseline plus those open to traffic by the "
+                            "status (docs/access.md); compare: baseline and planned (not for the isochrones)"),
                      _query("congestion", {"type": "number", "exclusiveMinimum": 0, "maximum": 1.5},
                             "factor on free-flow speed (0.6 = peak hour)")]
+    open_as_of = _query("as_of", {"type": "string", "format": "date"}, "scenario current only: the day whose "
+                        "open road projects count (default today, Beijing time), from 2021-01-01 to today")
     report_params = [*access_params, _query("target", {"type": "number", "minimum": 0.5, "maximum": 1},
                                             "coverage target: share of the served area that must reach the ring "
-                                            "in time (a project setting, default 0.95)")]
+                                            "in time (a project setting, default 0.95)"), open_as_of]
+    as_of = _query("as_of", {"type": "string", "format": "date"}, "as it stood at the end of this day (Beijing "
+                   "time), from 2021-01-01 to today: the quarterly bulletin's rules (docs/status-database.md)")
     return {
         "/api/health": {"get": {"summary": "liveness, item counts, database and network checks", "responses": {
             "200": _response("healthy", {"type": "object"}), **_errors(503)}}},
@@ -142,19 +150,21 @@ def _read_paths() -> dict[str, Any]:
                 _query("category", {"enum": categories}, "tier / category / kind (per layer)"),
                 _query("status", {"enum": list(status_filter_values())}, "status colour"),
                 _query("approximate", {"enum": list(APPROXIMATE_CHOICES)}, "1: only the items whose position is "
-                                                                           "still approximate or a placeholder")],
+                                                                           "still approximate or a placeholder"),
+                as_of],
             "responses": {"200": _response("the features", _ref("FeatureCollection"), media=GEOJSON),
                           **_errors(400)}}},
         "/api/{layer}/{item_id}": {"get": {
             "summary": "one block, road or task", "parameters": [
-                {"name": "layer", "in": "path", "required": True, "schema": layers}, _path_id()],
-            "responses": {"200": _response("the feature", _ref("Feature"), media=GEOJSON), **_errors(404)}}},
+                {"name": "layer", "in": "path", "required": True, "schema": layers}, _path_id(), as_of],
+            "responses": {"200": _response("the feature", _ref("Feature"), media=GEOJSON), **_errors(400, 404)}}},
         "/api/districts": {"get": {"summary": "plan areas and the corridor", "responses": {
             "200": _response("the areas", _ref("FeatureCollection"), media=GEOJSON), **_errors(400)}}},
         "/api/access": {"get": {"summary": "the 10/30-minute accessibility check", "parameters": report_params,
                                 "responses": {"200": _response("the report", {"type": "object"}),
                                               **_errors(400)}}},
-        "/api/access/isochrones": {"get": {"summary": "isochrone bands", "parameters": access_params, "responses": {
+        "/api/access/isochrones": {"get": {"summary": "isochrone bands", "parameters": [*access_params, open_as_of],
+                                           "responses": {
             "200": _response("the bands", _ref("FeatureCollection"), media=GEOJSON), **_errors(400)}}},
         "/api/tours/check": {"get": {
             "summary": "which chosen tour sites the road network can reach, and why not, before planning",
@@ -173,8 +183,8 @@ def _read_paths() -> dict[str, Any]:
                                            "distance, and a one-line summary", {"type": "object"}),
                           **_errors(400)}}},
         "/api/items/{item_id}/history": {"get": {"summary": "status and full history of one item",
-                                                 "parameters": [_path_id()], "responses": {
-            "200": _response("the history", {"type": "object"}), **_errors(404)}}},
+                                                 "parameters": [_path_id(), as_of], "responses": {
+            "200": _response("the history", {"type": "object"}), **_errors(400, 404)}}},
         "/api/session": {"get": {"summary": "the logged-in user (or null), permissions and the CSRF token",
                                  "responses": {"200": _response("the session", {"type": "object", "properties": {
                                      "user": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]},
@@ -193,7 +203,7 @@ def _read_paths() -> dict[str, Any]:
             "parameters": [_query("colour", {"enum": list(status_filter_values())}, "status colour of the tasks "
                                                                                    "listed (counts stay overall)"),
                            _query("unit", {"type": "string"}, "lead unit whose tasks are listed, e.g. 市科技局 "
-                                                              "or 多单位共同负责")],
+                                                              "or 多单位共同负责"), as_of],
             "responses": {"200": _response("the tasks by lead unit", {"type": "object"}), **_errors(400)}}},
     }
 
@@ -284,7 +294,8 @@ def openapi_document(*, server_url: str = "/", session_cookie: str = "session") 
                  "description": "Plan layers as GeoJSON (WGS-84), accessibility, inspection tours, and the status "
                                 "write API (login at POST /login, then send the session cookie and X-CSRF-Token)."},
         "servers": [{"url": server_url}],
-        "paths": {**_read_paths(), **_write_paths(), **_park_paths(), **import_paths()},
+        "paths": {**_read_paths(), **_write_paths(), **_park_paths(), **import_paths(), **field_paths(),
+                  **saved_tour_paths()},
         "components": {"schemas": {**component_schemas(), **park_schemas()}, "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": session_cookie,
                         "description": "set by POST /login"},

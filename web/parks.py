@@ -51,6 +51,7 @@ from geo.targets import PLAN_PARKS, TARGET_ID
 from geo.validate import Problem
 from web import confirmations, labels, messages
 from web.as_of import beijing_today
+from web.as_of_view import past_day
 from web.auth import current_user, requires
 from web.confirmations import confirm_flag
 from web.cache import app_cached
@@ -105,12 +106,13 @@ def plan_quarter(text: object) -> Quarter:
 
 
 def quarter_argument(args: Mapping[str, str], *, allowed: tuple[str, ...]) -> Quarter:
-    """The ``quarter`` query parameter (default :func:`default_quarter` of today), refusing unknown parameters."""
+    """The ``quarter`` query parameter (default :func:`default_quarter` of today, or of the request's ``as_of`` day:
+    :mod:`web.as_of_view`), refusing unknown parameters."""
     unknown = sorted(set(args) - set(allowed))
     if unknown:
         raise InvalidParameter(", ".join(unknown), f"unknown parameter; expected {' or '.join(allowed)}",
                                kind="unknown_parameter", details={"allowed": allowed})
-    return plan_quarter(args["quarter"]) if "quarter" in args else default_quarter(date.today())
+    return plan_quarter(args["quarter"]) if "quarter" in args else default_quarter(past_day() or date.today())
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,8 @@ def render_parks(quarter: Quarter, *, form: Mapping[str, Any] | None = None, pro
 @parks_blueprint.get("/parks")
 def page():
     """园区目标: the parks on the map by colour, the per-park charts, the table and (for editors) the form."""
-    quarter = plan_quarter(request.args["quarter"]) if "quarter" in request.args else default_quarter(date.today())
+    quarter = (plan_quarter(request.args["quarter"]) if "quarter" in request.args
+               else default_quarter(past_day() or date.today()))  # as_of: the quarter begun by then
     return render_parks(quarter)
 
 
@@ -316,7 +319,7 @@ def form_actual():
 @parks_blueprint.get("/api/parks")
 def api_parks():
     """The parks as a FeatureCollection coloured for ``quarter``."""
-    quarter = quarter_argument(request.args, allowed=("quarter",))
+    quarter = quarter_argument(request.args, allowed=("quarter", "as_of"))
     response = jsonify(park_collection(park_targets().summaries[quarter], quarter))
     response.mimetype = "application/geo+json"
     return response
@@ -325,7 +328,7 @@ def api_parks():
 @parks_blueprint.get("/api/targets")
 def api_targets():
     """Every (target, park or total) cell of ``quarter``: target, expected, actual, achievement, gap, colour."""
-    quarter = quarter_argument(request.args, allowed=("quarter",))
+    quarter = quarter_argument(request.args, allowed=("quarter", "as_of"))
     targets = park_targets()
     return jsonify({"quarter": str(quarter), "rows": [row_json(row, targets.versions)
                                                       for row in targets.rows[quarter].to_dict("records")]})

@@ -13,7 +13,9 @@ only from the app, ``data:`` URIs (Bootstrap's and Leaflet's CSS icons) and the 
 
 Styles keep ``'unsafe-inline'``: the templates' ``style=""`` attributes and the markup Leaflet and Folium build at run
 time carry inline styles, and CSS cannot run script. ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``
-forbid framing (clickjacking); ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: same-origin``.
+forbid framing (clickjacking); ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: same-origin``. A response
+whose view set a policy of its own keeps it (the field page's service worker, :mod:`web.field_offline`, whose
+policy governs the worker's own fetches and lets it fetch base-map tiles).
 
 Request bodies above ``MAX_CONTENT_LENGTH`` bytes (default :data:`DEFAULT_MAX_BODY_BYTES`; a file upload registered
 with :func:`allow_larger_body` has its own limit) are refused with 413 before any view runs (JSON under ``/api``, by

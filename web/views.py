@@ -19,6 +19,7 @@ from web import labels
 from web.access import access_parameters
 from web.access_pages import access_page
 from web.as_of import as_of_globals
+from web.as_of_view import as_of_view_globals, served_layers
 from web.features import item_collection, matches
 from web.freshness import APPROXIMATE_SOURCES, approximate_flag
 from web.maps import OVERVIEW_LAYERS, layered_map, render_parts
@@ -45,7 +46,8 @@ def navigation() -> dict[str, Any]:
     """Template globals: the navigation links, status colours, the label helpers, (called where a page counts the
     transport items) the plan's count beside the data's, and the day colours are judged against (``_as_of.html``)."""
     return {"nav_links": [*CORE_NAV, *current_app.extensions.get(NAV_EXTENSION, [])],
-            "status_colors": STATUS_COLORS, "labels": labels, "transport_texts": transport_texts, **as_of_globals()}
+            "status_colors": STATUS_COLORS, "labels": labels, "transport_texts": transport_texts, **as_of_globals(),
+            **as_of_view_globals()}
 
 
 def transport_texts() -> labels.TransportTexts:
@@ -55,7 +57,7 @@ def transport_texts() -> labels.TransportTexts:
 
 def map_collections(*, display: bool = True) -> dict[str, dict[str, Any]]:
     """The overview's layers: districts, blocks, road items (without the ring), the ring, tasks; status applied."""
-    layers = corridor_state().layers
+    layers = served_layers()
     roads = item_collection(layers, "roads", {}, display=display)
     is_ring = [f["properties"]["category"] == "ring" for f in roads["features"]]
     return {

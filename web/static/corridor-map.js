@@ -260,7 +260,10 @@
       if (!map.hasLayer(layers[entry.key])) map.addLayer(layers[entry.key]);
       const bounds = entry.layer.getBounds ? entry.layer.getBounds() : L.latLngBounds([entry.layer.getLatLng()]);
       map.fitBounds(bounds, {maxZoom: 15, padding: [40, 40], animate: false});
-      if (NARROW.matches) map.getContainer().scrollIntoView({block: "nearest"});  // the list is below the map
+      if (NARROW.matches) {  // the list and the search box are below the map: close the keyboard, show the map
+        if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+        map.getContainer().scrollIntoView({block: "nearest", behavior: "instant"});
+      }
       entry.layer.openPopup();
       return true;
     }
@@ -298,7 +301,9 @@
     if (options.focus) focus(options.focus);
     return {map: map, layers: layers, counts: counts, setFilters: setFilters, focus: focus,
             visibleIds: (key) => layers[key].getLayers().map((l) => l.feature.properties.id),
-            labelledIds: labels.shown};
+            labelledIds: labels.shown,
+            // every feature of a layer, shown or filtered out (the overview's timeline restyles them all)
+            allLayers: (key) => entries.filter((e) => e.key === key).map((e) => e.layer)};
   }
 
   // Leaflet's default attribution prefix carries a flag: the maps credit Leaflet plainly. A base map whose tiles cannot
