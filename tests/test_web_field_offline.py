@@ -19,16 +19,13 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from environment import unavailable
 from geo.users import add_user
 from web.database import app_store
 from web.maps import TILE_LAYERS
 from web.security import tile_hosts
-from web_fixtures import DATA_DIR, make_app, served
+from test_web_browser import browser  # noqa: F401
+from web_fixtures import DATA_DIR, make_app, served, served_with_editor
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "Feldweg-2021-check"
 SITES = ["B01", "B05"]
@@ -47,31 +44,14 @@ PUT_ITEMS_JS = """async (items) => {
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     """The app on the shipped data with one editor, served on loopback."""
-    app = make_app(DATA_DIR)
-    add_user(app_store(app), "editor", role="editor", password=PASSWORD, actor="test")
-    try:
-        with served(app) as base:
-            yield base
-    finally:
-        app_store(app).close()
+    with served_with_editor(password=PASSWORD) as base:
+        yield base
 
 
 @pytest.fixture
-def phone(browser, base_url: str) -> Iterator[object]:
+def phone(browser, base_url: str) -> Iterator[object]:  # noqa: F811
     """A logged-in phone-sized browser context allowed to read the position (cookies shared with its ``request``)."""
     context = logged_in_context(browser, base_url)
     context.grant_permissions(["geolocation"])
@@ -94,7 +74,7 @@ def test_service_worker_is_served_for_the_tour_scope_and_may_fetch_only_tiles(ti
     assert "connect-src 'self';" in page_policy  # pages keep their own policy: only the worker may fetch tiles
 
 
-def logged_in_context(browser, base_url: str) -> object:
+def logged_in_context(browser, base_url: str) -> object:  # noqa: F811
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, base_url=base_url,
                                   locale="zh-CN", timezone_id="Asia/Shanghai")
     token = context.request.get("/api/session").json()["csrf_token"]
@@ -316,7 +296,7 @@ def tile_server() -> Iterator[tuple[str, list[str]]]:
 
 
 @pytest.mark.browser
-def test_tiles_seen_online_are_shown_offline(browser, monkeypatch) -> None:
+def test_tiles_seen_online_are_shown_offline(browser, monkeypatch) -> None:  # noqa: F811
     with tile_server() as (template, asked):
         monkeypatch.setitem(TILE_LAYERS, "osm", [{**TILE_LAYERS["osm"][0], "tiles": template, "subdomains": ""}])
         app = make_app(DATA_DIR)
