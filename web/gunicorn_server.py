@@ -64,7 +64,7 @@ def serve(app: Flask, *, host: str, port: int, workers: int, threads: int) -> No
     check_port_free(host, port)
     options = {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "workers": workers,
                "worker_class": "gthread", "threads": threads, "keepalive": KEEPALIVE_S,
-               "timeout": WORKER_TIMEOUT_S, "post_fork": post_fork, "accesslog": None, "errorlog": "-",
+               "timeout": WORKER_TIMEOUT_S, "reuse_port": True, "post_fork": post_fork, "accesslog": None, "errorlog": "-",
                "loglevel": "warning", "proc_name": "corridor"}
     logger.info("starting gunicorn: %d workers x %d threads on %s:%d", workers, threads, host, port)
     CorridorServer(app, options).run()
