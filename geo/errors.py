@@ -22,7 +22,7 @@ class ValidationError(ValueError, CorridorError):
     Parameters
     ----------
     problems
-        Every problem found, each a :class:`geo.plan.Problem` (or any object with a readable ``str``).
+        Every problem found, each a :class:`geo.plan.layers.Problem` (or any object with a readable ``str``).
     """
 
     def __init__(self, problems: list) -> None:
@@ -149,7 +149,7 @@ class NeedsConfirmation(ValueError, CorridorError):
     Parameters
     ----------
     findings
-        Why it is unusual: :class:`geo.validate.Problem` objects, each with a ``kind`` and the values it quotes.
+        Why it is unusual: :class:`geo.plan.validate.Problem` objects, each with a ``kind`` and the values it quotes.
     """
 
     def __init__(self, findings: list) -> None:

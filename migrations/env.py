@@ -1,4 +1,4 @@
-"""Alembic environment: migrate the connection handed over by geo.store, or the URL in $CORRIDOR_DATABASE_URL."""
+"""Alembic environment: migrate the connection handed over by geo.status.store, or the URL in $CORRIDOR_DATABASE_URL."""
 from __future__ import annotations
 
 import os
@@ -6,8 +6,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from geo.models import Base
-from geo.store import create_db_engine, database_url
+from geo.status.models import Base
+from geo.status.store import create_db_engine, database_url
 
 config = context.config
 target_metadata = Base.metadata

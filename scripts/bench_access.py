@@ -19,7 +19,7 @@ on the same reversed graph (skipped above ``--networkx-max`` nodes); and the iso
 prints each ratio with its target and PASS/FAIL: real network load < 1 s and check ≤ 1.5× the bare pass; 100k grid
 load < 2 s, check ≤ 3× the bare pass and NetworkX ≥ 20× slower than the check (issue 3); other sizes informative.
 
-The grids come from :func:`geo.synthetic_network.synthetic_grid_network`, centred on the corridor, so the network
+The grids come from :func:`geo.network.synthetic.synthetic_grid_network`, centred on the corridor, so the network
 grows while the corridor, its districts and the 13 blocks stay the plan's own; the plan's ring is replaced by a
 4-segment loop of arterial grid lines (~12 km a side) round the corridor's centre (:func:`grid_ring`), and the
 grid's ``ring_id`` is set to that loop's edges (:func:`with_grid_ring_ids`: known, not map-matched) so the check
@@ -49,14 +49,14 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from geo.access import check_access, prepare_network, prepare_plan
-from geo.access_place import PlacedNetwork
-from geo.isochrones import isochrone_bands
-from geo.network import RoadNetwork, load_network, read_network_cache, save_network
-from geo.plan import PlanData, load_plan
-from geo.ring import ring_nodes
-from geo.road_graph import travel_graph
-from geo.synthetic_network import RING_SEGMENT_IDS, synthetic_grid_network
+from geo.access.check import check_access, prepare_network, prepare_plan
+from geo.access.placement import PlacedNetwork
+from geo.access.isochrones import isochrone_bands
+from geo.network.road_network import RoadNetwork, load_network, read_network_cache, save_network
+from geo.plan.layers import PlanData, load_plan
+from geo.access.ring import ring_nodes
+from geo.network.road_graph import travel_graph
+from geo.network.synthetic import RING_SEGMENT_IDS, synthetic_grid_network
 
 logger = logging.getLogger(__name__)
 

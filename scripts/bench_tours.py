@@ -2,7 +2,7 @@
 
 Instances are random sets of nodes of the road network's main component (the bundled schematic network by
 default, or a synthetic grid with ``--synthetic N``); costs are real travel times from the same multi-source
-Dijkstra matrix that :func:`geo.tours.plan_tour` uses, one-way streets included. For each 60-stop instance the
+Dijkstra matrix that :func:`geo.tours.planner.plan_tour` uses, one-way streets included. For each 60-stop instance the
 "best known" tour is the best of a long run (``--long-seconds``, default 30 s) of the same heuristic with more
 restarts and kicks and a fresh seed per round; with ``--ortools`` (needs the ``ortools`` package, which the project
 does not depend on) an independent reference joins it: OR-Tools' guided local search for the same time. Prints one
@@ -17,10 +17,10 @@ import time
 
 import numpy as np
 
-from geo.network import load_network
-from geo.synthetic_network import synthetic_grid_network
-from geo.tour_routing import RoutingGraph, routing_graph, travel_matrix
-from geo.tsp import solve_path
+from geo.network.road_network import load_network
+from geo.network.synthetic import synthetic_grid_network
+from geo.tours.routing import RoutingGraph, routing_graph, travel_matrix
+from geo.tours.tsp import solve_path
 
 EXACT_STOPS, EXACT_LIMIT_S = 12, 1.0
 HEURISTIC_STOPS, HEURISTIC_LIMIT_S, GAP_LIMIT = 60, 2.0, 0.03

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import Flask
 
-from geo.network import network_label
+from geo.network.road_network import network_label
 from web import create_app
-from web.state import corridor_state
+from web.core.state import corridor_state
 
 LIMIT_MS = 300.0
 LIMIT_BYTES = 1_500_000

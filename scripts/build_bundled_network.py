@@ -2,9 +2,9 @@
 
 The extent is the bounds of everything the plan places — ``blocks.geojson``, ``tasks.geojson``, ``roads.geojson``
 (transit rows included) and the ``CORRIDOR`` feature of ``districts.geojson`` — grown by ``--margin-km`` on every
-side. The rules of the build are those of :mod:`geo.bbbike_build`; this script only chooses the extent, runs it
-finds the plan's ring and road projects on the network (:func:`geo.plan_matching.match_plan`), and writes the cache
-(:func:`geo.network.save_network`) with ``diagnostics.geojson`` (what was snapped, noded, repaired, dropped or left
+side. The rules of the build are those of :mod:`geo.network.bbbike_build`; this script only chooses the extent, runs it
+finds the plan's ring and road projects on the network (:func:`geo.access.plan_matching.match_plan`), and writes the cache
+(:func:`geo.network.road_network.save_network`) with ``diagnostics.geojson`` (what was snapped, noded, repaired, dropped or left
 outside the largest component) and ``ring.geojson`` (the matched ring, which ``scripts/build_plan_data.py`` writes
 into ``roads.geojson``) beside it. Building twice gives identical files. After a change to the plan's layers run
 ``build_plan_data.py``, this script, then ``build_plan_data.py`` again (it takes the matched ring from here).
@@ -18,13 +18,13 @@ import json
 import logging
 from pathlib import Path
 
-from geo.bbbike import read_extract
-from geo.bbbike_build import build_network, diagnostics_geojson
+from geo.network.bbbike import read_extract
+from geo.network.bbbike_build import build_network, diagnostics_geojson
 from geo.errors import CorridorError
-from geo.network import save_network
-from geo.osm_source import MIN_MARGIN_KM, plan_extent
-from geo.plan import load_plan, read_places
-from geo.plan_matching import match_plan, ring_feature_collection
+from geo.network.road_network import save_network
+from geo.network.osm_source import MIN_MARGIN_KM, plan_extent
+from geo.plan.layers import load_plan, read_places
+from geo.access.plan_matching import match_plan, ring_feature_collection
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.shapes import irregular_polygon, round_coordinates, to_metric, to_wgs84
+from geo.plan.shapes import irregular_polygon, round_coordinates, to_metric, to_wgs84
 
 logger = logging.getLogger(__name__)
 

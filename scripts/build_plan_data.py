@@ -4,7 +4,7 @@ Deterministic: every random choice comes from a ``random.Random`` seeded with a 
 script twice gives byte-identical files. Reads only ``places.csv``, ``wenzhou-districts.geojson``,
 ``s1-metro-stations.csv`` and the named places of ``wenzhou-bbbike-roads.json``, which it also writes out as
 ``data/osm-places.geojson`` (ODbL). A block whose name denotes one of those places is re-anchored there
-(:func:`geo.places.anchor_places`). A value is the plan's words verbatim only where ``docs/data-model.md``'s
+(:func:`geo.plan.places.anchor_places`). A value is the plan's words verbatim only where ``docs/data-model.md``'s
 provenance table says ``plan`` (``corridor validate`` checks it); refinements go into fields marked derived, the
 project's own guesses into fields marked project or, for positions the plan does not give, ``provisional``
 geometries.
@@ -25,12 +25,12 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.bbbike import read_extract, railway_line
-from geo.places import anchor_places
-from geo.schema import (
+from geo.network.bbbike import read_extract, railway_line
+from geo.plan.places import anchor_places
+from geo.plan.schema import (
     DERIVED, PLAN, PLAN_DISTRICTS, PLAN_RING_ROAD_TASKS_BY_DISTRICT, PLAN_TRANSIT_ROW, PROJECT,
 )
-from geo.shapes import irregular_polygon, nearest_fit, round_coordinates, smooth_path, to_metric, to_wgs84
+from geo.plan.shapes import irregular_polygon, nearest_fit, round_coordinates, smooth_path, to_metric, to_wgs84
 
 logger = logging.getLogger(__name__)
 

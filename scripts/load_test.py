@@ -94,8 +94,8 @@ def free_port() -> int:
 def prepare_instance(folder: Path, editors: int) -> str:
     """Create the SQLite database with ``editors`` editor accounts; return its URL."""
     sys.path.insert(0, str(REPO))
-    from geo.store import open_store
-    from geo.users import add_user
+    from geo.status.store import open_store
+    from geo.accounts.users import add_user
 
     url = f"sqlite:///{folder / 'corridor.sqlite3'}"
     store = open_store(url)

@@ -43,14 +43,14 @@ class Target:
 
 
 TARGETS: dict[str, Target] = {
-    "coverage": Target("geo/coverage.py", ("tests/test_coverage.py",)),
-    "ring_loop": Target("geo/ring_loop.py", ("tests/test_ring_loop.py",)),
-    "access_eval": Target("geo/access_eval.py", ("tests/test_access_eval.py", "tests/test_coverage.py")),
-    "status": Target("geo/status.py", ("tests/test_status.py",)),
-    "achievement": Target("geo/achievement.py", ("tests/test_achievement.py",)),
-    "tsp": Target("geo/tsp.py", ("tests/test_tsp.py",)),
-    "records": Target("geo/records.py", ("tests/test_records.py",)),
-    "store": Target("geo/store.py", ("tests/test_store.py",)),
+    "coverage": Target("geo/access/coverage.py", ("tests/test_coverage.py",)),
+    "ring_loop": Target("geo/access/ring_loop.py", ("tests/test_ring_loop.py",)),
+    "access_eval": Target("geo/access/evaluation.py", ("tests/test_access_eval.py", "tests/test_coverage.py")),
+    "status": Target("geo/status/colours.py", ("tests/test_status.py",)),
+    "achievement": Target("geo/status/achievement.py", ("tests/test_achievement.py",)),
+    "tsp": Target("geo/tours/tsp.py", ("tests/test_tsp.py",)),
+    "records": Target("geo/status/records.py", ("tests/test_records.py",)),
+    "store": Target("geo/status/store.py", ("tests/test_store.py",)),
 }
 
 

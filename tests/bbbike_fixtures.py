@@ -1,4 +1,4 @@
-"""Tiny hand-built BBBike extracts for the tests of geo.bbbike, geo.bbbike_build and the network build script."""
+"""Tiny hand-built BBBike extracts for the tests of geo.network.bbbike, geo.network.bbbike_build and the network build script."""
 from __future__ import annotations
 
 import json

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.schema import PLAN_DISTRICTS
+from geo.plan.schema import PLAN_DISTRICTS
 
 # The database fixtures (database_url, store, plan) serve every test module: SQLite always, PostgreSQL when
 # CORRIDOR_TEST_DATABASE_URL is set.

@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from environment import unavailable
-from geo.database_faults import sqlite_file
-from geo.plan import load_plan
-from geo.store import open_store
+from geo.status.database_faults import sqlite_file
+from geo.plan.layers import load_plan
+from geo.status.store import open_store
 
 POSTGRES_ENV = "CORRIDOR_TEST_DATABASE_URL"
 

@@ -1,5 +1,5 @@
 """A saved tour over the tiny plan with check-ins and photos stored through the field mode's own writes, for the
-inspection-report tests (:mod:`geo.inspection_report`, :mod:`web.inspection_report`).
+inspection-report tests (:mod:`geo.field.inspection_report`, :mod:`web.tours.inspection_report`).
 
 The tour is planned on a synthetic grid road network laid over the tiny plan of ``conftest.py``; its stops are the
 plan's B01 (a block), R01 (a road) and E02 (a task), so that progress reports can be written for them.
@@ -13,16 +13,16 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from geo.field_checkins import CheckinInput, record_checkin
-from geo.field_photos import PhotoInput, record_photo
-from geo.media_store import MediaStore
-from geo.plan import PlanData
-from geo.saved_tours import SavedTour, save_tour
-from geo.store import Store
-from geo.synthetic_network import synthetic_grid_network
-from geo.tour_routing import routing_graph
-from geo.tour_sites import Site
-from geo.tours import TourRequest, plan_tour
+from geo.field.checkins import CheckinInput, record_checkin
+from geo.field.photos import PhotoInput, record_photo
+from geo.field.media_store import MediaStore
+from geo.plan.layers import PlanData
+from geo.field.saved_tours import SavedTour, save_tour
+from geo.status.store import Store
+from geo.network.synthetic import synthetic_grid_network
+from geo.tours.routing import routing_graph
+from geo.tours.sites import Site
+from geo.tours.planner import TourRequest, plan_tour
 
 BEIJING = timezone(timedelta(hours=8))
 TOUR_DATE = date(2021, 6, 18)
@@ -48,7 +48,7 @@ def saved(store: Store, planned: dict, *, tour_date: date = TOUR_DATE) -> SavedT
 def check_in(store: Store, plan: PlanData, tour: SavedTour, site_id: str, *, at: datetime, lon: float | None = None,
              lat: float | None = None, note: str = "", estimate: int | None = None, author: str = "editor") -> dict:
     """A check-in stored as the field API stores one (distance to the site computed there); returns its record."""
-    # the input carries UTC, as geo.field_input.parse_moment gives it
+    # the input carries UTC, as geo.field.submissions.parse_moment gives it
     checkin = CheckinInput(client_id=f"c-{site_id}-{at.isoformat()}", site_id=site_id,
                            checked_in_at=at.astimezone(timezone.utc), lat=lat,
                            lon=lon, accuracy_m=12.0 if lat is not None else None, note=note,

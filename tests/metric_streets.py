@@ -5,8 +5,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from geo.network import RoadNetwork, haversine_m
-from geo.ring import to_wgs84_xy
+from geo.network.road_network import RoadNetwork, haversine_m
+from geo.access.ring import to_wgs84_xy
 
 STEP_M = 250.0
 

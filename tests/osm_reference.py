@@ -1,4 +1,4 @@
-"""An independent reading of an OSM extract: the counts the network loader (OSMnx, then geo.osm_source) must give.
+"""An independent reading of an OSM extract: the counts the network loader (OSMnx, then geo.network.osm_source) must give.
 
 The file is read with pyosmium instead of OSMnx's XML parser, and the graph is built here from the rules as they
 are documented, not by calling the project's code or OSMnx:
@@ -10,7 +10,7 @@ are documented, not by calling the project's code or OSMnx:
 3. A node is kept (an *endpoint*) when it is its own neighbour, has no edge in or none out, or does not have exactly
    two neighbours with 2 or 4 edges (OSMnx's simplification rules 1-3); the other nodes are merged away, each
    chain of edges between two endpoints becoming one edge with the summed great-circle length.
-4. Self-loops are dropped and parallel edges keep the shortest (geo.osm_source.graph_to_network's rule); an edge is
+4. Self-loops are dropped and parallel edges keep the shortest (geo.network.osm_source.graph_to_network's rule); an edge is
    one-way when any way along it is.
 5. A way referring to nodes missing from the file (a clipped extract) is cut at each of them, and its pieces of two
    or more nodes kept (docs: ``drive_graph_from_pbf``); the missing references are counted.

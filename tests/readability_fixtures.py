@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from geo.users import add_user
+from geo.accounts.users import add_user
 from status_web_fixtures import PASSWORDS, login
-from web.database import app_store
+from web.core.database import app_store
 from web_fixtures import DATA_DIR, make_app
 
 OLD_REPORT = {"percent": 45, "state": "进行中", "reported_on": "2021-06-25", "expected_version": 0}

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from geo.users import add_user
-from web.database import app_store
+from geo.accounts.users import add_user
+from web.core.database import app_store
 from web_fixtures import make_app
 
 PASSWORDS = {"viewer": "viewer-pass-1", "editor": "editor-pass-1", "admin": "admin-pass-1"}

@@ -12,16 +12,16 @@ import shapely
 from conftest import TEST_DATA
 from scipy.sparse.csgraph import dijkstra
 
-from geo.access import check_access, prepare_network, prepare_plan, time_to_ring
-from geo.coverage import length_within
+from geo.access.check import check_access, prepare_network, prepare_plan, time_to_ring
+from geo.access.coverage import length_within
 from geo.errors import InvalidParameter, RingNotConnected
-from geo.network import RoadNetwork, haversine_m, load_network
-from geo.plan import PlanData, load_plan
-from geo.plan_matching import match_ring, ring_edge_ids
-from geo.ring import LineZone, entry_nodes, match_ring_edges, ring_entry_nodes, ring_line, ring_nodes
-from geo.ring_loop import drive_loop, drive_routes
-from geo.road_graph import EdgeTwins, SettledLayout, edge_travel_time_s, travel_graph
-from geo.schema import PLAN_DISTRICTS
+from geo.network.road_network import RoadNetwork, haversine_m, load_network
+from geo.plan.layers import PlanData, load_plan
+from geo.access.plan_matching import match_ring, ring_edge_ids
+from geo.access.ring import LineZone, entry_nodes, match_ring_edges, ring_entry_nodes, ring_line, ring_nodes
+from geo.access.ring_loop import drive_loop, drive_routes
+from geo.network.road_graph import EdgeTwins, SettledLayout, edge_travel_time_s, travel_graph
+from geo.plan.schema import PLAN_DISTRICTS
 
 HELSINKI = TEST_DATA / "helsinki-highways.osm.bz2"
 STEP = 0.005  # degrees between grid lines of the hand-built network
@@ -417,7 +417,7 @@ def test_the_snap_distance_is_an_option(write_layers):
 
 
 def test_the_text_summary_names_blocks_beyond_the_network(write_layers):
-    from geo.access_report import summary_text
+    from geo.access.report import summary_text
 
     report = check_access(grid_network(), load_plan(write_layers(_with_blocks_off_the_grid)), scenario="compare")
     text = summary_text(report)
@@ -514,7 +514,7 @@ def test_cli_prints_json_or_a_bilingual_summary_and_fails_cleanly_on_bad_congest
 
 
 def test_each_threshold_says_where_it_comes_from_with_the_plans_words_on_their_line(tiny_plan):
-    from geo.provenance import read_plan_text
+    from geo.plan.provenance import read_plan_text
 
     lines = read_plan_text().split("\n")
     report = check_access(grid_network(), tiny_plan, scenario="planned", coverage_target=0.9)

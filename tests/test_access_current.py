@@ -1,5 +1,5 @@
 """The ``current`` access scenario: road projects open to traffic by the status database as of a day
-(geo/open_to_traffic.py), added to the baseline (geo/access.py, geo/isochrones.py)."""
+(geo/status/open_to_traffic.py), added to the baseline (geo/access/check.py, geo/access/isochrones.py)."""
 from __future__ import annotations
 
 import json
@@ -11,15 +11,15 @@ import pytest
 from click.testing import CliRunner
 from test_access import grid_network
 
-from geo.access import check_access, prepare_network
-from geo.as_of import statuses_as_of
+from geo.access.check import check_access, prepare_network
+from geo.status.as_of import statuses_as_of
 from geo.errors import InvalidParameter
-from geo.isochrones import isochrone_bands
-from geo.network import RoadNetwork, save_network
-from geo.open_to_traffic import CLOSED, COMPLETED_REPORT, open_road_projects
-from geo.plan import PlanData, load_plan
-from geo.records import add_report, close_item, reopen_item
-from geo.store import open_store
+from geo.access.isochrones import isochrone_bands
+from geo.network.road_network import RoadNetwork, save_network
+from geo.status.open_to_traffic import CLOSED, COMPLETED_REPORT, open_road_projects
+from geo.plan.layers import PlanData, load_plan
+from geo.status.records import add_report, close_item, reopen_item
+from geo.status.store import open_store
 from web.cli import main
 
 DAY = date(2021, 9, 30)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 from test_access import grid_network
 
-from geo.access import check_access
-from geo.access_districts import FAIL, NOT_ASSESSABLE, PASS, district_verdict
-from geo.access_report import DEFAULT_COVERAGE_TARGET, Limits
-from geo.plan import load_plan
-from geo.schema import PLAN_DISTRICTS
+from geo.access.check import check_access
+from geo.access.districts import FAIL, NOT_ASSESSABLE, PASS, district_verdict
+from geo.access.report import DEFAULT_COVERAGE_TARGET, Limits
+from geo.plan.layers import load_plan
+from geo.plan.schema import PLAN_DISTRICTS
 
 LIMITS = Limits(bands_min=(5.0, 10.0, 15.0), threshold_min=10.0, loop_threshold_min=30.0,
                 coverage_target=DEFAULT_COVERAGE_TARGET, max_snap_distance_m=2000.0)
@@ -106,7 +106,7 @@ def test_on_real_roads_yueqing_is_not_reported_as_passing(bundled_placed):
 
 @pytest.fixture(scope="module")
 def bundled_placed():
-    from geo.access import prepare_network
-    from geo.network import load_network
+    from geo.access.check import prepare_network
+    from geo.network.road_network import load_network
 
     return prepare_network(load_network(), load_plan())

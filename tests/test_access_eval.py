@@ -1,4 +1,4 @@
-"""One scenario's raw numbers (geo/access_eval.py) on the hand-drawn network of test_coverage.py: node times, block
+"""One scenario's raw numbers (geo/access/evaluation.py) on the hand-drawn network of test_coverage.py: node times, block
 times (own nodes, nearest node, beyond the network), the scenario's edges and a ring with no edge in use.
 
 Times worked out by hand (see test_coverage's docstring): S(k) reaches the ring in 1.5 + 2k minutes; M (the motorway
@@ -12,11 +12,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from geo.access import prepare_network
-from geo.access_eval import evaluate, scenario_mask, time_to_ring_nodes
+from geo.access.check import prepare_network
+from geo.access.evaluation import evaluate, scenario_mask, time_to_ring_nodes
 from geo.errors import RingNotConnected
-from geo.plan import load_plan
-from geo.schema import PLAN_DISTRICTS
+from geo.plan.layers import load_plan
+from geo.plan.schema import PLAN_DISTRICTS
 from test_coverage import hand_layers, hand_network, rectangle
 
 S0, M, MW, ME = 5, 14, 13, 15

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from test_access import grid_network
 
-from geo.access import check_access, prepare_network
-from geo.access_ranking import gain_summary, ring_effect, worst_loop_min
-from geo.network import load_network
-from geo.plan import load_plan
+from geo.access.check import check_access, prepare_network
+from geo.access.ranking import gain_summary, ring_effect, worst_loop_min
+from geo.network.road_network import load_network
+from geo.plan.layers import load_plan
 
 
 def _loop(*times: float | None, gaps_km: tuple[float, ...] = ()) -> dict:

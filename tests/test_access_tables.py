@@ -8,10 +8,10 @@ import pytest
 from openpyxl import load_workbook
 from test_access import grid_network
 
-from geo.access import check_access
-from geo.access_files import csv_bytes, xlsx_bytes
-from geo.access_tables import parameter_rows, tables
-from geo.plan import load_plan
+from geo.access.check import check_access
+from geo.access.files import csv_bytes, xlsx_bytes
+from geo.access.tables import parameter_rows, tables
+from geo.plan.layers import load_plan
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geo.achievement import (
+from geo.status.achievement import (
     ACHIEVEMENT_LABELS, NO_TARGET, NUMERIC_COLUMNS, ROW_COLUMNS, TOTAL, assess_target, expected_by, park_colour,
     park_summary, target_rows,
 )
 from geo.errors import InvalidParameter
-from geo.quarters import Quarter
-from geo.status import COLOUR_LABELS, Thresholds
-from geo.target_plan import TargetPlan, load_target_plan
-from geo.targets import (
+from geo.plan.quarters import Quarter
+from geo.status.colours import COLOUR_LABELS, Thresholds
+from geo.plan.target_plan import TargetPlan, load_target_plan
+from geo.plan.targets import (
     NO_NUMERIC_TARGET, NOT_APPLICABLE, PLAN_PARKS, SHARED, SUM_OF_PARKS, TOTAL_ONLY, ZONE_WIDE, Target,
 )
 
@@ -277,7 +277,7 @@ def test_the_summary_names_parks_as_the_plan_does_and_parks_without_cells_by_def
 
 
 def test_numeric_columns_keep_none_and_the_others_keep_pandas_own_types(caplog):
-    with caplog.at_level("DEBUG", logger="geo.achievement"):
+    with caplog.at_level("DEBUG", logger="geo.status.achievement"):
         rows = target_rows(_plan(SPLIT), {}, Q2)
     assert rows["actual"].dtype == object and rows["actual"].tolist() == [None] * 6
     assert all(rows[column].dtype != object for column in ROW_COLUMNS if column not in NUMERIC_COLUMNS)

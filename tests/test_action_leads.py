@@ -1,12 +1,12 @@
-"""The lead units of Attachment 1's special actions (geo/action_leads.py) are the plan's words on the lines cited."""
+"""The lead units of Attachment 1's special actions (geo/plan/action_leads.py) are the plan's words on the lines cited."""
 from __future__ import annotations
 
 import pytest
 
-from geo.action_leads import ACTION_LEADS, action_lead
+from geo.plan.action_leads import ACTION_LEADS, action_lead
 from geo.errors import UnknownItem
-from geo.provenance import read_plan_text
-from geo.target_plan import load_target_plan
+from geo.plan.provenance import read_plan_text
+from geo.plan.target_plan import load_target_plan
 
 
 def test_each_lead_unit_is_quoted_from_its_line_of_the_plan():

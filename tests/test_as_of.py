@@ -1,4 +1,4 @@
-"""Against which day a colour is judged, said on every page that shows one (web/as_of.py, _as_of.html)."""
+"""Against which day a colour is judged, said on every page that shows one (web/core/as_of.py, _as_of.html)."""
 from __future__ import annotations
 
 import re
@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from geo.quarters import Quarter
+from geo.plan.quarters import Quarter
 from readability_fixtures import reported_app  # noqa: F401
-from web.as_of import beijing_today, colour_as_of_text, report_quarter
+from web.core.as_of import beijing_today, colour_as_of_text, report_quarter
 
 AS_OF = re.compile(r'id="colour-as-of" data-as-of="([0-9-]{10})"><strong>颜色按 ([0-9-]{10})（北京时间）判定</strong>')
 

@@ -1,4 +1,4 @@
-"""As-of review (geo/as_of.py, web/as_of_view.py): every page and the API as they stood on a past day, by the
+"""As-of review (geo/status/as_of.py, web/core/as_of_view.py): every page and the API as they stood on a past day, by the
 bulletin's rules: reports dated by then, check-offs effective by then, geometries saved by the end of that day."""
 from __future__ import annotations
 
@@ -11,18 +11,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from shapely.geometry import mapping, shape
 
-from geo import records
-from geo.as_of import day_end_utc, parse_as_of, statuses_as_of
-from geo.bulletin import quarterly_bulletin
+from geo.status import records
+from geo.status.as_of import day_end_utc, parse_as_of, statuses_as_of
+from geo.bulletins.bulletin import quarterly_bulletin
 from geo.errors import InvalidParameter
-from geo.quarters import Quarter
-from geo.users import add_user
+from geo.plan.quarters import Quarter
+from geo.accounts.users import add_user
 from status_web_fixtures import PASSWORDS, login
 from test_web_browser import PageWatch, browser  # noqa: F401
-from web.as_of import beijing_today
-from web.as_of_view import quarter_choices
-from web.database import app_store
-from web.state import corridor_state
+from web.core.as_of import beijing_today
+from web.core.as_of_view import quarter_choices
+from web.core.database import app_store
+from web.core.state import corridor_state
 from web.views import map_collections
 from web_fixtures import DATA_DIR, make_app, served
 

@@ -1,4 +1,4 @@
-"""Backup and restore of the status database (geo/backup.py, `corridor backup` / `corridor restore`)."""
+"""Backup and restore of the status database (geo/status/backup.py, `corridor backup` / `corridor restore`)."""
 from __future__ import annotations
 
 import json
@@ -11,15 +11,15 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from geo import records
-from geo.backup import BACKUP_FORMAT, backup, project_tables, read_backup, restore
+from geo.status import records
+from geo.status.backup import BACKUP_FORMAT, backup, project_tables, read_backup, restore
 from geo.errors import BackupFormatError, InvalidParameter
-from geo.quarters import Quarter
-from geo.snapshot import report_history
-from geo.store import as_utc, open_store, upgrade_database
-from geo.target_plan import TargetPlan, load_target_plan
-from geo.target_records import actual_history, add_actual, latest_actuals
-from geo.users import add_user, authenticate
+from geo.plan.quarters import Quarter
+from geo.status.snapshot import report_history
+from geo.status.store import as_utc, open_store, upgrade_database
+from geo.plan.target_plan import TargetPlan, load_target_plan
+from geo.status.target_records import actual_history, add_actual, latest_actuals
+from geo.accounts.users import add_user, authenticate
 from web.cli import main
 
 TODAY = date(2021, 7, 1)

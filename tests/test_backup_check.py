@@ -1,4 +1,4 @@
-"""Checking a backup's rows (geo/backup_check.py): every problem named by table, row and field, no secret shown."""
+"""Checking a backup's rows (geo/status/backup_check.py): every problem named by table, row and field, no secret shown."""
 from __future__ import annotations
 
 import math
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.backup import project_tables
-from geo.backup_check import checked_rows, shown
+from geo.status.backup import project_tables
+from geo.status.backup_check import checked_rows, shown
 from geo.errors import BackupContentError
 
 NOW = "2021-07-01T04:00:00+00:00"

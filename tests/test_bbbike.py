@@ -1,4 +1,4 @@
-"""Tests for geo.bbbike: reading and validating a BBBike extract."""
+"""Tests for geo.network.bbbike: reading and validating a BBBike extract."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bbbike_fixtures import at, road, write_extract
-from geo.bbbike import read_extract
+from geo.network.bbbike import read_extract
 from geo.errors import DataFileError
 
 

@@ -1,4 +1,4 @@
-"""Tests for geo.bbbike_build on tiny hand-built extracts: the topology rules, artefacts, attributes, errors."""
+"""Tests for geo.network.bbbike_build on tiny hand-built extracts: the topology rules, artefacts, attributes, errors."""
 from __future__ import annotations
 
 import math
@@ -8,10 +8,10 @@ import pytest
 import shapely
 
 from bbbike_fixtures import EXTENT, METRES_PER_DEGREE, TYPES, at, road, write_extract
-from geo.bbbike import read_extract
-from geo.bbbike_build import build_network, diagnostics_geojson, remove_spikes
+from geo.network.bbbike import read_extract
+from geo.network.bbbike_build import build_network, diagnostics_geojson, remove_spikes
 from geo.errors import InvalidParameter, NetworkSourceError
-from geo.network import haversine_m
+from geo.network.road_network import haversine_m
 
 
 def build(tmp_path, roads, **options):

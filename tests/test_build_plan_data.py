@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import shapely
 
-from geo.plan import load_plan
-from geo.schema import METRIC_CRS, PLAN_RING_ROAD_TASKS_BY_DISTRICT, PLAN_TRANSIT_ROW
-from geo.shapes import to_metric
+from geo.plan.layers import load_plan
+from geo.plan.schema import METRIC_CRS, PLAN_RING_ROAD_TASKS_BY_DISTRICT, PLAN_TRANSIT_ROW
+from geo.plan.shapes import to_metric
 
 REPO = Path(__file__).resolve().parent.parent
 LAYERS = ("blocks", "roads", "tasks", "districts", "osm-places")

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo import models
-from geo.bulletin import DEPARTMENT_DISTRICT, NAME_CHARS, ROADS_DISTRICT, quarterly_bulletin
-from geo.quarters import Quarter
-from geo.records import add_report, close_item
-from geo.target_plan import SHARED_LEAD, TargetPlan, lead_of, load_target_plan
-from geo.target_records import add_actual
+from geo.status import models
+from geo.bulletins.bulletin import DEPARTMENT_DISTRICT, NAME_CHARS, ROADS_DISTRICT, quarterly_bulletin
+from geo.plan.quarters import Quarter
+from geo.status.records import add_report, close_item
+from geo.plan.target_plan import SHARED_LEAD, TargetPlan, lead_of, load_target_plan
+from geo.status.target_records import add_actual
 
 REPO = Path(__file__).resolve().parent.parent
 Q2 = Quarter(2021, 2)

@@ -1,4 +1,4 @@
-"""The bulletin as files (geo/bulletin_files.py): the XLSX read back with openpyxl (numbers stored as numbers,
+"""The bulletin as files (geo/bulletins/files.py): the XLSX read back with openpyxl (numbers stored as numbers,
 number formats, autofilter, frozen header, print set-up), the zip of one CSV per table, a single table's CSV."""
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from geo.bulletin import TABLE_TITLES, display_value, quarterly_bulletin, table_rows
-from geo.bulletin_files import (
+from geo.bulletins.bulletin import TABLE_TITLES, display_value, quarterly_bulletin, table_rows
+from geo.bulletins.files import (
     DECIMAL_FORMAT, PERCENT_FORMAT, README_NAME, WHOLE_FORMAT, bulletin_bytes, write_bulletin,
 )
 from geo.errors import InvalidParameter

@@ -1,4 +1,4 @@
-"""The bulletin's list of lagging items (geo/bulletin_lagging.py): which items and park targets are listed, under
+"""The bulletin's list of lagging items (geo/bulletins/lagging.py): which items and park targets are listed, under
 which district and lead unit, what is said to be overdue, and the grouping and order."""
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from geo.action_leads import action_lead
-from geo.bulletin import DEPARTMENT_DISTRICT, DISTRICT_ORDER, KIND_LABELS, ROADS_DISTRICT, quarterly_bulletin
-from geo.bulletin_lagging import (
+from geo.plan.action_leads import action_lead
+from geo.bulletins.bulletin import DEPARTMENT_DISTRICT, DISTRICT_ORDER, KIND_LABELS, ROADS_DISTRICT, quarterly_bulletin
+from geo.bulletins.lagging import (
     LAGGING_COLUMNS, TARGET_KIND, ZONE_DISTRICT, district_groups, item_overdue, lagging_table, missed_milestone,
 )
-from geo.quarters import Quarter
-from geo.records import add_report, set_milestones
-from geo.snapshot import ItemState
-from geo.status import Milestone
-from geo.target_plan import lead_of
+from geo.plan.quarters import Quarter
+from geo.status.records import add_report, set_milestones
+from geo.status.snapshot import ItemState
+from geo.status.colours import Milestone
+from geo.plan.target_plan import lead_of
 from test_bulletin import Q2, TODAY, filled, targets  # noqa: F401
 
 AS_OF = date(2021, 6, 30)

@@ -10,9 +10,9 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 
-from geo.plan import load_plan
-from geo.records import add_report
-from geo.store import open_store
+from geo.plan.layers import load_plan
+from geo.status.records import add_report
+from geo.status.store import open_store
 from web.cli import main
 
 

@@ -1,4 +1,4 @@
-"""``corridor report`` and ``corridor user``: thin wrappers over geo.bulletin and geo.users."""
+"""``corridor report`` and ``corridor user``: thin wrappers over geo.bulletins.bulletin and geo.accounts.users."""
 from __future__ import annotations
 
 import csv
@@ -14,16 +14,16 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from geo.plan import load_plan
-from geo.records import add_report
-from geo.store import open_store
-from geo.target_plan import load_target_plan
-from geo.target_records import add_actual
-from geo.users import add_user, authenticate
+from geo.plan.layers import load_plan
+from geo.status.records import add_report
+from geo.status.store import open_store
+from geo.plan.target_plan import load_target_plan
+from geo.status.target_records import add_actual
+from geo.accounts.users import add_user, authenticate
 from test_bulletin import write_tiny_targets
 from test_observability import keep_root_logging  # noqa: F401
 from web.cli import main
-from web.instance import record_database
+from web.core.instance import record_database
 
 
 def test_user_add_reads_the_password_from_stdin_and_refuses_duplicates(tmp_path):
@@ -58,9 +58,9 @@ def test_user_add_reads_the_password_from_stdin_and_refuses_duplicates(tmp_path)
 
 
 def test_user_password_and_disable_end_the_users_sessions(tmp_path):
-    from geo.sessions import SessionPolicy, session_user_id, start_session
-    from geo.store import utc_now
-    from geo.users import add_user
+    from geo.accounts.sessions import SessionPolicy, session_user_id, start_session
+    from geo.status.store import utc_now
+    from geo.accounts.users import add_user
 
     url = f"sqlite:///{tmp_path / 's.sqlite3'}"
     store, policy, runner = open_store(url), SessionPolicy(), CliRunner()

@@ -1,4 +1,4 @@
-"""Compression (web/compression.py) and fingerprinted static files (web/asset_urls.py) on the real app."""
+"""Compression (web/infra/compression.py) and fingerprinted static files (web/infra/asset_urls.py) on the real app."""
 from __future__ import annotations
 
 import gzip
@@ -8,8 +8,8 @@ import brotli
 import pytest
 from flask import Flask
 
-from web.asset_urls import IMMUTABLE
-from web.compression import ByteLRU, MIN_SIZE
+from web.infra.asset_urls import IMMUTABLE
+from web.infra.compression import ByteLRU, MIN_SIZE
 from web_fixtures import real_app  # noqa: F401
 
 ASSET = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="(/[^"]+)"')

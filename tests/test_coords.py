@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.coords import gcj02_to_wgs84, geojson_wgs84_to_gcj02, geometry_wgs84_to_gcj02, in_china, wgs84_to_gcj02
+from geo.plan.coords import gcj02_to_wgs84, geojson_wgs84_to_gcj02, geometry_wgs84_to_gcj02, in_china, wgs84_to_gcj02
 
 # (wgs lat, wgs lon, gcj lat, gcj lon): the test vectors published with the eviltransform implementations.
 REFERENCE = [
@@ -69,7 +69,7 @@ def test_rounding_on_request() -> None:
 
 # BD-09 ⇄ GCJ-02: the vectors published with the coordtransform implementations (Beijing).
 def test_bd09_matches_published_vectors_and_round_trips_to_wgs84() -> None:
-    from geo.coords import bd09_to_gcj02, gcj02_to_bd09, geometry_to_wgs84
+    from geo.plan.coords import bd09_to_gcj02, gcj02_to_bd09, geometry_to_wgs84
 
     assert [float(v) for v in gcj02_to_bd09(116.404, 39.915)] == pytest.approx([116.41036949371029,
                                                                                   39.92133699351021], abs=1e-9)

@@ -21,14 +21,14 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from geo import coverage
-from geo.access import check_access, prepare_network
-from geo.access_eval import evaluate
-from geo.access_report import summary_text
-from geo.network import RoadNetwork
-from geo.plan import PlanData, load_plan
-from geo.ring import to_wgs84_xy
-from geo.schema import PLAN_DISTRICTS
+from geo.access import coverage
+from geo.access.check import check_access, prepare_network
+from geo.access.evaluation import evaluate
+from geo.access.report import summary_text
+from geo.network.road_network import RoadNetwork
+from geo.plan.layers import PlanData, load_plan
+from geo.access.ring import to_wgs84_xy
+from geo.plan.schema import PLAN_DISTRICTS
 
 X0, Y0 = 270_000.0, 3_087_000.0  # multiples of the 250 m cell, so the corridor's cells start at (X0, Y0)
 STREET_X = 125.0 + 250.0 * np.arange(8)
@@ -464,7 +464,7 @@ def test_a_single_node_makes_a_tree_and_none_makes_none():
 
 def test_the_raster_is_logged_with_its_size_and_boundary(caplog):
     corridor = _wgs84(shapely.box(10, 10, 1990, 990))
-    with caplog.at_level("INFO", logger="geo.coverage"):
+    with caplog.at_level("INFO", logger="geo.access.coverage"):
         grid = coverage.area_grid([("CORRIDOR", "研究范围", corridor)])
     # 4 x 8 cells, all inside; the boundary runs through the 20 outer ones
     assert (grid.shape, grid.corridor_cells.size, int(grid.boundary[0].sum())) == ((4, 8), 32, 20)

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.store import open_store
-from geo.users import add_user
+from geo.status.store import open_store
+from geo.accounts.users import add_user
 
 PASSWORD = "crash-test-pass-1"
 ACKNOWLEDGED_BEFORE_KILL = 12

@@ -1,9 +1,9 @@
-"""The rules for user names and passwords (geo/credentials.py)."""
+"""The rules for user names and passwords (geo/accounts/credentials.py)."""
 from __future__ import annotations
 
 import pytest
 
-from geo.credentials import (
+from geo.accounts.credentials import (
     CODES, MAX_KEY_CHARS, common_passwords, login_key, name_key, name_problems, normalise_name, password_problems,
 )
 

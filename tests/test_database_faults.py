@@ -1,5 +1,5 @@
-"""A status database that vanishes, is replaced, goes away or cannot be written (geo/database_faults.py, and how
-geo.store.Store uses it): refused with a plain message, never silently re-created, nothing acknowledged."""
+"""A status database that vanishes, is replaced, goes away or cannot be written (geo/status/database_faults.py, and how
+geo.status.store.Store uses it): refused with a plain message, never silently re-created, nothing acknowledged."""
 from __future__ import annotations
 
 import os
@@ -11,12 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from db_fixtures import refuse_writes, take_away
-from geo import records
-from geo.database_faults import database_fault, sqlite_file
+from geo.status import records
+from geo.status.database_faults import database_fault, sqlite_file
 from geo.errors import DatabaseNotWritable, DatabaseUnavailable
-from geo.snapshot import latest_change_id, report_history
-from geo.store import open_store
-from geo.users import add_user
+from geo.status.snapshot import latest_change_id, report_history
+from geo.status.store import open_store
+from geo.accounts.users import add_user
 
 TODAY = date(2021, 7, 1)
 PASSWORD = "a long enough passphrase"

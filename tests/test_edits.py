@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 import shapely
 
-from geo.edits import (
+from geo.status.edits import (
     check_check_off, check_geometry_edit, check_milestones, check_period, check_report,
 )
-from geo.status import Milestone
+from geo.status.colours import Milestone
 
 TODAY = date(2021, 7, 1)
 

@@ -1,4 +1,4 @@
-"""The layers as GIS files (geo/exchange.py): every format read back through GDAL (pyogrio) with its Chinese names,
+"""The layers as GIS files (geo/exchange/formats.py): every format read back through GDAL (pyogrio) with its Chinese names,
 geometries, CRS and fields intact."""
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pytest
 import shapely
 
 from geo.errors import InvalidParameter
-from geo.exchange import (
+from geo.exchange.formats import (
     DBF_TEXT_BYTES, FORMATS, family_layers, features_frame, shapefile_field_names, write_layer,
 )
-from geo.plan import load_plan
+from geo.plan.layers import load_plan
 
 LONG_NOTE = "说明" * 200  # 1,200 bytes of UTF-8: more than a DBF field holds
 

@@ -1,19 +1,19 @@
-"""Check-ins at a saved tour's stops (geo/field_checkins.py, geo/field_input.py): distance to the site's current
+"""Check-ins at a saved tour's stops (geo/field/checkins.py, geo/field/submissions.py): distance to the site's current
 geometry in metres and the far flag, idempotency by client_id, conflicts, validation, the audit log."""
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
-from geo import models
+from geo.status import models
 from geo.errors import ValidationError
-from geo.field_checkins import (
+from geo.field.checkins import (
     FAR_M, distance_m, list_checkins, parse_checkin, record_checkin, site_geometry,
 )
-from geo.field_input import ClientIdConflict
-from geo.records import add_geometry_version
-from geo.saved_tours import SavedTour, save_tour
-from geo.store import Store
+from geo.field.submissions import ClientIdConflict
+from geo.status.records import add_geometry_version
+from geo.field.saved_tours import SavedTour, save_tour
+from geo.status.store import Store
 
 # B01 of the tiny plan is a square centred on 120.1°E 27.9°N reaching 0.01° (about 1.1 km north-south) each way.
 B01_NORTH_EDGE = 27.91

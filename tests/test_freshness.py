@@ -1,13 +1,13 @@
-"""Counting how current positions are (geo/freshness.py): every geometry source a layer or a geometry version uses
+"""Counting how current positions are (geo/plan/freshness.py): every geometry source a layer or a geometry version uses
 falls in one class; placeholders count as approximate."""
 from __future__ import annotations
 
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.freshness import CLASS_OF_SOURCE, Freshness, collection_freshness, count_freshness, is_approximate
-from geo.models import GEOMETRY_EDIT_SOURCES, BASELINE
-from geo.schema import GEOMETRY_SOURCES
+from geo.plan.freshness import CLASS_OF_SOURCE, Freshness, collection_freshness, count_freshness, is_approximate
+from geo.status.models import GEOMETRY_EDIT_SOURCES, BASELINE
+from geo.plan.schema import GEOMETRY_SOURCES
 
 
 def test_every_layer_and_version_source_has_a_class() -> None:

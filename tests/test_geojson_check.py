@@ -1,11 +1,11 @@
-"""The structure of GeoJSON geometry objects (geo/geojson_check.py): each break of RFC 7946 named by its path."""
+"""The structure of GeoJSON geometry objects (geo/plan/geojson_check.py): each break of RFC 7946 named by its path."""
 from __future__ import annotations
 
 import math
 
 import pytest
 
-from geo.geojson_check import geometry_problem, shown
+from geo.plan.geojson_check import geometry_problem, shown
 
 RING = [[120.0, 27.0], [120.1, 27.0], [120.1, 27.1], [120.0, 27.1], [120.0, 27.0]]
 

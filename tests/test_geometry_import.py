@@ -1,4 +1,4 @@
-"""Importing surveyed geometries (geo/survey_files.py, geo/import_coordinates.py, geo/geometry_import.py): tiny
+"""Importing surveyed geometries (geo/exchange/survey_files.py, geo/exchange/import_coordinates.py, geo/exchange/geometry_import.py): tiny
 files written with pyogrio in every supported format, coordinates from a CRS, GCJ-02 or BD-09, per-feature problems,
 and applying all or nothing."""
 from __future__ import annotations
@@ -13,14 +13,14 @@ import pytest
 import shapely
 from shapely.affinity import translate
 
-from geo.coords import gcj02_to_bd09, wgs84_to_gcj02
+from geo.plan.coords import gcj02_to_bd09, wgs84_to_gcj02
 from geo.errors import EditConflict, ValidationError
-from geo.geometry_import import ImportChoice, apply_import, preview_import, suggest_key_field
-from geo.plan import load_plan
-from geo.records import add_geometry_version
-from geo.schema import METRIC_CRS, WGS84
-from geo.snapshot import audit_entries, geometry_history, item_state
-from geo.survey_files import open_survey_file
+from geo.exchange.geometry_import import ImportChoice, apply_import, preview_import, suggest_key_field
+from geo.plan.layers import load_plan
+from geo.status.records import add_geometry_version
+from geo.plan.schema import METRIC_CRS, WGS84
+from geo.status.snapshot import audit_entries, geometry_history, item_state
+from geo.exchange.survey_files import open_survey_file
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHIFT_M = 30.0

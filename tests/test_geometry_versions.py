@@ -7,10 +7,10 @@ import pytest
 import shapely
 
 from geo.errors import EditConflict, ValidationError
-from geo.geometry_versions import baseline_geometry, restore_geometry_version, stored_version
-from geo.merged import merged_view
-from geo.records import add_geometry_version
-from geo.snapshot import audit_entries, geometry_history, item_state
+from geo.status.geometry_versions import baseline_geometry, restore_geometry_version, stored_version
+from geo.status.merged import merged_view
+from geo.status.records import add_geometry_version
+from geo.status.snapshot import audit_entries, geometry_history, item_state
 
 AS_OF = date(2021, 6, 30)
 DRAWN = {"type": "Polygon", "coordinates": [[[120.09, 27.89], [120.11, 27.89], [120.11, 27.91], [120.09, 27.91],

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.store import open_store
-from geo.users import add_user
+from geo.status.store import open_store
+from geo.accounts.users import add_user
 
 CORRIDOR = Path(sys.executable).parent / "corridor"
 PASSWORD = "gunicorn-test-pass-1"

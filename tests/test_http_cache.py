@@ -1,4 +1,4 @@
-"""Cached answers (web/http_cache.py): every cached page and API answer equals a fresh rendering after each kind of
+"""Cached answers (web/core/http_cache.py): every cached page and API answer equals a fresh rendering after each kind of
 write, in one process and across two apps on one SQLite file (as two server processes); ETag and 304; the CSP
 nonce of a cached page; login limits shared across processes."""
 from __future__ import annotations
@@ -14,11 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from geo.users import add_user
+from geo.accounts.users import add_user
 from web import create_app
-from web.database import app_store
-from web.compression import CODINGS_EXTENSION
-from web.http_cache import CACHE_EXTENSION
+from web.core.database import app_store
+from web.infra.compression import CODINGS_EXTENSION
+from web.core.http_cache import CACHE_EXTENSION
 
 PASSWORD = "cache-test-pass-1"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -246,7 +246,7 @@ def test_login_limits_hold_across_processes(apps: dict[str, Flask]) -> None:
 
 
 def test_state_version_covers_every_cached_endpoint(apps: dict[str, Flask]) -> None:
-    from web.http_cache import CACHED_ENDPOINTS
+    from web.core.http_cache import CACHED_ENDPOINTS
 
     rules = {rule.endpoint for rule in apps["a"].url_map.iter_rules() if "GET" in rule.methods}
     assert CACHED_ENDPOINTS <= rules, CACHED_ENDPOINTS - rules
@@ -255,7 +255,7 @@ def test_state_version_covers_every_cached_endpoint(apps: dict[str, Flask]) -> N
 
 
 def test_the_build_fingerprint_follows_the_data(tmp_path: Path, write_layers) -> None:
-    from web.state_version import VERSION_EXTENSION
+    from web.core.state_version import VERSION_EXTENSION
 
     data = write_layers()
     config = {"INSTANCE_PATH": str(tmp_path / "instance"), "DATA_DIR": str(data), "TILES": "osm"}

@@ -9,12 +9,12 @@ import pytest
 from openpyxl import load_workbook
 
 from geo.errors import InvalidParameter
-from geo.inspection_report import Checkin, assemble_report, load_report
-from geo.inspection_report_xlsx import COLUMNS, SHEET_TITLE, report_xlsx
-from geo.media_store import open_media_store
-from geo.records import add_report
-from geo.report_map import MapStop, fit_frame, route_svg
-from geo.saved_tours import UnknownTour
+from geo.field.inspection_report import Checkin, assemble_report, load_report
+from geo.field.inspection_report_xlsx import COLUMNS, SHEET_TITLE, report_xlsx
+from geo.field.media_store import open_media_store
+from geo.status.records import add_report
+from geo.tours.route_svg import MapStop, fit_frame, route_svg
+from geo.field.saved_tours import UnknownTour
 from inspection_report_fixtures import BEIJING, TOUR_DATE, check_in, photo, planned, saved  # noqa: F401
 
 TODAY = date(2021, 7, 1)

@@ -1,4 +1,4 @@
-"""An instance refuses to start on an empty database where its own has vanished (web/instance.py), on SQLite and
+"""An instance refuses to start on an empty database where its own has vanished (web/core/instance.py), on SQLite and
 PostgreSQL, through the app, `corridor serve` and the other commands; a new instance still creates its database."""
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import pytest
 from click.testing import CliRunner
 
 from db_fixtures import _empty_postgres
-from geo.backup import backup
-from geo.database_faults import sqlite_file
+from geo.status.backup import backup
+from geo.status.database_faults import sqlite_file
 from geo.errors import DatabaseMissing
-from geo.store import open_store
-from geo.users import add_user, list_users
+from geo.status.store import open_store
+from geo.accounts.users import add_user, list_users
 from test_observability import keep_root_logging  # noqa: F401
-from web.auth import SECRET_KEY_FILE
+from web.core.auth import SECRET_KEY_FILE
 from web.cli import main
-from web.database import app_store
-from web.instance import MARKER_FILE, database_key, known_databases
+from web.core.database import app_store
+from web.core.instance import MARKER_FILE, database_key, known_databases
 from web_fixtures import make_app
 
 PASSWORD = "a long enough passphrase"

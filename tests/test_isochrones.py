@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.access_eval import scenario_mask, time_to_ring_nodes
-from geo.access_place import prepare_network
+from geo.access.evaluation import scenario_mask, time_to_ring_nodes
+from geo.access.placement import prepare_network
 from geo.errors import InvalidParameter, RingNotConnected
-from geo.isochrones import isochrone_bands
-from geo.network import RoadNetwork
-from geo.plan import PlanData, load_plan
-from geo.ring import match_ring_edges, ring_line, to_wgs84_xy
+from geo.access.isochrones import isochrone_bands
+from geo.network.road_network import RoadNetwork
+from geo.plan.layers import PlanData, load_plan
+from geo.access.ring import match_ring_edges, ring_line, to_wgs84_xy
 
 from test_access import grid_network
 

@@ -1,4 +1,4 @@
-"""The item page's history chart (web/item_history_chart.py): points, scales, ticks, bands and the SVG."""
+"""The item page's history chart (web/editing/history_chart.py): points, scales, ticks, bands and the SVG."""
 from __future__ import annotations
 
 import re
@@ -6,9 +6,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from geo.snapshot import Report
-from geo.status import Milestone
-from web.item_history_chart import (
+from geo.status.snapshot import Report
+from geo.status.colours import Milestone
+from web.editing.history_chart import (
     LEFT, PLOT_HEIGHT, PLOT_WIDTH, TOP, Plan, Scale, band_edge, chart_span, expected_vertices, item_history_chart,
     progress_points, quarter_ticks,
 )

@@ -1,4 +1,4 @@
-"""Reading JSON request bodies (web/json_body.py): depth limit, huge integers, content type, encoding, syntax."""
+"""Reading JSON request bodies (web/infra/json_body.py): depth limit, huge integers, content type, encoding, syntax."""
 from __future__ import annotations
 
 import math
@@ -8,7 +8,7 @@ from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 
 from geo.errors import InvalidParameter
-from web.json_body import MAX_DEPTH, BoundedJSONProvider, NestedTooDeeply, loads, nesting_depth, request_json
+from web.infra.json_body import MAX_DEPTH, BoundedJSONProvider, NestedTooDeeply, loads, nesting_depth, request_json
 
 DEEP = "[" * 100_000 + "]" * 100_000
 

@@ -1,12 +1,12 @@
-"""Tests for geo.line_pieces: splitting at junctions, merging through points of one group, trimming stubs."""
+"""Tests for geo.network.line_pieces: splitting at junctions, merging through points of one group, trimming stubs."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from bbbike_fixtures import at
-from geo.line_pieces import junction_pieces
-from geo.lonlat_keys import to_keys
+from geo.network.line_pieces import junction_pieces
+from geo.network.lonlat_keys import to_keys
 
 
 def flat(*lines: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:

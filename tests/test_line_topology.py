@@ -1,13 +1,13 @@
-"""Tests for geo.line_topology: crossings, snapping and junction merging on tiny hand-built polylines."""
+"""Tests for geo.network.line_topology: crossings, snapping and junction merging on tiny hand-built polylines."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from bbbike_fixtures import at
-from geo.line_topology import Polylines, build_topology
-from geo.lonlat_keys import key_lonlat, to_keys
-from geo.network import haversine_m
+from geo.network.line_topology import Polylines, build_topology
+from geo.network.lonlat_keys import key_lonlat, to_keys
+from geo.network.road_network import haversine_m
 
 
 def polylines(*lines: list[tuple[float, float]], crossing: bool = True) -> Polylines:

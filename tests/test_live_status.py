@@ -1,4 +1,4 @@
-"""Incremental status (web/database.py LiveStatus): a write recomputes the rows of the items it touched, and the
+"""Incremental status (web/core/database.py LiveStatus): a write recomputes the rows of the items it touched, and the
 rows always equal a full recomputation; a new day or a rewritten history recomputes them all."""
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from geo import models
-from geo.merged import status_rows
-from geo.snapshot import item_states, latest_change_id
+from geo.status import models
+from geo.status.merged import status_rows
+from geo.status.snapshot import item_states, latest_change_id
 from status_web_fixtures import login, report_body, status_app  # noqa: F401
-from web.database import LIVE_EXTENSION, app_store
-from web.features import ITEM_LAYERS
-from web.state import corridor_state
+from web.core.database import LIVE_EXTENSION, app_store
+from web.core.features import ITEM_LAYERS
+from web.core.state import corridor_state
 
 
 @pytest.fixture

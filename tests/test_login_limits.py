@@ -1,4 +1,4 @@
-"""Login limits in the status database (geo/login_limits.py): atomic on SQLite and PostgreSQL."""
+"""Login limits in the status database (geo/accounts/login_limits.py): atomic on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.login_limits import LoginLimits, attempt_succeeded, begin_attempt
+from geo.accounts.login_limits import LoginLimits, attempt_succeeded, begin_attempt
 
 LIMITS = LoginLimits(max_failures=3, window_s=100, account_max_failures=5, account_window_s=1000,
                      known_address_s=10_000)
@@ -43,7 +43,7 @@ def test_a_success_clears_its_address_refunds_the_account_and_makes_the_address_
 def test_old_counters_are_purged(store) -> None:
     import sqlalchemy as sa
 
-    from geo.models import LoginCounter
+    from geo.status.models import LoginCounter
 
     _waits(store, "li", ["10.0.0.1", "10.0.0.2"])
     _waits(store, "wang", ["10.0.0.1"], now=NOW + 1001)

@@ -1,9 +1,9 @@
-"""Tests for geo.lonlat_keys: exact round trip of extract coordinates and the sort order."""
+"""Tests for geo.network.lonlat_keys: exact round trip of extract coordinates and the sort order."""
 from __future__ import annotations
 
 import numpy as np
 
-from geo.lonlat_keys import key_lonlat, to_keys
+from geo.network.lonlat_keys import key_lonlat, to_keys
 
 
 def test_six_decimal_coordinates_round_trip_exactly():

@@ -1,4 +1,4 @@
-"""The lunch rule (geo/lunch.py) through build_schedule: wholly inside its window, least waiting, checked against a
+"""The lunch rule (geo/tours/lunch.py) through build_schedule: wholly inside its window, least waiting, checked against a
 brute force that tries every place a lunch could go, over a sweep of dwell times and over random tours."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from geo.itinerary import LunchBreak, build_schedule
-from geo.lunch import lunch_slots
+from geo.tours.itinerary import LunchBreak, build_schedule
+from geo.tours.lunch import lunch_slots
 
 NOON_HOUR = LunchBreak(window_start=12 * 60, window_end=13 * 60, duration=60)
 
@@ -16,7 +16,7 @@ NOON_HOUR = LunchBreak(window_start=12 * 60, window_end=13 * 60, duration=60)
 def timeline(depart: float, drive: Sequence[float], dwell: Sequence[float], *,
              lunch_at: tuple[int, bool] | None = None, lunch: LunchBreak | None = None) -> list[tuple[float, float]]:
     """(arrive, leave) of every point, simulated from scratch; lunch at ``lunch_at`` = (point, before its visit)
-    starts when the window opens at the earliest. Independent of geo.itinerary's own loop."""
+    starts when the window opens at the earliest. Independent of geo.tours.itinerary's own loop."""
     times, clock = [], float(depart)
     for index, stay in enumerate(dwell):
         arrive = clock

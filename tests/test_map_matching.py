@@ -10,10 +10,10 @@ import shapely
 from metric_streets import STEP_M, polyline, two_way_network
 
 from geo.errors import InvalidGeometry, InvalidParameter, MatchFailed, NetworkError
-from geo.map_matching import LOOP_SETTINGS, MatchedPath, MatchSettings, match_line, match_loop
-from geo.network import RoadNetwork
-from geo.ring import to_metric_xy, to_wgs84_xy
-from geo.shapes import smooth_path
+from geo.access.map_matching import LOOP_SETTINGS, MatchedPath, MatchSettings, match_line, match_loop
+from geo.network.road_network import RoadNetwork
+from geo.access.ring import to_metric_xy, to_wgs84_xy
+from geo.plan.shapes import smooth_path
 
 ORIGIN = np.array(to_metric_xy(120.70, 27.90))
 

@@ -9,9 +9,9 @@ import pytest
 import shapely
 
 from geo.errors import MatchFailed
-from geo.match_corridor import CLASS_FACTOR, Corridor, find_candidates
-from geo.network import RoadNetwork
-from geo.ring import to_metric_xy, to_wgs84_xy
+from geo.access.match_corridor import CLASS_FACTOR, Corridor, find_candidates
+from geo.network.road_network import RoadNetwork
+from geo.access.ring import to_metric_xy, to_wgs84_xy
 
 ORIGIN = np.array(to_metric_xy(120.70, 27.90))
 GRID = [(200.0 * i, 200.0 * j) for j in range(5) for i in range(5)]  # node = 5 * row + column

@@ -1,4 +1,4 @@
-"""The media store (geo/media_store.py): files under a folder by key, atomic writes, safe keys, and the refused
+"""The media store (geo/field/media_store.py): files under a folder by key, atomic writes, safe keys, and the refused
 object-store setting."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.media_store import FolderMediaStore, MediaMissing, check_key, open_media_store
+from geo.field.media_store import FolderMediaStore, MediaMissing, check_key, open_media_store
 
 
 def test_put_get_delete_by_key(tmp_path: Path) -> None:

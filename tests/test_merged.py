@@ -5,9 +5,9 @@ from datetime import date
 
 import shapely
 
-from geo.merged import STATUS_COLUMNS, merged_view, status_rows
-from geo.records import add_geometry_version, add_report, close_item
-from geo.snapshot import geometry_change_id, item_states, latest_change_id
+from geo.status.merged import STATUS_COLUMNS, merged_view, status_rows
+from geo.status.records import add_geometry_version, add_report, close_item
+from geo.status.snapshot import geometry_change_id, item_states, latest_change_id
 
 AS_OF = date(2021, 6, 30)
 SURVEYED = {"type": "Polygon", "coordinates": [[[120.095, 27.895], [120.105, 27.895], [120.105, 27.905],

@@ -1,4 +1,4 @@
-"""Tests for geo.network: the one loader over the three sources, the Parquet cache, clipping."""
+"""Tests for geo.network.road_network: the one loader over the three sources, the Parquet cache, clipping."""
 from __future__ import annotations
 
 import json
@@ -11,10 +11,10 @@ import pytest
 import shapely
 
 from geo.errors import InvalidGeometry, InvalidParameter, NetworkSourceError
-from geo.network import (RoadNetwork, clip_network, default_network_dir, haversine_m, is_real_network, keep_nodes,
+from geo.network.road_network import (RoadNetwork, clip_network, default_network_dir, haversine_m, is_real_network, keep_nodes,
                          load_network, network_attribution, network_label, read_network_cache, save_network)
-from geo.osm_source import graph_to_network
-from geo.speeds import SpeedConfig
+from geo.network.osm_source import graph_to_network
+from geo.network.speeds import SpeedConfig
 from osm_reference import Counts, drivable_counts, osmnx_default_counts
 
 TEST_DATA = Path(__file__).resolve().parent / "data"
@@ -101,7 +101,7 @@ def test_merged_names_are_joined_with_a_slash(helsinki):
 
 
 def test_pbf_with_missing_nodes_is_repaired_and_the_dropped_refs_logged(caplog):
-    with caplog.at_level(logging.WARNING, logger="geo.osm_source"):
+    with caplog.at_level(logging.WARNING, logger="geo.network.osm_source"):
         network = load_network(HELSINKI_PBF)
     counts = drivable_counts(HELSINKI_PBF)  # ways cut at their missing nodes, as the docstring there says
     assert (counts.nodes, counts.edges, counts.dropped_refs) == (337, 627, 133)

@@ -1,4 +1,4 @@
-"""The streets inside a box (geo/network_edges.py): one feature per two-way street, longest first, capped, with
+"""The streets inside a box (geo/network/edges.py): one feature per two-way street, longest first, capped, with
 their shapes; and the box parameter's checks."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from geo.errors import InvalidParameter
-from geo.network import RoadNetwork, haversine_m
-from geo.network_edges import MAX_BBOX_DEGREES, edges_in_bbox, parse_bbox
+from geo.network.road_network import RoadNetwork, haversine_m
+from geo.network.edges import MAX_BBOX_DEGREES, edges_in_bbox, parse_bbox
 
 # Four nodes on a line at 27.9 N, 0.01° apart, joined two-way; a fifth far away.
 X = np.array([120.70, 120.71, 120.72, 120.73, 121.50])

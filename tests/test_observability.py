@@ -1,4 +1,4 @@
-"""Request ids, JSON access logs and the health checks (web/observability.py, GET /api/health)."""
+"""Request ids, JSON access logs and the health checks (web/core/observability.py, GET /api/health)."""
 from __future__ import annotations
 
 import json
@@ -11,12 +11,12 @@ from sqlalchemy import create_engine
 
 from db_fixtures import refuse_writes, take_away
 from geo.errors import DatabaseNotWritable
-from geo.store import Store
-from geo.users import add_user
-from web.database import STORE_EXTENSION, app_store
+from geo.status.store import Store
+from geo.accounts.users import add_user
+from web.core.database import STORE_EXTENSION, app_store
 
-from web.observability import JsonFormatter, RequestIdFilter, configure_logging
-from web.state import corridor_state
+from web.core.observability import JsonFormatter, RequestIdFilter, configure_logging
+from web.core.state import corridor_state
 from web_fixtures import REPO, make_app
 
 

@@ -1,4 +1,4 @@
-"""OGC API – Features at /ogc (web.ogc) and its pure helpers (geo.ogc_query): documents, links, paging, bbox, CRS,
+"""OGC API – Features at /ogc (web.gis.ogc) and its pure helpers (geo.exchange.ogc_query): documents, links, paging, bbox, CRS,
 property filters and every error path."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.ogc_query import CRS84, EPSG_4326, EPSG_4490, Bbox, bbox_from_numbers, in_bbox, matches_properties, swap_axes
+from geo.exchange.ogc_query import CRS84, EPSG_4326, EPSG_4490, Bbox, bbox_from_numbers, in_bbox, matches_properties, swap_axes
 from web_fixtures import real_app  # noqa: F401
 
 GEOJSON = "application/geo+json"

@@ -21,9 +21,9 @@ import shapely
 from owslib.ogcapi.features import Features
 
 from environment import unavailable
-from geo import records
-from geo.plan import load_plan
-from geo.store import open_store
+from geo.status import records
+from geo.plan.layers import load_plan
+from geo.status.store import open_store
 from web_fixtures import DATA_DIR
 
 CORRIDOR = Path(sys.executable).parent / "corridor"

@@ -18,14 +18,14 @@ import urllib.parse
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from geo.status import STATES
-from geo.users import add_user
-from web.access import ACCESS_PARAMETERS
-from web.database import app_store
-from web.editing import CHECK_OFF_FIELDS, GEOMETRY_FIELDS, REPORT_FIELDS
-from web.geometry_versions import REVERT_FIELDS
+from geo.status.colours import STATES
+from geo.accounts.users import add_user
+from web.access.results import ACCESS_PARAMETERS
+from web.core.database import app_store
+from web.editing.items import CHECK_OFF_FIELDS, GEOMETRY_FIELDS, REPORT_FIELDS
+from web.editing.geometry_versions import REVERT_FIELDS
 from web.openapi import JSON, openapi_document
-from web.tours import API_FIELDS as TOUR_FIELDS
+from web.tours.planner import API_FIELDS as TOUR_FIELDS
 from web_fixtures import DATA_DIR, REPO, make_app
 
 PASSWORD = "fuzz-editor-pass-1"
@@ -209,7 +209,7 @@ def _square(lon: float, lat: float, half: float) -> list[list[float]]:
 
 
 def _b05_centre(fuzz_app) -> tuple[float, float]:
-    from web.state import corridor_state
+    from web.core.state import corridor_state
 
     point = corridor_state(fuzz_app).plan.blocks.set_index("id").geometry["B05"].representative_point()
     return point.x, point.y

@@ -1,4 +1,4 @@
-"""Tests for geo.osm_source: drivable filter, graph conversion, and the download path (offline and local)."""
+"""Tests for geo.network.osm_source: drivable filter, graph conversion, and the download path (offline and local)."""
 from __future__ import annotations
 
 import json
@@ -14,8 +14,8 @@ import shapely
 from click.testing import CliRunner
 
 from geo.errors import DataFileError, InvalidGeometry, InvalidParameter, NetworkSourceError, NetworkUnavailable
-from geo.network import haversine_m, load_network
-from geo.osm_source import fetch_network, graph_to_network, is_drivable, plan_extent
+from geo.network.road_network import haversine_m, load_network
+from geo.network.osm_source import fetch_network, graph_to_network, is_drivable, plan_extent
 from web.cli import main
 
 AREA = shapely.box(120.70, 27.90, 120.72, 27.92)

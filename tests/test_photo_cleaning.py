@@ -1,4 +1,4 @@
-"""Checking and cleaning photos with Pillow (geo/photo_cleaning.py): every kind of metadata gone, the pixels kept
+"""Checking and cleaning photos with Pillow (geo/field/photo_cleaning.py): every kind of metadata gone, the pixels kept
 upright, EXIF location and time read, and files that are no acceptable photo refused."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
-from geo.photo_cleaning import MAX_PIXELS, PhotoRejected, clean_photo
+from geo.field.photo_cleaning import MAX_PIXELS, PhotoRejected, clean_photo
 
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 

@@ -5,8 +5,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo.places import anchor_places, denoted_place, nearest_places, place_stem
-from geo.schema import METRIC_CRS, WGS84
+from geo.plan.places import anchor_places, denoted_place, nearest_places, place_stem
+from geo.plan.schema import METRIC_CRS, WGS84
 
 # Metric (EPSG:32651) origin near Daluoshan; the fixtures are laid out in metres from it, then stored in WGS-84.
 X0, Y0 = 274_000.0, 3_089_000.0

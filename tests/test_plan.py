@@ -7,9 +7,9 @@ import pytest
 import shapely
 
 from geo.errors import CorridorError, UnknownItem, ValidationError
-from geo.plan import default_data_dir, load_plan, read_places, reference_points
-from geo.ring import ring_line
-from geo.schema import METRIC_CRS, PLAN_DISTRICTS
+from geo.plan.layers import default_data_dir, load_plan, read_places, reference_points
+from geo.access.ring import ring_line
+from geo.plan.schema import METRIC_CRS, PLAN_DISTRICTS
 
 
 @pytest.fixture(scope="module")

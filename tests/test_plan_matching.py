@@ -1,4 +1,4 @@
-"""The plan's ring and road projects found on a road network (geo.plan_matching).
+"""The plan's ring and road projects found on a road network (geo.access.plan_matching).
 
 First on a hand-built network (EPSG:32651 metres from ORIGIN, two-way streets as two directed edges, no shapes): a
 3 × 2 km loop of primary streets with the plan's ring drawn 10 m inside it, residential stubs within 30 m of that
@@ -19,14 +19,14 @@ import pytest
 import shapely
 from metric_streets import STEP_M, polyline, two_way_network
 
-from geo import plan_matching
-from geo.access_plan import ROAD_PROJECT_CATEGORIES
-from geo.network import RoadNetwork, load_network, path_coordinates
-from geo.plan import PlanData, load_plan, read_places
-from geo.plan_matching import (NameRule, PlanMatch, ensure_matched, match_plan, match_projects, match_ring,
+from geo.access import plan_matching
+from geo.access.prepared_plan import ROAD_PROJECT_CATEGORIES
+from geo.network.road_network import RoadNetwork, load_network, path_coordinates
+from geo.plan.layers import PlanData, load_plan, read_places
+from geo.access.plan_matching import (NameRule, PlanMatch, ensure_matched, match_plan, match_projects, match_ring,
                                ring_edge_ids)
-from geo.ring import RingLine, ring_line_from_parts, to_metric_xy, to_wgs84_xy
-from geo.road_graph import EdgeTwins
+from geo.access.ring import RingLine, ring_line_from_parts, to_metric_xy, to_wgs84_xy
+from geo.network.road_graph import EdgeTwins
 
 REPO = Path(__file__).resolve().parent.parent
 ORIGIN = np.array(to_metric_xy(120.07, 27.87))  # inside the tiny layers' first plan area

@@ -1,4 +1,4 @@
-"""Plausibility of reported figures (geo/plausibility.py): refused when impossible, confirmed when unusual — on real
+"""Plausibility of reported figures (geo/status/plausibility.py): refused when impossible, confirmed when unusual — on real
 databases, the repo's real targets (A1-1: 个, P1 target 3, P3 target 1; A8-6: 亿元; A8-1: zone-wide growth in %)
 and the tiny plan."""
 from __future__ import annotations
@@ -7,16 +7,16 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from geo.edits import Problems
+from geo.status.edits import Problems
 from geo.errors import NeedsConfirmation, ValidationError
-from geo.plausibility import (
+from geo.status.plausibility import (
     FAR_ABOVE_FACTOR, JUMP_FACTOR, cell_target, check_cumulative, unusual_actual, unusual_closing, unusual_report,
 )
-from geo.quarters import Quarter
-from geo.records import add_report, close_item
-from geo.snapshot import Report, audit_entries, item_state
-from geo.target_plan import load_target_plan
-from geo.target_records import actual_key, actual_values, actual_versions, add_actual, latest_actuals
+from geo.plan.quarters import Quarter
+from geo.status.records import add_report, close_item
+from geo.status.snapshot import Report, audit_entries, item_state
+from geo.plan.target_plan import load_target_plan
+from geo.status.target_records import actual_key, actual_values, actual_versions, add_actual, latest_actuals
 
 TODAY = date(2021, 12, 31)
 Q1, Q2, Q3 = Quarter(2021, 1), Quarter(2021, 2), Quarter(2021, 3)

@@ -1,4 +1,4 @@
-"""Merging drawn polygons (geo/polygon_union.py): overlapping or touching parts become one polygon, apart ones a
+"""Merging drawn polygons (geo/plan/polygon_union.py): overlapping or touching parts become one polygon, apart ones a
 MultiPolygon; anything but polygons is refused naming the part."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from shapely.geometry import shape
 
 from geo.errors import InvalidParameter
-from geo.polygon_union import MAX_PARTS, union_of_polygons
+from geo.plan.polygon_union import MAX_PARTS, union_of_polygons
 
 
 def _square(x0: float, y0: float, size: float = 0.01) -> dict:

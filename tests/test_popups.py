@@ -1,8 +1,8 @@
-"""The map popups' fixed field order (web/popups.py): what a planner reads first, then the rest, no internal keys."""
+"""The map popups' fixed field order (web/core/popups.py): what a planner reads first, then the rest, no internal keys."""
 from __future__ import annotations
 
-from web.labels import FIELD_LABELS, map_options
-from web.popups import POPUP_HIDDEN, popup_order, popup_spec
+from web.core.labels import FIELD_LABELS, map_options
+from web.core.popups import POPUP_HIDDEN, popup_order, popup_spec
 
 LEAD = ["id", "status", "closed_on", "closed_by", "stale", "status_as_of", "access_pass", "access_status",
         "worst_min", "median_min", "progress_percent", "expected_percent", "last_reported_on", "reporter",

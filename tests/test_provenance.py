@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.plan import load_plan
-from geo.provenance import LAYER_PROVENANCE, check_plan_fields, provenance_rows, read_plan_text
-from geo.schema import LAYERS, PLACES_LAYER, PROVENANCE_KINDS
-from geo.targets import PARKS_SPEC
+from geo.plan.layers import load_plan
+from geo.plan.provenance import LAYER_PROVENANCE, check_plan_fields, provenance_rows, read_plan_text
+from geo.plan.schema import LAYERS, PLACES_LAYER, PROVENANCE_KINDS
+from geo.plan.targets import PARKS_SPEC
 
 REPO = Path(__file__).resolve().parent.parent
 UNITS = "（牵头单位：市住建局，责任单位：科创走廊所在地政府、功能区管委会，市交通局）"

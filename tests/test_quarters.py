@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.quarters import Quarter, parse_quarter, quarter_of, year_quarters
+from geo.plan.quarters import Quarter, parse_quarter, quarter_of, year_quarters
 
 
 @pytest.mark.parametrize(("text", "start", "end"), [

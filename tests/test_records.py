@@ -7,15 +7,15 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from geo import models
+from geo.status import models
 from geo.errors import EditConflict, UnknownItem, ValidationError
-from geo.records import (
+from geo.status.records import (
     add_geometry_version, add_report, close_item, reopen_item, set_milestones, set_period,
 )
-from geo.snapshot import (
+from geo.status.snapshot import (
     audit_entries, check_history, item_state, item_states, latest_change_id, report_history,
 )
-from geo.status import Milestone
+from geo.status.colours import Milestone
 
 TODAY = date(2021, 12, 31)
 
@@ -172,7 +172,7 @@ def test_geometry_edits_are_versioned_as_hand_drawn_by_default(store, plan):
 def test_each_write_returns_its_item_and_logs_and_audits_exactly_what_it_did(store, plan, caplog):
     square = {"type": "Polygon", "coordinates": [[[120.09, 27.89], [120.11, 27.89], [120.11, 27.91],
                                                    [120.09, 27.91], [120.09, 27.89]]]}
-    with caplog.at_level("INFO", logger="geo.records"):
+    with caplog.at_level("INFO", logger="geo.status.records"):
         written = [report(store, plan, "B01", percent=40),
                    close_item(store, plan, "E01", note="整治完成", actor="李四", expected_version=0, today=TODAY),
                    reopen_item(store, plan, "E01", note="验收未通过", actor="王五", expected_version=1,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import shapely
 
-from geo.report import format_report, validation_report
-from geo.shapes import to_metric
+from geo.plan.validation_report import format_report, validation_report
+from geo.plan.shapes import to_metric
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -5,11 +5,11 @@ import pytest
 import shapely
 from test_access import grid_network
 
-from geo.access import check_access, prepare_network
-from geo.network import haversine_m
-from geo.plan import load_plan
-from geo.ring import ring_line_from_parts
-from geo.ring_gaps import merged_gaps, report_gaps, ring_stretches
+from geo.access.check import check_access, prepare_network
+from geo.network.road_network import haversine_m
+from geo.plan.layers import load_plan
+from geo.access.ring import ring_line_from_parts
+from geo.access.ring_gaps import merged_gaps, report_gaps, ring_stretches
 
 
 def _length_m(coordinates: list) -> float:

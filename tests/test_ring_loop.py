@@ -1,4 +1,4 @@
-"""Driving the whole ring (geo/ring_loop.py) on a hand-built ring: loop times, gaps, parallel edges, choices.
+"""Driving the whole ring (geo/access/ring_loop.py) on a hand-built ring: loop times, gaps, parallel edges, choices.
 
 The ring is a 400 m square in metres (counterclockwise as drawn): four segments S, E, N, W of 400 m each and a node
 every 200 m, node k at k × 200 m along the ring (k = 0..7). An edge k→k+1 runs forward (counterclockwise), k+1→k
@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.network import RoadNetwork
-from geo.ring import RingEdges, RingLine
-from geo.ring_loop import drive_loop, drive_routes, loop_routes
+from geo.network.road_network import RoadNetwork
+from geo.access.ring import RingEdges, RingLine
+from geo.access.ring_loop import drive_loop, drive_routes, loop_routes
 
 STEP, NODES = 200.0, 8
 LENGTH = STEP * NODES

@@ -1,4 +1,4 @@
-"""Many floats rounded at once (geo/rounding.py): each exactly what the built-in ``round`` gives, ``None`` where a
+"""Many floats rounded at once (geo/access/rounding.py): each exactly what the built-in ``round`` gives, ``None`` where a
 value is not finite — including decimal midpoints, whose binary value lies a hair above or below the half."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.errors import InvalidParameter
-from geo.rounding import MAX_DIGITS, rounded
+from geo.access.rounding import MAX_DIGITS, rounded
 
 
 def builtin(values: list[float], digits: int) -> list[float | None]:

@@ -7,16 +7,16 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from geo import models
+from geo.status import models
 from geo.errors import UnknownItem, ValidationError
-from geo.saved_tours import (
+from geo.field.saved_tours import (
     MAX_TITLE_CHARS, UnknownTour, checked_in_sites, get_tour, list_tours, next_stop, save_tour,
 )
-from geo.store import utc_now
-from geo.synthetic_network import synthetic_grid_network
-from geo.tour_routing import routing_graph
-from geo.tour_sites import Site
-from geo.tours import TourRequest, plan_tour
+from geo.status.store import utc_now
+from geo.network.synthetic import synthetic_grid_network
+from geo.tours.routing import routing_graph
+from geo.tours.sites import Site
+from geo.tours.planner import TourRequest, plan_tour
 
 START = Site(id="HQ", name="指挥部", kind="reference", lon=120.605, lat=27.905)
 SITES = [Site(id=f"S{i}", name=f"点位{i}", kind="block", lon=lon, lat=lat)

@@ -1,4 +1,4 @@
-"""Security headers, the Content-Security-Policy and the request-size limit (web/security.py)."""
+"""Security headers, the Content-Security-Policy and the request-size limit (web/core/security.py)."""
 from __future__ import annotations
 
 import base64
@@ -9,7 +9,7 @@ import pytest
 
 from environment import unavailable
 from status_web_fixtures import login, report_body, status_app  # noqa: F401
-from web.security import (
+from web.core.security import (
     DEFAULT_MAX_BODY_BYTES, PolicyTemplate, content_security_policy, handler_hashes, tile_hosts,
 )
 from web_fixtures import make_app
@@ -79,7 +79,7 @@ def _page_nonce(response) -> str:
 
 
 def test_page_scripts_carry_the_nonce_of_their_response(status_app) -> None:  # noqa: F811
-    # One state renders one page (web.http_cache): its nonce changes with every write, so a note written into the
+    # One state renders one page (web.core.http_cache): its nonce changes with every write, so a note written into the
     # page can never carry the nonce the page is then served with; another session gets another nonce.
     reader = status_app.test_client()
     first = _page_nonce(reader.get("/"))
@@ -165,9 +165,9 @@ def test_pages_run_under_the_policy_and_a_hostile_note_never_runs(tmp_path) -> N
     markup is shown as text on the map popup, the item page and the bulletin."""
     from pathlib import Path
 
-    from geo import records
-    from web.database import app_store
-    from web.state import corridor_state
+    from geo.status import records
+    from web.core.database import app_store
+    from web.core.state import corridor_state
     from web_fixtures import DATA_DIR, served
 
     chromium = Path("/usr/bin/chromium")

@@ -1,9 +1,9 @@
-"""Session cookies with a kept signing serializer (web/session_cookie.py): Flask's cookies, built once per key."""
+"""Session cookies with a kept signing serializer (web/infra/session_cookie.py): Flask's cookies, built once per key."""
 from __future__ import annotations
 
 from flask.sessions import SecureCookieSessionInterface
 
-from web.session_cookie import KeptSerializerSessionInterface
+from web.infra.session_cookie import KeptSerializerSessionInterface
 from web_fixtures import make_app
 
 

@@ -1,4 +1,4 @@
-"""Server-side login sessions (geo/sessions.py)."""
+"""Server-side login sessions (geo/accounts/sessions.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from geo import models
+from geo.status import models
 from geo.errors import InvalidParameter
-from geo.sessions import SessionPolicy, end_session, end_user_sessions, session_user_id, start_session
-from geo.store import utc_now
-from geo.users import add_user, set_active
+from geo.accounts.sessions import SessionPolicy, end_session, end_user_sessions, session_user_id, start_session
+from geo.status.store import utc_now
+from geo.accounts.users import add_user, set_active
 
 POLICY = SessionPolicy(idle_s=3600, lifetime_s=4 * 3600, touch_s=60)
 
@@ -85,7 +85,7 @@ def test_the_policy_wants_whole_positive_seconds(field: str, value: object) -> N
 def test_backups_hold_no_sessions_and_a_restore_ends_them(store, user, tmp_path) -> None:
     import json
 
-    from geo.backup import backup, restore
+    from geo.status.backup import backup, restore
 
     token = start_session(store, user.id, policy=POLICY, now=utc_now())
     backup(store, tmp_path / "status.json", format="json")

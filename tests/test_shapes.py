@@ -6,7 +6,7 @@ import random
 import pytest
 import shapely
 
-from geo.shapes import irregular_polygon, nearest_fit, round_coordinates, smooth_path, to_metric, to_wgs84
+from geo.plan.shapes import irregular_polygon, nearest_fit, round_coordinates, smooth_path, to_metric, to_wgs84
 
 
 @pytest.mark.parametrize("seed", ["a", "b", "c", "d"])

@@ -1,4 +1,4 @@
-"""Tests for geo.speeds: CJJ 37 class speeds, OSM maxspeed parsing, config overrides."""
+"""Tests for geo.network.speeds: CJJ 37 class speeds, OSM maxspeed parsing, config overrides."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.speeds import CJJ37_CLASS_SPEEDS_KPH, SpeedConfig, parse_maxspeed, speeds_for
+from geo.network.speeds import CJJ37_CLASS_SPEEDS_KPH, SpeedConfig, parse_maxspeed, speeds_for
 
 
 @pytest.mark.parametrize(("value", "expected"), [

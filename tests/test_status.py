@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.status import (
+from geo.status.colours import (
     COMPLETED, GREEN, GREY, IN_PROGRESS, PAUSED, PLAN_YEAR_END, PLAN_YEAR_START, RED, YELLOW, Milestone, Thresholds,
     assess, bulletin_colour, colour_for_gap, expected_percent,
 )
@@ -135,7 +135,7 @@ def test_the_boundary_thresholds_are_allowed():
 def test_a_period_of_one_day_is_refused_and_milestones_on_its_ends_do_not_move_them():
     with pytest.raises(InvalidParameter, match="period: the period must start before it ends"):
         expected_percent(START, start=START, end=START)
-    ends = [Milestone(START, 20.0), Milestone(END, 90.0)]  # refused by geo.edits, harmless here
+    ends = [Milestone(START, 20.0), Milestone(END, 90.0)]  # refused by geo.status.edits, harmless here
     assert expected_percent(START, start=START, end=END, milestones=ends) == 0.0
     assert expected_percent(END, start=START, end=END, milestones=ends) == 100.0
 

@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 
-from geo import models
+from geo.status import models
 from geo.errors import CorridorError, DatabaseMissing, EditConflict, InvalidParameter
-from geo.store import (
+from geo.status.store import (
     MIGRATIONS_DIR, as_utc, bump_version, database_url as resolve_url, open_store, record_audit, upgrade_database,
     utc_now,
 )

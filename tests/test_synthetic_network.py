@@ -1,4 +1,4 @@
-"""Tests for geo.synthetic_network: exact sizes, determinism, the named ring, strong connectivity."""
+"""Tests for geo.network.synthetic: exact sizes, determinism, the named ring, strong connectivity."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from geo.errors import InvalidParameter
-from geo.synthetic_network import RING_SEGMENT_NAMES, synthetic_grid_network
+from geo.network.synthetic import RING_SEGMENT_NAMES, synthetic_grid_network
 
 
 def strong_components(network) -> int:

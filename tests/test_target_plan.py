@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from geo.errors import UnknownItem, ValidationError
-from geo.plan import load_plan
-from geo.target_plan import DEPARTMENT_TASKS_LAYER, SHARED_LEAD, lead_of, load_target_plan
-from geo.targets import DEPARTMENT_TASKS_FILE, PLAN_PARKS, TARGETS_FILE, read_department_tasks, read_targets
+from geo.plan.layers import load_plan
+from geo.plan.target_plan import DEPARTMENT_TASKS_LAYER, SHARED_LEAD, lead_of, load_target_plan
+from geo.plan.targets import DEPARTMENT_TASKS_FILE, PLAN_PARKS, TARGETS_FILE, read_department_tasks, read_targets
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TARGET_FILES = ("parks.geojson", TARGETS_FILE, DEPARTMENT_TASKS_FILE)

@@ -1,4 +1,4 @@
-"""Actual values of Attachment 1's targets in the status database (geo/target_records.py), against real databases
+"""Actual values of Attachment 1's targets in the status database (geo/status/target_records.py), against real databases
 and the repo's real targets (data/targets.csv): A1-1 is set for every park, A2-1 is "not applicable" for P6, A1-3
 has no numeric target, A8-1 is a zone-wide growth rate in %."""
 from __future__ import annotations
@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from geo import models
+from geo.status import models
 from geo.errors import EditConflict, UnknownItem, ValidationError
-from geo.quarters import Quarter
-from geo.snapshot import audit_entries
-from geo.target_plan import load_target_plan
-from geo.target_records import (
+from geo.plan.quarters import Quarter
+from geo.status.snapshot import audit_entries
+from geo.plan.target_plan import load_target_plan
+from geo.status.target_records import (
     MAX_ACTUAL, actual_history, actual_key, actual_values, actual_versions, add_actual, check_actual,
     latest_actuals, reportable_parks,
 )

@@ -18,9 +18,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo.plan import load_plan
-from geo.schema import METRIC_CRS
-from geo.targets import (
+from geo.plan.layers import load_plan
+from geo.plan.schema import METRIC_CRS
+from geo.plan.targets import (
     NO_NUMERIC_TARGET, PLAN_TEXT_TARGETS, SHARED, SUM_OF_PARKS, ZONE_WIDE, read_department_tasks, read_parks,
     read_targets, target_findings,
 )

@@ -1,14 +1,14 @@
-"""Which chosen sites a tour can reach, told before planning (geo/tour_placement.py), and the result's header line."""
+"""Which chosen sites a tour can reach, told before planning (geo/tours/placement.py), and the result's header line."""
 from __future__ import annotations
 
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.synthetic_network import synthetic_grid_network
-from geo.tour_placement import reachability, selection_summary
-from geo.tour_routing import routing_graph
-from geo.tour_sites import Site
-from geo.tours import TourRequest, plan_tour
+from geo.network.synthetic import synthetic_grid_network
+from geo.tours.placement import reachability, selection_summary
+from geo.tours.routing import routing_graph
+from geo.tours.sites import Site
+from geo.tours.planner import TourRequest, plan_tour
 
 START = Site(id="HQ", name="指挥部", kind="reference", lon=120.605, lat=27.905)
 NEAR = [Site(id="S1", name="点位1", kind="block", lon=120.640, lat=27.930),

@@ -8,8 +8,8 @@ import pytest
 import shapely
 
 from geo.errors import InvalidParameter
-from geo.network import RoadNetwork
-from geo.tour_routing import (DEFAULT_MAX_SNAP_M, leg_route, routing_graph, snap_points, travel_matrix,
+from geo.network.road_network import RoadNetwork
+from geo.tours.routing import (DEFAULT_MAX_SNAP_M, leg_route, routing_graph, snap_points, travel_matrix,
                               unreachable_text)
 
 # 0..3: a one-way square loop 0→1→2→3→0 (1 km sides at 36 km/h = 100 s); 4, 5: a two-way island far east;

@@ -8,8 +8,8 @@ import pytest
 import shapely
 
 from geo.errors import InvalidParameter, UnknownItem
-from geo.plan import load_plan, reference_points
-from geo.tour_sites import anchor_point, query_sites, resolve_place, resolve_sites
+from geo.plan.layers import load_plan, reference_points
+from geo.tours.sites import anchor_point, query_sites, resolve_place, resolve_sites
 
 PLACES = ("name,kind,district,lat,lon,crs,confidence,source\n"
           "温州市人民政府,reference,鹿城区,27.95,120.10,WGS84,high,test\n"

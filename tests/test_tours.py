@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from geo.errors import InvalidParameter
-from geo.itinerary import GPX_NAMESPACE, format_itinerary, parse_lunch
-from geo.network import RoadNetwork, save_network
-from geo.plan import load_plan, reference_points
-from geo.synthetic_network import synthetic_grid_network
-from geo.tour_routing import routing_graph, snap_points
-from geo.tour_sites import Site
-from geo.tours import TourRequest, plan_tour, tour_graph, tour_request
+from geo.tours.itinerary import GPX_NAMESPACE, format_itinerary, parse_lunch
+from geo.network.road_network import RoadNetwork, save_network
+from geo.plan.layers import load_plan, reference_points
+from geo.network.synthetic import synthetic_grid_network
+from geo.tours.routing import routing_graph, snap_points
+from geo.tours.sites import Site
+from geo.tours.planner import TourRequest, plan_tour, tour_graph, tour_request
 from web.cli import main
 
 ORIGIN = (120.60, 27.90)  # south-west corner of a 20 × 20 grid with 300 m spacing (about 6 × 6 km)

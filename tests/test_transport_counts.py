@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from geo.provenance import read_plan_text
-from geo.schema import (
+from geo.plan.provenance import read_plan_text
+from geo.plan.schema import (
     PLAN_NAMED_ROADS, PLAN_ROAD_ROWS, PLAN_TRANSIT_ROW, PLAN_TRANSPORT_TOTAL, PLAN_TRANSPORT_TOTAL_PARTS,
 )
-from geo.transport_counts import format_transport_counts, transport_counts
+from geo.plan.transport_counts import format_transport_counts, transport_counts
 
 SHIPPED = ["road_complete_2021"] * 7 + ["road_continuing"] * 8 + ["transit"] * 2 + ["ring"] * 4
 

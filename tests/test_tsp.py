@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from geo import tsp
+from geo.tours import tsp
 from geo.errors import InvalidParameter
-from geo.tsp import MAX_EXACT_STOPS, MAX_STOPS, solve_path
+from geo.tours.tsp import MAX_EXACT_STOPS, MAX_STOPS, solve_path
 
 
 @functools.cache
@@ -197,7 +197,7 @@ def test_time_cap_still_returns_a_complete_order() -> None:
 # --- the heuristic's parts: starting tours, priced moves, kicks ---------------------------------------------------
 
 def path_matrix(cost: np.ndarray) -> np.ndarray:
-    """The path matrix of an open tour from 0 over ``cost`` (see geo.tsp's docstring): a terminal column of zeros."""
+    """The path matrix of an open tour from 0 over ``cost`` (see geo.tours.tsp's docstring): a terminal column of zeros."""
     k = len(cost)
     matrix = np.zeros((k + 1, k + 1))
     matrix[:k, :k] = cost
@@ -269,11 +269,11 @@ def test_a_double_bridge_swaps_two_chains_and_keeps_the_ends(stops: int) -> None
 
 def test_the_time_cap_is_shared_between_the_restarts_and_logged(caplog) -> None:
     cost = asymmetric(25, 9)
-    with caplog.at_level("WARNING", logger="geo.tsp"):
+    with caplog.at_level("WARNING", logger="geo.tours.tsp"):
         solve_path(cost, start=0, end=0, max_exact=0, time_limit_s=0.0)
     assert caplog.messages == ["tour heuristic hit its 0.0 s time cap (busy machine?); kept the best tour so far"]
     caplog.clear()
-    with caplog.at_level("WARNING", logger="geo.tsp"):
+    with caplog.at_level("WARNING", logger="geo.tours.tsp"):
         solve_path(cost, start=0, end=0, max_exact=0, time_limit_s=None, kicks=3)
     assert caplog.messages == []
 
@@ -296,6 +296,6 @@ def test_exactly_the_most_stops_are_planned_and_the_solution_is_logged(caplog) -
     cost = asymmetric(MAX_STOPS + 1, 2)
     solution = solve_path(cost, start=0, end=0, restarts=1, kicks=0, time_limit_s=None)
     assert sorted(solution.order) == list(range(1, MAX_STOPS + 1))
-    with caplog.at_level("DEBUG", logger="geo.tsp"):
+    with caplog.at_level("DEBUG", logger="geo.tours.tsp"):
         exact = solve_path(arbitrary(4, 0), start=0, end=None)
     assert caplog.messages == [f"solved 3 stops by held-karp, cost {exact.cost:.1f}"]

@@ -5,8 +5,8 @@ import pytest
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo.errors import ValidationError
-from geo.snapshot import audit_entries
-from geo.users import (
+from geo.status.snapshot import audit_entries
+from geo.accounts.users import (
     add_user, authenticate, can, get_user, hash_password, list_users, set_active, set_password, set_role,
     verify_password,
 )
@@ -107,7 +107,7 @@ def test_weak_passwords_are_refused_when_set(store, password, code):
 def test_a_password_set_before_the_rules_still_logs_in(store):
     import sqlalchemy as sa
 
-    from geo import models
+    from geo.status import models
 
     add_user(store, "li", role="viewer", password="first passphrase", actor="a")
     with store.write() as session:
@@ -116,8 +116,8 @@ def test_a_password_set_before_the_rules_still_logs_in(store):
 
 
 def test_a_password_change_or_disabling_ends_every_session_of_that_user(store):
-    from geo.sessions import SessionPolicy, session_user_id, start_session
-    from geo.store import utc_now
+    from geo.accounts.sessions import SessionPolicy, session_user_id, start_session
+    from geo.status.store import utc_now
 
     policy, now = SessionPolicy(), utc_now()
     li = add_user(store, "li", role="editor", password="first passphrase", actor="a")

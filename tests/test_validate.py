@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from geo.plan import read_plan
+from geo.plan.layers import read_plan
 
 
 def _problems(write_layers, modify):

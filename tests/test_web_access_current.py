@@ -1,14 +1,14 @@
 """The 现状+已通车项目 (``current``) scenario in the web app: the API, isochrones, page and export follow the status
-database (web/access_current.py), and a bad ``as_of`` is a 400 naming the field in Chinese."""
+database (web/access/current.py), and a bad ``as_of`` is a 400 naming the field in Chinese."""
 from __future__ import annotations
 
 import pytest
 from flask import Flask
 
-from geo.records import close_item
-from web.as_of import beijing_today
-from web.database import app_store
-from web.state import corridor_state
+from geo.status.records import close_item
+from web.core.as_of import beijing_today
+from web.core.database import app_store
+from web.core.state import corridor_state
 from web_fixtures import real_app  # noqa: F401
 
 

@@ -7,7 +7,7 @@ from flask import Flask
 
 from geo.errors import NetworkSourceError
 from web import create_app
-from web.messages import field_label
+from web.core.messages import field_label
 from web_fixtures import DATA_DIR, PINNED, make_app, real_app, tiny_app  # noqa: F401
 
 GEOJSON = "application/geo+json"
@@ -149,7 +149,7 @@ def test_access_report_has_every_section_and_names_the_osm_network(real_app: Fla
 
 
 def test_access_results_are_cached_per_scenario_and_congestion(real_app: Flask) -> None:
-    from web.state import corridor_state
+    from web.core.state import corridor_state
 
     client = real_app.test_client()
     state = corridor_state(real_app)

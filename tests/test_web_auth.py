@@ -1,15 +1,15 @@
 """Login, sessions (revocable, idle timeout, lifetime), CSRF, roles, the login limit and the secret key
-(web/auth.py)."""
+(web/core/auth.py)."""
 from __future__ import annotations
 
 import stat
 
 import pytest
 
-from geo.snapshot import report_history
+from geo.status.snapshot import report_history
 from status_web_fixtures import PASSWORDS, csrf_from, login, report_body, status_app  # noqa: F401
-from web.auth import instance_secret_key
-from web.database import app_store
+from web.core.auth import instance_secret_key
+from web.core.database import app_store
 
 
 
@@ -175,7 +175,7 @@ class Clock:
     """A clock the test moves by hand (sessions and login limits read it)."""
 
     def __init__(self) -> None:
-        from geo.store import utc_now
+        from geo.status.store import utc_now
 
         self.now = utc_now()
 
@@ -190,7 +190,7 @@ class Clock:
 
 @pytest.fixture
 def clock(status_app) -> Clock:
-    from web.auth import auth_settings
+    from web.core.auth import auth_settings
 
     moved = Clock()
     auth_settings(status_app).clock = moved
@@ -230,7 +230,7 @@ def test_a_bad_session_or_login_setting_names_its_variable(write_layers, monkeyp
 
 
 def test_session_settings_come_from_the_environment(write_layers, monkeypatch) -> None:
-    from web.auth import auth_settings
+    from web.core.auth import auth_settings
     from web_fixtures import make_app
 
     monkeypatch.setenv("CORRIDOR_SESSION_IDLE_S", "600")
@@ -284,7 +284,7 @@ def test_names_are_counted_ignoring_case(status_app) -> None:
 
 def test_guessing_from_many_addresses_hits_the_account_limit_but_not_the_users_own_address(write_layers,
                                                                                            database_url) -> None:
-    from geo.users import add_user
+    from geo.accounts.users import add_user
     from web_fixtures import make_app
 
     app = make_app(write_layers(), DATABASE_URL=database_url, LOGIN_ACCOUNT_MAX_FAILURES=6)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from geo.records import close_item
+from geo.status.records import close_item
 from test_web_browser import PageWatch, browser, watch  # noqa: F401
-from web.database import app_store
-from web.state import corridor_state
+from web.core.database import app_store
+from web.core.state import corridor_state
 from web_fixtures import live_server, real_app  # noqa: F401
 
 pytestmark = pytest.mark.browser

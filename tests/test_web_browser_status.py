@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from test_web_browser import PageWatch, browser  # noqa: F401
-from web.reports import quarters_to_list
+from web.reports.bulletins import quarters_to_list
 from web_fixtures import served_with_editor
 
 pytestmark = pytest.mark.browser

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from geo import records
+from geo.status import records
 from test_web_browser import PageWatch, browser  # noqa: F401
-from web.database import app_store
-from web.state import corridor_state
+from web.core.database import app_store
+from web.core.state import corridor_state
 from web_fixtures import DATA_DIR, make_app, served
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.cache import app_cached
+from web.infra.cache import app_cached
 
 
 def test_a_hit_does_not_compute_again_and_the_least_recently_used_goes_first() -> None:

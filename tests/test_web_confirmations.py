@@ -1,4 +1,4 @@
-"""Implausible input on the web (web/confirmations.py, geo/plausibility.py): what cannot be true is refused with
+"""Implausible input on the web (web/core/confirmations.py, geo/status/plausibility.py): what cannot be true is refused with
 the reason in Chinese, what is unusual answers 422 needs_confirmation until confirmed — API, forms and a real
 browser."""
 from __future__ import annotations
@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from geo.snapshot import check_history, item_state, report_history
-from geo.target_records import latest_actuals
+from geo.status.snapshot import check_history, item_state, report_history
+from geo.status.target_records import latest_actuals
 from status_web_fixtures import csrf_from, login, report_body, status_app  # noqa: F401
 from test_web_browser import PageWatch, browser  # noqa: F401
 from test_web_parks import BROWSER_PASSWORD, actual_body, editor, parks_app, parks_server  # noqa: F401
-from web.database import app_store
+from web.core.database import app_store
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 

@@ -1,4 +1,4 @@
-"""部门任务 (web/departments.py): the list by lead unit, counts by colour, the task page and its forms, the JSON.
+"""部门任务 (web/reports/departments.py): the list by lead unit, counts by colour, the task page and its forms, the JSON.
 
 The app runs on the shipped data (the targets files live in the repo's ``data/`` only) over a real database
 (SQLite, and PostgreSQL when configured), shared by the module: each test writes to tasks of its own.
@@ -17,14 +17,14 @@ from flask.testing import FlaskClient
 
 from db_fixtures import POSTGRES_ENV, _empty_postgres
 from environment import unavailable
-from geo.snapshot import check_history, item_state, report_history
-from geo.users import add_user
+from geo.status.snapshot import check_history, item_state, report_history
+from geo.accounts.users import add_user
 from status_web_fixtures import PASSWORDS, csrf_from, login
 from test_web_browser import PageWatch, browser  # noqa: F401
 from test_web_reports import read_table
-from web.as_of import beijing_today
-from web.database import app_store
-from web.messages import field_label
+from web.core.as_of import beijing_today
+from web.core.database import app_store
+from web.core.messages import field_label
 from web_fixtures import DATA_DIR, make_app, served
 
 SHARED = "多单位共同负责"

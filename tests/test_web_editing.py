@@ -1,4 +1,4 @@
-"""The write API, item history and item page (web/editing.py), and the real status on the maps and the API."""
+"""The write API, item history and item page (web/editing/items.py), and the real status on the maps and the API."""
 from __future__ import annotations
 
 import json
@@ -6,10 +6,10 @@ import json
 import pytest
 
 from db_fixtures import refuse_writes, take_away
-from geo.snapshot import audit_entries, check_history, geometry_history, item_state, report_history
-from geo.users import add_user
+from geo.status.snapshot import audit_entries, check_history, geometry_history, item_state, report_history
+from geo.accounts.users import add_user
 from status_web_fixtures import PASSWORDS, csrf_from, login, report_body, status_app  # noqa: F401
-from web.database import app_store
+from web.core.database import app_store
 from web_fixtures import make_app
 
 

@@ -1,4 +1,4 @@
-"""What the item editor asks the server (web/editor_api.py): the streets around an item to snap to, the other plan
+"""What the item editor asks the server (web/editing/editor_api.py): the streets around an item to snap to, the other plan
 features nearby, and the union of drawn polygons (editors only, with the CSRF token; nothing stored)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``GET /export/<layer>.<format>`` (web/exchange.py): every layer in every format, the same features as the API with
+"""``GET /export/<layer>.<format>`` (web/gis/exports.py): every layer in every format, the same features as the API with
 status applied, the layer's parameters, Chinese download names, and a 400 naming the field for bad input."""
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import pyogrio
 import pytest
 from flask import Flask
 
-from geo.exchange import FORMATS
-from geo.records import add_report
-from web.database import app_store
-from web.state import corridor_state
-from web.status import STATUS_COLORS
+from geo.exchange.formats import FORMATS
+from geo.status.records import add_report
+from web.core.database import app_store
+from web.core.state import corridor_state
+from web.core.status import STATUS_COLORS
 from web_fixtures import DATA_DIR, make_app, real_app  # noqa: F401
 
 TOUR = "sites=B01,B05,R03&depart=09:00"

@@ -7,9 +7,9 @@ import pytest
 import shapely
 
 from geo.errors import InvalidParameter, UnknownItem
-from geo.plan import load_plan
-from web.features import parse_filters, prepare_layers, road_districts, to_feature_collection, with_status
-from web.status import STATUS_COLORS, item_status, status_filter_values
+from geo.plan.layers import load_plan
+from web.core.features import parse_filters, prepare_layers, road_districts, to_feature_collection, with_status
+from web.core.status import STATUS_COLORS, item_status, status_filter_values
 
 
 def _roads(*lines: list[tuple[float, float]]) -> gpd.GeoDataFrame:

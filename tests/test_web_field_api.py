@@ -1,4 +1,4 @@
-"""The field API (web/field_api.py): check-ins and photos of a saved tour over HTTP — created, retried, refused —
+"""The field API (web/tours/field_api.py): check-ins and photos of a saved tour over HTTP — created, retried, refused —
 and the stored photos served back without their metadata."""
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from flask.testing import FlaskClient
 from PIL import Image, ImageCms
 
 from db_fixtures import refuse_writes
-from geo import models
+from geo.status import models
 from geo.errors import InvalidParameter
-from geo.saved_tours import save_tour
+from geo.field.saved_tours import save_tour
 from status_web_fixtures import login, status_app  # noqa: F401
-from web.database import app_store
+from web.core.database import app_store
 from web_fixtures import make_app
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -5,7 +5,7 @@ Checked in and photographed without signal, the page queues both on the device (
 a reload served by the service worker, and uploads them once the connection returns; the server then holds each
 exactly once, also when the device sends the same queue again. Files that are no usable photo are refused on the
 page, and an entry the server refuses (4xx) or finds in conflict (409) stays in the queue with the reason. The
-worker script itself (``GET /field-sw.js``, :mod:`web.field_offline`) is checked without a browser.
+worker script itself (``GET /field-sw.js``, :mod:`web.tours.field_offline`) is checked without a browser.
 """
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from geo.users import add_user
-from web.database import app_store
+from geo.accounts.users import add_user
+from web.core.database import app_store
 from web.maps import TILE_LAYERS
-from web.security import tile_hosts
+from web.core.security import tile_hosts
 from test_web_browser import browser  # noqa: F401
 from web_fixtures import DATA_DIR, make_app, served, served_with_editor
 

@@ -1,4 +1,4 @@
-"""Data freshness on the maps (web/freshness.py, templates/_freshness.html): every map page counts its layers'
+"""Data freshness on the maps (web/gis/freshness.py, templates/_freshness.html): every map page counts its layers'
 surveyed / OSM / approximate positions, a planner's edit moves an item out of 近似, and the overview and the API
 filter 「仅显示近似位置」 (``approximate=1``)."""
 from __future__ import annotations

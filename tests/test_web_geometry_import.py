@@ -1,4 +1,4 @@
-"""The import page and its API (web/geometry_import.py): editors only, upload → layers → preview → apply as one
+"""The import page and its API (web/editing/geometry_import.py): editors only, upload → layers → preview → apply as one
 audited surveyed version per item, bad files reported per feature with nothing written, and a real browser replacing
 the 13 blocks from one GeoPackage."""
 from __future__ import annotations
@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from geo.coords import wgs84_to_gcj02
-from geo.snapshot import audit_entries, geometry_history, item_state
-from geo.users import add_user
+from geo.plan.coords import wgs84_to_gcj02
+from geo.status.snapshot import audit_entries, geometry_history, item_state
+from geo.accounts.users import add_user
 from status_web_fixtures import PASSWORDS, login
 from test_geometry_import import _bad_file, _datum_file, shifted_blocks, write_gpkg
 from test_web_browser import PageWatch, browser  # noqa: F401
-from web.database import app_store
-from web.state import corridor_state
+from web.core.database import app_store
+from web.core.state import corridor_state
 from web_fixtures import DATA_DIR, make_app, served
 
 BLOCK_IDS = [f"B{n:02d}" for n in range(1, 14)]

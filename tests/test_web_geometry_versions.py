@@ -1,4 +1,4 @@
-"""Geometry versions on the web (web/geometry_versions.py): provenance on the item page, each version as GeoJSON,
+"""Geometry versions on the web (web/editing/geometry_versions.py): provenance on the item page, each version as GeoJSON,
 restoring one through the API and the page's form (an audited revert with the version check)."""
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from geo.snapshot import audit_entries, geometry_history, item_state
+from geo.status.snapshot import audit_entries, geometry_history, item_state
 from status_web_fixtures import csrf_from, login, status_app  # noqa: F401
-from web.as_of import BEIJING
-from web.database import app_store
+from web.core.as_of import BEIJING
+from web.core.database import app_store
 
 DRAWN = {"type": "Polygon", "coordinates": [[[120.09, 27.89], [120.11, 27.89], [120.11, 27.91], [120.09, 27.91],
                                              [120.09, 27.89]]]}

@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from environment import unavailable
-from geo import models
-from geo.inspection_report_xlsx import SHEET_TITLE
-from geo.records import add_report
+from geo.status import models
+from geo.field.inspection_report_xlsx import SHEET_TITLE
+from geo.status.records import add_report
 from inspection_report_fixtures import BEIJING, check_in, photo, planned, saved  # noqa: F401
 from status_web_fixtures import PASSWORDS, login, status_app  # noqa: F401
-from web.database import app_store
-from web.field_api import MEDIA_EXTENSION
-from web.state import corridor_state
+from web.core.database import app_store
+from web.tours.field_api import MEDIA_EXTENSION
+from web.core.state import corridor_state
 from web_fixtures import served
 
 FORM_INPUT = r'name="{name}"[^>]*value="([^"]*)"'

@@ -28,11 +28,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from geo.records import add_report
-from geo.users import add_user
+from geo.status.records import add_report
+from geo.accounts.users import add_user
 from test_web_browser import PageWatch, browser  # noqa: F401
-from web.database import app_store
-from web.state import corridor_state
+from web.core.database import app_store
+from web.core.state import corridor_state
 from web_fixtures import DATA_DIR, make_app, served
 
 pytestmark = pytest.mark.browser

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from geo.users import add_user
+from geo.accounts.users import add_user
 from test_web_browser import PageWatch, browser, watch  # noqa: F401
-from web.database import app_store
+from web.core.database import app_store
 from web_fixtures import DATA_DIR, make_app, served
 
 pytestmark = pytest.mark.browser

@@ -9,11 +9,11 @@ import folium.plugins
 import pytest
 from flask import Flask
 
-from geo.coords import wgs84_to_gcj02
-from web.assets import OfflineAssetMissing, localize_assets
+from geo.plan.coords import wgs84_to_gcj02
+from web.infra.assets import OfflineAssetMissing, localize_assets
 from web.maps import (ACCESS_COLORS, OVERVIEW_LAYERS, PLACEHOLDER, TILE_LAYERS, access_block_style, band_style,
                       block_style, for_tiles, layered_map, render_parts, road_style, task_style)
-from web.status import STATUS_COLORS
+from web.core.status import STATUS_COLORS
 from web.views import map_collections
 from web_fixtures import make_app, real_app  # noqa: F401
 
@@ -57,7 +57,7 @@ def test_localize_assets_points_every_asset_at_the_app(real_app: Flask) -> None:
         localize_assets(m.get_root())
         html = m.get_root().render()
     assert not EXTERNAL.search(html)
-    # fingerprinted (web/asset_urls.py): /assets/xstatic/leaflet/v-1.9.3.0/leaflet.js, /static/v-<hash>/vendor/...
+    # fingerprinted (web/infra/asset_urls.py): /assets/xstatic/leaflet/v-1.9.3.0/leaflet.js, /static/v-<hash>/vendor/...
     assert re.search(r'"/assets/xstatic/leaflet/v-[0-9.]+/leaflet\.js"', html)
     assert re.search(r'"/static/v-[0-9a-f]{12}/vendor/leaflet\.fullscreen/', html)
 

@@ -1,4 +1,4 @@
-"""web.messages: every error a user meets is Chinese with the field's label; the API answers English on request."""
+"""web.core.messages: every error a user meets is Chinese with the field's label; the API answers English on request."""
 from __future__ import annotations
 
 import re
@@ -8,15 +8,15 @@ import pytest
 import shapely
 from flask import Flask
 
-from geo.edits import check_geometry_edit, check_report
+from geo.status.edits import check_geometry_edit, check_report
 from geo.errors import EditConflict, InvalidParameter, UnknownItem, ValidationError
-from geo.plan import load_plan
-from geo.target_plan import load_target_plan
-from geo.target_records import check_actual
-from geo.tours import check_scenario
-from web import messages
-from web.message_texts import KIND_TEXTS
-from web.times import beijing_time
+from geo.plan.layers import load_plan
+from geo.plan.target_plan import load_target_plan
+from geo.status.target_records import check_actual
+from geo.tours.planner import check_scenario
+from web.core import messages
+from web.core.message_texts import KIND_TEXTS
+from web.core.times import beijing_time
 from web_fixtures import DATA_DIR, real_app, tiny_app  # noqa: F401
 
 # Three English words in a row: a sentence left untranslated (identifiers such as B01 or GeoJSON are not).

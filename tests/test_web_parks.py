@@ -1,4 +1,4 @@
-"""The 园区目标 page and API (web/parks.py) on the shipped targets over a real database: colours follow reported
+"""The 园区目标 page and API (web/reports/parks.py) on the shipped targets over a real database: colours follow reported
 actuals on the page, the map and the API; bad reports, unknown targets, stale versions and missing rights are
 refused; and one real-browser run (map polygons, charts, the editor's form)."""
 from __future__ import annotations
@@ -11,14 +11,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from geo.quarters import Quarter
-from geo.users import add_user
+from geo.plan.quarters import Quarter
+from geo.accounts.users import add_user
 from status_web_fixtures import PASSWORDS, login
 from test_web_browser import PageWatch, browser  # noqa: F401
-from web.as_of import beijing_today
-from web.database import app_store
+from web.core.as_of import beijing_today
+from web.core.database import app_store
 from web.openapi import openapi_document
-from web.parks import ACTUAL_FIELDS, default_quarter
+from web.reports.parks import ACTUAL_FIELDS, default_quarter
 from web_fixtures import DATA_DIR, make_app, served_with_editor
 
 PARKS = ("P1", "P2", "P3", "P4", "P5", "P6")

@@ -1,4 +1,4 @@
-"""The client's address behind trusted reverse proxies (web/proxies.py)."""
+"""The client's address behind trusted reverse proxies (web/infra/proxies.py)."""
 from __future__ import annotations
 
 import logging
@@ -6,10 +6,10 @@ import logging
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.users import add_user
+from geo.accounts.users import add_user
 from status_web_fixtures import PASSWORDS, csrf_from
-from web.database import app_store
-from web.proxies import client_address, parse_trusted_proxies
+from web.core.database import app_store
+from web.infra.proxies import client_address, parse_trusted_proxies
 
 TRUSTED = parse_trusted_proxies("127.0.0.1, 10.0.0.0/8, ::1")
 
@@ -64,7 +64,7 @@ def test_behind_a_trusted_proxy_one_clients_failures_do_not_lock_out_another(wri
     for _ in range(5):
         assert _login(client, token, "editor", "wrong", "198.51.100.66").status_code == 401
     assert _login(client, token, "editor", "wrong", "198.51.100.66").status_code == 429
-    with caplog.at_level(logging.INFO, logger="web.auth"):
+    with caplog.at_level(logging.INFO, logger="web.core.auth"):
         assert _login(client, token, "editor", PASSWORDS["editor"], "203.0.113.5").status_code == 302
     assert "user editor logged in from 203.0.113.5" in caplog.text
     app_store(app).close()

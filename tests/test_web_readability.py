@@ -1,5 +1,5 @@
 """Readability of the status on the maps and in the task list: popups in the fixed order with Chinese labels
-(web/popups.py), block names written on the map when zoomed in, the 销号 column and filter of 任务清单."""
+(web/core/popups.py), block names written on the map when zoomed in, the 销号 column and filter of 任务清单."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,7 @@ from flask import Flask
 
 from readability_fixtures import reported_app  # noqa: F401
 from test_web_browser import PageWatch, browser  # noqa: F401
-from web.labels import FIELD_LABELS
+from web.core.labels import FIELD_LABELS
 from web_fixtures import served
 
 ROW = re.compile(r'<tr data-id="([^"]+)"[^>]*data-closed="(open|closed)">(.*?)</tr>', re.S)

@@ -1,4 +1,4 @@
-"""The quarterly bulletin pages and downloads (web/reports.py): numbers equal the database's (department tasks and
+"""The quarterly bulletin pages and downloads (web/reports/bulletins.py): numbers equal the database's (department tasks and
 park targets included), the lagging items listed by district, text is escaped; the index lists years newest first."""
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from html.parser import HTMLParser
 import pytest
 from openpyxl import load_workbook
 
-from geo.bulletin import TABLE_TITLES, quarterly_bulletin, table_rows
-from geo.bulletin_files import bulletin_bytes
-from geo.bulletin_lagging import district_groups
-from geo.quarters import Quarter, parse_quarter
-from geo.target_records import add_actual
+from geo.bulletins.bulletin import TABLE_TITLES, quarterly_bulletin, table_rows
+from geo.bulletins.files import bulletin_bytes
+from geo.bulletins.lagging import district_groups
+from geo.plan.quarters import Quarter, parse_quarter
+from geo.status.target_records import add_actual
 from status_web_fixtures import login, report_body, status_app  # noqa: F401
 from test_bulletin import write_tiny_targets
-from web.database import app_store
-from web.reports import LAGGING_COLUMNS, quarters_to_list, years_to_list
-from web.state import corridor_state
+from web.core.database import app_store
+from web.reports.bulletins import LAGGING_COLUMNS, quarters_to_list, years_to_list
+from web.core.state import corridor_state
 
 
 SCRIPT_NOTE = '<script>window.__xss = 1</script>验收通过'

@@ -14,14 +14,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from geo import models
-from geo.coords import wgs84_to_gcj02
-from geo.store import utc_now
-from geo.users import add_user
+from geo.status import models
+from geo.plan.coords import wgs84_to_gcj02
+from geo.status.store import utc_now
+from geo.accounts.users import add_user
 from status_web_fixtures import PASSWORDS, login
 from test_web_browser import browser  # noqa: F401
 from test_web_field_offline import TILE_PNG
-from web.database import app_store
+from web.core.database import app_store
 from web.maps import TILE_LAYERS
 from web_fixtures import DATA_DIR, make_app, served
 

@@ -1,14 +1,14 @@
-"""The timeline's server side (web/timeline.py): the item page's history chart and the overview's timeline steps."""
+"""The timeline's server side (web/editing/timeline.py): the item page's history chart and the overview's timeline steps."""
 from __future__ import annotations
 
 import re
 
 from flask import Flask
 
-from geo import records
+from geo.status import records
 from status_web_fixtures import status_app  # noqa: F401
-from web.database import app_store
-from web.state import corridor_state
+from web.core.database import app_store
+from web.core.state import corridor_state
 
 STEP = re.compile(r'<option value="(\d+)" label="([^"]+)" data-as-of="([^"]*)" data-day="([^"]+)"')
 

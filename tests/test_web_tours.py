@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 
 from environment import unavailable
-from geo.coords import wgs84_to_gcj02
-from geo.itinerary import GPX_NAMESPACE
-from web.features import DISPLAY_PRECISION
+from geo.plan.coords import wgs84_to_gcj02
+from geo.tours.itinerary import GPX_NAMESPACE
+from web.core.features import DISPLAY_PRECISION
 from web_fixtures import DATA_DIR, live_server, make_app, real_app  # noqa: F401
 
 MAX_PAGE_BYTES = 1_500_000
@@ -246,8 +246,8 @@ def test_page_without_any_reachable_site_says_so(real_app: Flask) -> None:
 
 
 def test_submitting_without_a_site_names_the_field_in_chinese(real_app: Flask) -> None:
-    from web.message_texts import KIND_TEXTS
-    from web.messages import field_label
+    from web.core.message_texts import KIND_TEXTS
+    from web.core.messages import field_label
 
     response = real_app.test_client().get("/tour?plan=1&start=温州市人民政府&end=start&depart=08:30&dwell=20")
     page = response.get_data(as_text=True)
@@ -342,7 +342,7 @@ def test_dropping_the_unreachable_sites_unchecks_them(chromium_page, live_server
 
 @pytest.mark.browser
 def test_submitting_no_site_in_a_browser_says_so(chromium_page, live_server: str) -> None:
-    from web.messages import field_label
+    from web.core.messages import field_label
 
     page, errors, _ = chromium_page
     errors.clear()

@@ -1,11 +1,11 @@
 """/admin/users and /account/password: users, roles, passwords, disabling, and the sessions they end
-(web/user_admin.py)."""
+(web/admin/users.py)."""
 from __future__ import annotations
 
-from geo.snapshot import audit_entries
-from geo.users import authenticate, get_user
+from geo.status.snapshot import audit_entries
+from geo.accounts.users import authenticate, get_user
 from status_web_fixtures import PASSWORDS, csrf_from, login, report_body, status_app  # noqa: F401
-from web.database import app_store
+from web.core.database import app_store
 
 
 def _user(client) -> str | None:

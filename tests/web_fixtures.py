@@ -14,9 +14,9 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from geo.users import add_user
+from geo.accounts.users import add_user
 from web import create_app
-from web.database import app_store
+from web.core.database import app_store
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / "data"

@@ -95,38 +95,38 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     geo.errors.ValidationError
         When the plan data does not validate.
     """
-    from geo.plan import default_data_dir
-    from web.access_export import access_export_blueprint
-    from web.exchange import exchange_blueprint
-    from web.field_api import field_api_blueprint
+    from geo.plan.layers import default_data_dir
+    from web.access.export import access_export_blueprint
+    from web.gis.exports import exchange_blueprint
+    from web.tours.field_api import field_api_blueprint
     from web.api import api_blueprint
-    from web.assets import assets_blueprint
-    from web.auth import auth_blueprint, init_security
-    from web.user_admin import user_admin_blueprint
-    from web.proxies import init_proxies
-    from web.database import init_store
-    from web.departments import departments_blueprint
-    from web.editing import editing_blueprint
-    from web.editor_api import editor_api_blueprint
-    from web.freshness import freshness_blueprint
-    from web.geometry_versions import geometry_versions_blueprint
-    from web.geometry_import import geometry_import_blueprint
-    from web.errors import register_error_handlers
-    from web.times import register_time_filters
-    from web.json_body import BoundedJSONProvider
-    from web.state import load_state
-    from web.reports import reports_blueprint
-    from web.observability import init_observability
+    from web.infra.assets import assets_blueprint
+    from web.core.auth import auth_blueprint, init_security
+    from web.admin.users import user_admin_blueprint
+    from web.infra.proxies import init_proxies
+    from web.core.database import init_store
+    from web.reports.departments import departments_blueprint
+    from web.editing.items import editing_blueprint
+    from web.editing.editor_api import editor_api_blueprint
+    from web.gis.freshness import freshness_blueprint
+    from web.editing.geometry_versions import geometry_versions_blueprint
+    from web.editing.geometry_import import geometry_import_blueprint
+    from web.core.errors import register_error_handlers
+    from web.core.times import register_time_filters
+    from web.infra.json_body import BoundedJSONProvider
+    from web.core.state import load_state
+    from web.reports.bulletins import reports_blueprint
+    from web.core.observability import init_observability
     from web.openapi import openapi_blueprint
-    from web.ogc import ogc_blueprint
-    from web.parks import parks_blueprint
-    from web.security import init_security_headers
-    from web.tours import tours_blueprint
-    from web.saved_tours import saved_tours_blueprint
-    from web.field_page import field_page_blueprint
-    from web.inspection_report import inspection_report_blueprint
-    from web.timeline import timeline_blueprint
-    from web.field_offline import field_offline_blueprint
+    from web.gis.ogc import ogc_blueprint
+    from web.reports.parks import parks_blueprint
+    from web.core.security import init_security_headers
+    from web.tours.planner import tours_blueprint
+    from web.tours.saved_tours import saved_tours_blueprint
+    from web.tours.field_page import field_page_blueprint
+    from web.tours.inspection_report import inspection_report_blueprint
+    from web.editing.timeline import timeline_blueprint
+    from web.tours.field_offline import field_offline_blueprint
     from web.views import views_blueprint
 
     app = Flask(__name__)
@@ -183,12 +183,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def init_serving(app: Flask) -> None:
     """Session cookies, fingerprinted asset URLs, compression, then cached answers and conditional requests (last:
-    their hooks need the others' — see :func:`web.http_cache.init_http_cache`)."""
-    from web.asset_urls import init_asset_urls
-    from web.assets import XSTATIC_PACKAGES
-    from web.compression import init_compression
-    from web.http_cache import init_http_cache
-    from web.session_cookie import init_session_cookie
+    their hooks need the others' — see :func:`web.core.http_cache.init_http_cache`)."""
+    from web.infra.asset_urls import init_asset_urls
+    from web.infra.assets import XSTATIC_PACKAGES
+    from web.infra.compression import init_compression
+    from web.core.http_cache import init_http_cache
+    from web.infra.session_cookie import init_session_cookie
 
     init_session_cookie(app)
     init_asset_urls(app, XSTATIC_PACKAGES)

@@ -19,10 +19,10 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from geo.errors import InvalidParameter, UnknownItem
-from web.access import ISOCHRONE_PARAMETERS, access_isochrones, access_parameters, access_report
-from web.as_of_view import served_layers
-from web.features import ITEM_LAYERS, item_collection, parse_filters, with_status
-from web.state import corridor_state
+from web.access.results import ISOCHRONE_PARAMETERS, access_isochrones, access_parameters, access_report
+from web.core.as_of_view import served_layers
+from web.core.features import ITEM_LAYERS, item_collection, parse_filters, with_status
+from web.core.state import corridor_state
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ def _geojson(document: dict[str, Any]):
 @api_blueprint.get("/health")
 def health():
     """Liveness, what is loaded, and checks of the status database and the road network (503 if one fails)."""
-    from web.database import app_store
-    from web.observability import database_check, network_check
+    from web.core.database import app_store
+    from web.core.observability import database_check, network_check
 
     state = corridor_state()
     counts = {layer: len(state.layers.full[layer]["features"]) for layer in (*ITEM_LAYERS, "districts")}

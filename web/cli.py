@@ -32,7 +32,7 @@ def main(verbose: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def validate(data_dir: Path | None, as_json: bool) -> None:
     """Check the plan's data layers; exit 0 when valid, 1 listing every problem when not."""
-    from geo.report import format_report, validation_report
+    from geo.plan.validation_report import format_report, validation_report
 
     report = validation_report(data_dir)
     if as_json:
@@ -54,10 +54,10 @@ def fetch_network_command(out: Path | None, timeout_s: float, data_dir: Path | N
     internet), find the plan's ring and road projects on it as the bundled network's build does, and cache it."""
     import shapely
 
-    from geo.network import save_network
-    from geo.osm_source import default_download_dir, fetch_network, plan_extent
-    from geo.plan import default_data_dir, load_plan, read_places
-    from geo.plan_matching import match_plan
+    from geo.network.road_network import save_network
+    from geo.network.osm_source import default_download_dir, fetch_network, plan_extent
+    from geo.plan.layers import default_data_dir, load_plan, read_places
+    from geo.access.plan_matching import match_plan
 
     target = out or default_download_dir()
     try:
@@ -103,10 +103,10 @@ def tour_command(sites: str, district: str | None, category: str | None, status:
                  lunch_minutes: float, budget: float | None, congestion: float, scenario: str,
                  network_path: Path | None, data_dir: Path | None, as_json: bool, gpx_path: Path | None) -> None:
     """Plan the fastest inspection tour and print its itinerary (Chinese text, or JSON)."""
-    from geo.itinerary import format_itinerary, tour_to_gpx
-    from geo.network import load_network
-    from geo.plan import load_plan, reference_points
-    from geo.tours import check_scenario, plan_tour, tour_graph, tour_request
+    from geo.tours.itinerary import format_itinerary, tour_to_gpx
+    from geo.network.road_network import load_network
+    from geo.plan.layers import load_plan, reference_points
+    from geo.tours.planner import check_scenario, plan_tour, tour_graph, tour_request
 
     overrides = dict(item.partition("=")[::2] for item in dwell_at)
     try:
@@ -131,11 +131,11 @@ def tour_command(sites: str, district: str | None, category: str | None, status:
 
 def _open_status_store(database_url: str | None, *, init: bool, create: bool):
     """The status database named by ``--database-url``/``$CORRIDOR_DATABASE_URL``, else the app's SQLite file
-    (refused when the instance has used it and it went missing, unless ``init``: :mod:`web.instance`)."""
+    (refused when the instance has used it and it went missing, unless ``init``: :mod:`web.core.instance`)."""
     from flask import Flask
 
-    from geo.store import database_url as resolve_url
-    from web.instance import open_instance_store
+    from geo.status.store import database_url as resolve_url
+    from web.core.instance import open_instance_store
 
     # The folder create_app uses: $CORRIDOR_INSTANCE_PATH, else Flask's default for the web package.
     instance_path = os.environ.get("CORRIDOR_INSTANCE_PATH") or Flask("web").instance_path
@@ -149,7 +149,7 @@ def _on_status_store(database_url: str | None, action: Callable[[object], object
     driver's first line only for a database error: SQLAlchemy's message quotes the statement's parameters)."""
     import sqlalchemy as sa
 
-    from geo.database_faults import driver_message
+    from geo.status.database_faults import driver_message
 
     try:
         store = _open_status_store(database_url, init=init, create=create)
@@ -197,11 +197,11 @@ def report_command(quarter: str, out_path: Path, table: str | None, data_dir: Pa
                    database_url: str | None) -> None:
     """Write the quarterly bulletin (季度通报) as of the quarter's last day, with the parks' targets and the list of
     lagging items."""
-    from geo.bulletin import TABLE_TITLES, quarterly_bulletin
-    from geo.bulletin_files import write_bulletin
-    from geo.quarters import parse_quarter
-    from geo.plan import load_plan
-    from geo.target_plan import load_target_plan
+    from geo.bulletins.bulletin import TABLE_TITLES, quarterly_bulletin
+    from geo.bulletins.files import write_bulletin
+    from geo.plan.quarters import parse_quarter
+    from geo.plan.layers import load_plan
+    from geo.plan.target_plan import load_target_plan
 
     _check_report_out(out_path, table, tables=list(TABLE_TITLES))
     try:
@@ -239,7 +239,7 @@ def user_add_command(name: str, role: str, password: str | None, database_url: s
     """Create the user NAME with a hashed password."""
     import getpass
 
-    from geo.users import add_user
+    from geo.accounts.users import add_user
 
     password = _read_password(password)
     user = _on_status_store(database_url, lambda store: add_user(store, name, role=role, password=password,
@@ -264,7 +264,7 @@ def user_password_command(name: str, password: str | None, database_url: str | N
     """Set a new password for NAME (e.g. a forgotten one); all of NAME's sessions end."""
     import getpass
 
-    from geo.users import set_password
+    from geo.accounts.users import set_password
 
     password = _read_password(password)
     user = _on_status_store(database_url, lambda store: set_password(store, name, password=password,
@@ -280,7 +280,7 @@ def user_disable_command(name: str, enable: bool, database_url: str | None) -> N
     """Disable NAME: no more logins, and all of NAME's sessions end at once (--enable undoes it)."""
     import getpass
 
-    from geo.users import set_active
+    from geo.accounts.users import set_active
 
     user = _on_status_store(database_url, lambda store: set_active(store, name, active=enable,
                                                                    actor=f"cli:{getpass.getuser()}"))
@@ -291,7 +291,7 @@ def user_disable_command(name: str, enable: bool, database_url: str | None) -> N
 @_DATABASE_URL_OPTION
 def user_list_command(database_url: str | None) -> None:
     """List the users and their roles."""
-    from geo.users import list_users
+    from geo.accounts.users import list_users
 
     users = _on_status_store(database_url, list_users)
     for user in users:
@@ -313,7 +313,7 @@ def serve_command(host: str, port: int, threads: int, workers: int, init_databas
     """Run the map application on waitress, or on gunicorn with --workers N (configured by CORRIDOR_* environment
     variables)."""
     from web import create_app
-    from web.observability import configure_logging
+    from web.core.observability import configure_logging
 
     configure_logging(level=logging.getLogger().level)  # JSON lines on stderr, one access line per request
     if workers > 1 and sys.platform == "win32":
@@ -380,10 +380,10 @@ def access_command(network_path: Path | None, scenario: str, congestion: float, 
                    data_dir: Path | None, as_of: str | None, database_url: str | None) -> None:
     """Check 「10分钟入环、30分钟通环」: time to the ring road from the corridor, and round the ring. ``current``
     reads the status database (the app's, or --database-url) for the road projects open to traffic."""
-    from geo.access import check_access, prepare_network
-    from geo.access_report import summary_text
-    from geo.network import load_network
-    from geo.plan import load_plan
+    from geo.access.check import check_access, prepare_network
+    from geo.access.report import summary_text
+    from geo.network.road_network import load_network
+    from geo.plan.layers import load_plan
 
     try:
         plan = load_plan(data_dir)
@@ -399,12 +399,12 @@ def access_command(network_path: Path | None, scenario: str, congestion: float, 
 
 
 def _open_projects_for_cli(scenario: str, plan, *, as_of: str | None, database_url: str | None) -> dict | None:
-    """The ``open_to_traffic`` section for ``current`` (:mod:`geo.open_to_traffic`, the day's statuses read from
-    the status database by :func:`geo.as_of.statuses_as_of`); ``None`` for the other scenarios."""
-    from geo import as_of as review
-    from geo.access_plan import ROAD_PROJECT_CATEGORIES
-    from geo.open_to_traffic import open_road_projects, open_to_traffic_section
-    from web.as_of import beijing_today
+    """The ``open_to_traffic`` section for ``current`` (:mod:`geo.status.open_to_traffic`, the day's statuses read from
+    the status database by :func:`geo.status.as_of.statuses_as_of`); ``None`` for the other scenarios."""
+    from geo.status import as_of as review
+    from geo.access.prepared_plan import ROAD_PROJECT_CATEGORIES
+    from geo.status.open_to_traffic import open_road_projects, open_to_traffic_section
+    from web.core.as_of import beijing_today
 
     if scenario != "current":
         if as_of is not None:
@@ -452,7 +452,7 @@ def export_command(layer: str, fmt: str, out_path: Path, data_dir: Path | None, 
     from werkzeug.datastructures import MultiDict
 
     from web import create_app
-    from web.exchange import export_file
+    from web.gis.exports import export_file
 
     args = MultiDict({name: value for name, value in parameters.items() if value is not None})
     config = {key: str(value) for key, value in (("DATA_DIR", data_dir), ("NETWORK", network_path),
@@ -475,7 +475,7 @@ def export_command(layer: str, fmt: str, out_path: Path, data_dir: Path | None, 
 @_DATABASE_URL_OPTION
 def backup_command(out_path: Path, backup_format: str | None, database_url: str | None) -> None:
     """Back up the status database while the app keeps running."""
-    from geo.backup import backup
+    from geo.status.backup import backup
 
     summary = _on_status_store(database_url, lambda store: backup(store, out_path, format=backup_format),
                                create=False)  # backing up a database created just now would copy nothing
@@ -488,7 +488,7 @@ def backup_command(out_path: Path, backup_format: str | None, database_url: str 
 @_DATABASE_URL_OPTION
 def restore_command(backup_file: Path, replace: bool, database_url: str | None) -> None:
     """Restore the status database from BACKUP_FILE in one transaction (all or nothing)."""
-    from geo.backup import restore
+    from geo.status.backup import restore
 
     summary = _on_status_store(database_url, lambda store: restore(store, backup_file, replace=replace),
                                init=True)  # restoring is how a missing database comes back

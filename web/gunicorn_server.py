@@ -4,7 +4,7 @@ The app is created once in the master process (so a bad setting or a missing dat
 line, and migrations run once) and forked into the workers; each worker then drops the database connections it
 inherited (:func:`post_fork`), since a connection must not be shared across processes. Nothing a worker keeps in
 memory decides what another serves: status, cached pages and their ``ETag`` follow the audit log's newest id, read
-from the database on each request (:mod:`web.state_version`); sessions and login limits are rows in the database.
+from the database on each request (:mod:`web.core.state_version`); sessions and login limits are rows in the database.
 Workers are ``gthread`` workers, so browsers keep their connections alive.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from web.database import app_store
+from web.core.database import app_store
 
 logger = logging.getLogger(__name__)
 

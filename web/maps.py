@@ -18,10 +18,10 @@ from branca.element import MacroElement
 from jinja2 import Template
 from markupsafe import Markup
 
-from geo.coords import geojson_wgs84_to_gcj02
-from web.assets import localize_assets, stable_element_ids
-from web.features import DISPLAY_PRECISION
-from web.status import STATUS_COLORS
+from geo.plan.coords import geojson_wgs84_to_gcj02
+from web.infra.assets import localize_assets, stable_element_ids
+from web.core.features import DISPLAY_PRECISION
+from web.core.status import STATUS_COLORS
 
 logger = logging.getLogger(__name__)
 

@@ -11,19 +11,19 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 
-from geo.edits import MAX_NOTE_CHARS, MAX_VERTICES
-from geo.network_edges import MAX_BBOX_DEGREES, MAX_EDGES
-from geo.polygon_union import MAX_PARTS
-from geo.records import EDITABLE_SOURCES
-from geo.schema import PLAN_DISTRICTS
-from geo.status import COLOURS, STATES
-from web.features import APPROXIMATE_CHOICES, CATEGORY_CHOICES, ITEM_LAYERS
-from web.field_api import openapi_paths as field_paths
-from web.geometry_import import openapi_paths as import_paths
-from web.parks import PARK_FIELDS, PLAN_QUARTERS, TARGET_ID_PATTERN
-from web.saved_tours import openapi_paths as saved_tour_paths
-from web.status import status_filter_values
-from web.tours import QUERY_FIELDS as TOUR_QUERY_FIELDS
+from geo.status.edits import MAX_NOTE_CHARS, MAX_VERTICES
+from geo.network.edges import MAX_BBOX_DEGREES, MAX_EDGES
+from geo.plan.polygon_union import MAX_PARTS
+from geo.status.records import EDITABLE_SOURCES
+from geo.plan.schema import PLAN_DISTRICTS
+from geo.status.colours import COLOURS, STATES
+from web.core.features import APPROXIMATE_CHOICES, CATEGORY_CHOICES, ITEM_LAYERS
+from web.tours.field_api import openapi_paths as field_paths
+from web.editing.geometry_import import openapi_paths as import_paths
+from web.reports.parks import PARK_FIELDS, PLAN_QUARTERS, TARGET_ID_PATTERN
+from web.tours.saved_tours import openapi_paths as saved_tour_paths
+from web.core.status import status_filter_values
+from web.tours.planner import QUERY_FIELDS as TOUR_QUERY_FIELDS
 
 logger = logging.getLogger(__name__)
 

@@ -13,18 +13,18 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, render_template, request
 
 from geo.errors import InvalidParameter
-from geo.schema import PLAN_DISTRICTS
-from geo.transport_counts import transport_counts
-from web import labels
-from web.access import access_parameters
-from web.access_pages import access_page
-from web.as_of import as_of_globals
-from web.as_of_view import as_of_view_globals, served_layers
-from web.features import item_collection, matches
-from web.freshness import APPROXIMATE_SOURCES, approximate_flag
+from geo.plan.schema import PLAN_DISTRICTS
+from geo.plan.transport_counts import transport_counts
+from web.core import labels
+from web.access.results import access_parameters
+from web.access.pages import access_page
+from web.core.as_of import as_of_globals
+from web.core.as_of_view import as_of_view_globals, served_layers
+from web.core.features import item_collection, matches
+from web.gis.freshness import APPROXIMATE_SOURCES, approximate_flag
 from web.maps import OVERVIEW_LAYERS, layered_map, render_parts
-from web.state import corridor_state
-from web.status import STATUS_COLORS
+from web.core.state import corridor_state
+from web.core.status import STATUS_COLORS
 
 logger = logging.getLogger(__name__)
 
@@ -127,5 +127,5 @@ def tasks():
 @views_blueprint.get("/access")
 def access():
     """可达性: 「10分钟入环、30分钟通环」 on the map and in tables — 现状, 规划 or both side by side — at a congestion
-    factor and a coverage target (:mod:`web.access_pages`)."""
+    factor and a coverage target (:mod:`web.access.pages`)."""
     return access_page(access_parameters(request.args))

@@ -1,4 +1,4 @@
-/* Behaviour of the corridor maps: popups (fields in the fixed order of web/popups.py), block names written on the
+/* Behaviour of the corridor maps: popups (fields in the fixed order of web/core/popups.py), block names written on the
  * map when zoomed in, filters by district / category / status colour, search by name, focus on an item (?focus=ID),
  * the legend control and visible counts.
  * corridorMapInit is called by the CorridorHook element (web/maps.py) once Folium has built the layers; it exposes
@@ -47,7 +47,7 @@
       (Array.isArray(value) && value.length === 0);
   }
 
-  // The popup's fields in the fixed order of web/popups.py: lead fields first (some shown even when empty), then
+  // The popup's fields in the fixed order of web/core/popups.py: lead fields first (some shown even when empty), then
   // the other labelled fields that have a value; unlabelled (internal) properties are never shown.
   function popupKeys(options, props) {
     const always = new Set(options.popupAlways);

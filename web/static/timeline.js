@@ -1,4 +1,4 @@
-/* The overview's timeline (web/templates/_timeline.html, web/timeline.py): a slider over the quarter ends since
+/* The overview's timeline (web/templates/_timeline.html, web/editing/timeline.py): a slider over the quarter ends since
  * 2021Q1 and 今天, and play/pause. Each step fetches /api/<layer>?as_of=<quarter end> (今天: the live API) for blocks,
  * roads and tasks, writes the items' status into the features the map already holds (popups, filters and the item
  * list read them from there), restyles them, counts the items of each colour and says which day the colours are

@@ -1,0 +1,1 @@
+"""Users, roles, passwords, login sessions and login rate limits, kept in the status database."""

@@ -1,0 +1,1 @@
+"""Administration: managing users and roles."""

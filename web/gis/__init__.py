@@ -1,0 +1,1 @@
+"""GIS exchange on the web: OGC API – Features, file exports of every layer and data freshness."""

@@ -1,0 +1,3 @@
+"""HTTP plumbing that knows nothing of the plan: assets and their fingerprinted URLs, compression, small caches,
+proxies, JSON bodies and the session cookie.
+"""
