@@ -52,7 +52,8 @@ from scipy.sparse.csgraph import dijkstra
 from geo.access.check import check_access, prepare_network, prepare_plan
 from geo.access.placement import PlacedNetwork
 from geo.access.isochrones import isochrone_bands
-from geo.network.road_network import RoadNetwork, load_network, read_network_cache, save_network
+from geo.network.loading import load_network
+from geo.network.road_network import RoadNetwork, read_network_cache, save_network
 from geo.plan.layers import PlanData, load_plan
 from geo.access.ring import ring_nodes
 from geo.network.road_graph import travel_graph

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from geo.network.road_network import load_network
+from geo.network.loading import load_network
 from geo.network.synthetic import synthetic_grid_network
 from geo.tours.routing import RoutingGraph, routing_graph, travel_matrix
 from geo.tours.tsp import solve_path

@@ -22,7 +22,8 @@ from geo.status.store import Store
 from geo.network.synthetic import synthetic_grid_network
 from geo.tours.routing import routing_graph
 from geo.tours.sites import Site
-from geo.tours.planner import TourRequest, plan_tour
+from geo.tours.planner import plan_tour
+from geo.tours.request import TourRequest
 
 BEIJING = timezone(timedelta(hours=8))
 TOUR_DATE = date(2021, 6, 18)

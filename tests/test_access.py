@@ -15,7 +15,8 @@ from scipy.sparse.csgraph import dijkstra
 from geo.access.check import check_access, prepare_network, prepare_plan, time_to_ring
 from geo.access.coverage import length_within
 from geo.errors import InvalidParameter, RingNotConnected
-from geo.network.road_network import RoadNetwork, haversine_m, load_network
+from geo.network.loading import load_network
+from geo.network.road_network import RoadNetwork, haversine_m
 from geo.plan.layers import PlanData, load_plan
 from geo.access.plan_matching import match_ring, ring_edge_ids
 from geo.access.ring import LineZone, entry_nodes, match_ring_edges, ring_entry_nodes, ring_line, ring_nodes
@@ -417,7 +418,7 @@ def test_the_snap_distance_is_an_option(write_layers):
 
 
 def test_the_text_summary_names_blocks_beyond_the_network(write_layers):
-    from geo.access.report import summary_text
+    from geo.access.report_text import summary_text
 
     report = check_access(grid_network(), load_plan(write_layers(_with_blocks_off_the_grid)), scenario="compare")
     text = summary_text(report)
@@ -500,7 +501,7 @@ def test_bundled_times_equal_networkx_on_the_built_graph(bundled):
 def test_cli_prints_json_or_a_bilingual_summary_and_fails_cleanly_on_bad_congestion():
     from click.testing import CliRunner
 
-    from web.cli import main
+    from web.cli.main import main
 
     runner = CliRunner()
     result = runner.invoke(main, ["access", "--scenario", "planned", "--json"])

@@ -20,7 +20,7 @@ from geo.status.open_to_traffic import CLOSED, COMPLETED_REPORT, open_road_proje
 from geo.plan.layers import PlanData, load_plan
 from geo.status.records import add_report, close_item, reopen_item
 from geo.status.store import open_store
-from web.cli import main
+from web.cli.main import main
 
 DAY = date(2021, 9, 30)
 TODAY = date(2021, 12, 31)

@@ -107,6 +107,6 @@ def test_on_real_roads_yueqing_is_not_reported_as_passing(bundled_placed):
 @pytest.fixture(scope="module")
 def bundled_placed():
     from geo.access.check import prepare_network
-    from geo.network.road_network import load_network
+    from geo.network.loading import load_network
 
     return prepare_network(load_network(), load_plan())

@@ -6,7 +6,7 @@ from test_access import grid_network
 
 from geo.access.check import check_access, prepare_network
 from geo.access.ranking import gain_summary, ring_effect, worst_loop_min
-from geo.network.road_network import load_network
+from geo.network.loading import load_network
 from geo.plan.layers import load_plan
 
 

@@ -20,7 +20,7 @@ from geo.status.store import as_utc, open_store, upgrade_database
 from geo.plan.target_plan import TargetPlan, load_target_plan
 from geo.status.target_records import actual_history, add_actual, latest_actuals
 from geo.accounts.users import add_user, authenticate
-from web.cli import main
+from web.cli.main import main
 
 TODAY = date(2021, 7, 1)
 

@@ -12,7 +12,8 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from bbbike_fixtures import TYPES, road, write_extract
-from geo.network.road_network import haversine_m, load_network
+from geo.network.loading import load_network
+from geo.network.road_network import haversine_m
 from geo.network.osm_source import DRIVABLE_HIGHWAYS
 
 REPO = Path(__file__).resolve().parent.parent

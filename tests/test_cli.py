@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from web.cli import main
+from web.cli.main import main
 
 
 def test_validate_shipped_data_exits_zero():
@@ -45,7 +45,7 @@ def test_validate_broken_data_lists_every_problem(write_layers):
 
 def test_serve_on_a_busy_port_fails_in_one_line_naming_the_port_and_the_fix(write_layers, tmp_path):
     script = Path(sys.executable).with_name("corridor")
-    command = [str(script)] if script.exists() else [sys.executable, "-c", "from web.cli import main; main()"]
+    command = [str(script)] if script.exists() else [sys.executable, "-c", "from web.cli.main import main; main()"]
     env = {key: value for key, value in os.environ.items() if not key.startswith("CORRIDOR_")}
     env.update(CORRIDOR_INSTANCE_PATH=str(tmp_path / "instance"), CORRIDOR_DATA_DIR=str(write_layers()))
     with socket.create_server(("127.0.0.1", 0)) as busy:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from geo.plan.layers import load_plan
 from geo.status.records import add_report
 from geo.status.store import open_store
-from web.cli import main
+from web.cli.main import main
 
 
 @pytest.fixture

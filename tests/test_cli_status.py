@@ -22,7 +22,7 @@ from geo.status.target_records import add_actual
 from geo.accounts.users import add_user, authenticate
 from test_bulletin import write_tiny_targets
 from test_observability import keep_root_logging  # noqa: F401
-from web.cli import main
+from web.cli.main import main
 from web.core.instance import record_database
 
 

@@ -80,3 +80,9 @@ def test_bd09_matches_published_vectors_and_round_trips_to_wgs84() -> None:
     assert (back.x, back.y) == pytest.approx((120.70, 27.99), abs=1e-9)  # refined: well under a centimetre
     with pytest.raises(ValueError, match="expected the datum gcj02 or bd09"):
         geometry_to_wgs84(shapely.Point(120.7, 27.99), datum="wgs84")
+
+
+def test_inverse_passes_points_outside_china_through() -> None:
+    lon, lat = gcj02_to_wgs84(np.array([24.94, -122.27]), np.array([60.17, 37.80]))
+    assert lon.tolist() == [24.94, -122.27]
+    assert lat.tolist() == [60.17, 37.80]

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from geo.access import coverage
 from geo.access.check import check_access, prepare_network
 from geo.access.evaluation import evaluate
-from geo.access.report import summary_text
+from geo.access.report_text import summary_text
 from geo.network.road_network import RoadNetwork
 from geo.plan.layers import PlanData, load_plan
 from geo.access.ring import to_wgs84_xy

@@ -46,7 +46,7 @@ def _free_port() -> int:
 
 def _corridor_command() -> list[str]:
     script = Path(sys.executable).with_name("corridor")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from web.cli import main; main()"]
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from web.cli.main import main; main()"]
 
 
 class Session:

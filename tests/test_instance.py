@@ -15,8 +15,8 @@ from geo.errors import DatabaseMissing
 from geo.status.store import open_store
 from geo.accounts.users import add_user, list_users
 from test_observability import keep_root_logging  # noqa: F401
-from web.core.auth import SECRET_KEY_FILE
-from web.cli import main
+from web.core.instance import SECRET_KEY_FILE
+from web.cli.main import main
 from web.core.database import app_store
 from web.core.instance import MARKER_FILE, database_key, known_databases
 from web_fixtures import make_app

@@ -8,8 +8,9 @@ import pytest
 
 from geo.plan.coords import wgs84_to_gcj02
 from geo.errors import InvalidParameter
-from geo.tours.itinerary import (GPX_NAMESPACE, LunchBreak, amap_navigation_url, build_schedule, format_clock,
-                           format_itinerary, parse_clock, parse_lunch, tour_to_gpx)
+from geo.tours.itinerary import (GPX_NAMESPACE, amap_navigation_url, build_schedule, format_clock, format_itinerary,
+                           parse_clock, parse_lunch, tour_to_gpx)
+from geo.tours.lunch import LunchBreak
 
 NOON = LunchBreak(window_start=12 * 60, window_end=13 * 60, duration=45)
 

@@ -1,4 +1,4 @@
-"""Incremental status (web/core/database.py LiveStatus): a write recomputes the rows of the items it touched, and the
+"""Incremental status (web/core/live_status.py LiveStatus): a write recomputes the rows of the items it touched, and the
 rows always equal a full recomputation; a new day or a rewritten history recomputes them all."""
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from geo.status import models
 from geo.status.merged import status_rows
 from geo.status.snapshot import item_states, latest_change_id
 from status_web_fixtures import login, report_body, status_app  # noqa: F401
-from web.core.database import LIVE_EXTENSION, app_store
+from web.core.database import app_store
+from web.core.live_status import LIVE_EXTENSION
 from web.core.features import ITEM_LAYERS
 from web.core.state import corridor_state
 

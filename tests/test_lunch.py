@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from geo.tours.itinerary import LunchBreak, build_schedule
-from geo.tours.lunch import lunch_slots
+from geo.tours.itinerary import build_schedule
+from geo.tours.lunch import LunchBreak, lunch_slots
 
 NOON_HOUR = LunchBreak(window_start=12 * 60, window_end=13 * 60, duration=60)
 

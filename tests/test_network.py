@@ -11,8 +11,9 @@ import pytest
 import shapely
 
 from geo.errors import InvalidGeometry, InvalidParameter, NetworkSourceError
+from geo.network.loading import load_network
 from geo.network.road_network import (RoadNetwork, clip_network, default_network_dir, haversine_m, is_real_network, keep_nodes,
-                         load_network, network_attribution, network_label, read_network_cache, save_network)
+                         network_attribution, network_label, read_network_cache, save_network)
 from geo.network.osm_source import graph_to_network
 from geo.network.speeds import SpeedConfig
 from osm_reference import Counts, drivable_counts, osmnx_default_counts

@@ -188,7 +188,7 @@ def test_serve_reports_a_configuration_error_in_one_clear_line(write_layers, tmp
                                                                 keep_root_logging, variable, value, expected) -> None:
     from click.testing import CliRunner
 
-    from web.cli import main
+    from web.cli.main import main
 
     for name in ("CORRIDOR_TILES", "CORRIDOR_DATABASE_URL", "CORRIDOR_NETWORK", "CORRIDOR_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)

@@ -14,9 +14,10 @@ import shapely
 from click.testing import CliRunner
 
 from geo.errors import DataFileError, InvalidGeometry, InvalidParameter, NetworkSourceError, NetworkUnavailable
-from geo.network.road_network import haversine_m, load_network
+from geo.network.loading import load_network
+from geo.network.road_network import haversine_m
 from geo.network.osm_source import fetch_network, graph_to_network, is_drivable, plan_extent
-from web.cli import main
+from web.cli.main import main
 
 AREA = shapely.box(120.70, 27.90, 120.72, 27.92)
 

@@ -21,7 +21,8 @@ from metric_streets import STEP_M, polyline, two_way_network
 
 from geo.access import plan_matching
 from geo.access.prepared_plan import ROAD_PROJECT_CATEGORIES
-from geo.network.road_network import RoadNetwork, load_network, path_coordinates
+from geo.network.loading import load_network
+from geo.network.road_network import RoadNetwork, path_coordinates
 from geo.plan.layers import PlanData, load_plan, read_places
 from geo.access.plan_matching import (NameRule, PlanMatch, ensure_matched, match_plan, match_projects, match_ring,
                                ring_edge_ids)

@@ -16,7 +16,8 @@ from geo.status.store import utc_now
 from geo.network.synthetic import synthetic_grid_network
 from geo.tours.routing import routing_graph
 from geo.tours.sites import Site
-from geo.tours.planner import TourRequest, plan_tour
+from geo.tours.planner import plan_tour
+from geo.tours.request import TourRequest
 
 START = Site(id="HQ", name="指挥部", kind="reference", lon=120.605, lat=27.905)
 SITES = [Site(id=f"S{i}", name=f"点位{i}", kind="block", lon=lon, lat=lat)

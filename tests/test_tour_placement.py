@@ -8,7 +8,8 @@ from geo.network.synthetic import synthetic_grid_network
 from geo.tours.placement import reachability, selection_summary
 from geo.tours.routing import routing_graph
 from geo.tours.sites import Site
-from geo.tours.planner import TourRequest, plan_tour
+from geo.tours.planner import plan_tour
+from geo.tours.request import TourRequest
 
 START = Site(id="HQ", name="指挥部", kind="reference", lon=120.605, lat=27.905)
 NEAR = [Site(id="S1", name="点位1", kind="block", lon=120.640, lat=27.930),

@@ -20,8 +20,9 @@ from geo.plan.layers import load_plan, reference_points
 from geo.network.synthetic import synthetic_grid_network
 from geo.tours.routing import routing_graph, snap_points
 from geo.tours.sites import Site
-from geo.tours.planner import TourRequest, plan_tour, tour_graph, tour_request
-from web.cli import main
+from geo.tours.planner import plan_tour, tour_graph, tour_request
+from geo.tours.request import TourRequest
+from web.cli.main import main
 
 ORIGIN = (120.60, 27.90)  # south-west corner of a 20 × 20 grid with 300 m spacing (about 6 × 6 km)
 START = Site(id="HQ", name="指挥部", kind="reference", lon=120.605, lat=27.905)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from geo.errors import InvalidParameter, UnknownItem, ValidationError
 from web import DEFAULTS, create_app
-from web.cli import main
+from web.cli.main import main
 from web.core.state import corridor_state
 from web_fixtures import REPO, make_app
 

@@ -10,7 +10,7 @@ import pytest
 
 from test_web_browser import PageWatch, browser  # noqa: F401
 from web.reports.bulletins import quarters_to_list
-from web_fixtures import served_with_editor
+from web_fixtures import log_in_through_form, served_with_user
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ PASSWORD = "editor-pass-1"
 @pytest.fixture(scope="module")
 def status_server() -> Iterator[str]:
     """The app on the shipped plan with an empty SQLite database and one editor, served on loopback."""
-    with served_with_editor(password=PASSWORD) as base:
+    with served_with_user(role="editor", password=PASSWORD) as base:
         yield base
 
 
@@ -31,11 +31,7 @@ def editor_page(browser, status_server) -> Iterator[PageWatch]:  # noqa: F811
     watch = PageWatch(browser)
     watch.dialogs = []
     watch.page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
-    watch.page.goto(status_server + "/login")
-    watch.page.fill("#name", "editor")
-    watch.page.fill("#password", PASSWORD)
-    watch.page.click("#login-form button[type=submit]")
-    watch.page.wait_for_selector("#current-user")
+    log_in_through_form(watch.page, status_server, name="editor", password=PASSWORD)
     yield watch
     watch.page.close()
 

@@ -13,6 +13,7 @@ from status_web_fixtures import csrf_from, login, report_body, status_app  # noq
 from test_web_browser import PageWatch, browser  # noqa: F401
 from test_web_parks import BROWSER_PASSWORD, actual_body, editor, parks_app, parks_server  # noqa: F401
 from web.core.database import app_store
+from web_fixtures import log_in_through_form
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
@@ -110,10 +111,8 @@ def test_browser_an_unusual_actual_is_confirmed_before_it_is_saved(browser, park
     watch = PageWatch(browser)
     page = watch.page
     try:
-        page.goto(parks_server + "/login?next=/parks%3Fquarter%3D2021Q1")
-        page.fill("#name", "editor")
-        page.fill("#password", BROWSER_PASSWORD)
-        page.click("#login-form button[type=submit]")
+        log_in_through_form(page, parks_server, name="editor", password=BROWSER_PASSWORD,
+                            next_path="/parks?quarter=2021Q1")
         page.wait_for_selector("#actual-form")
         page.select_option("#target_id", "A4-1")
         page.select_option("#park", "P3")

@@ -25,7 +25,7 @@ from test_web_reports import read_table
 from web.core.as_of import beijing_today
 from web.core.database import app_store
 from web.core.messages import field_label
-from web_fixtures import DATA_DIR, make_app, served
+from web_fixtures import DATA_DIR, log_in_through_form, make_app, served
 
 SHARED = "多单位共同负责"
 TODAY = beijing_today().isoformat()  # the day the app judges "today" against
@@ -340,11 +340,7 @@ def test_report_in_a_real_browser_turns_the_row_green(department_app, browser) -
     with served(department_app) as base:
         watch = PageWatch(browser)
         page = watch.page
-        page.goto(base + "/login")
-        page.fill("#name", "editor")
-        page.fill("#password", PASSWORDS["editor"])
-        page.click("#login-form button[type=submit]")
-        page.wait_for_selector("#current-user")
+        log_in_through_form(page, base, name="editor", password=PASSWORDS["editor"])
         page.goto(base + "/departments")
         page.select_option("#filter-unit", unit)
         page.click("#department-filters button[type=submit]")

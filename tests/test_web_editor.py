@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import shape
 
 from test_web_browser import PageWatch, browser  # noqa: F401
-from web_fixtures import served_with_editor
+from web_fixtures import log_in_through_form, served_with_user
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ STREET_NEAR_JS = """([index]) => {
 @pytest.fixture(scope="module")
 def editor_server() -> Iterator[str]:
     """The app on the shipped plan with an empty SQLite database and one editor, served on loopback."""
-    with served_with_editor(password=PASSWORD) as base:
+    with served_with_user(role="editor", password=PASSWORD) as base:
         yield base
 
 
@@ -51,11 +51,7 @@ def editor_server() -> Iterator[str]:
 def editor_page(browser, editor_server) -> Iterator[PageWatch]:  # noqa: F811
     """A page logged in as the editor through the login form."""
     watch = PageWatch(browser)
-    watch.page.goto(editor_server + "/login")
-    watch.page.fill("#name", "editor")
-    watch.page.fill("#password", PASSWORD)
-    watch.page.click("#login-form button[type=submit]")
-    watch.page.wait_for_selector("#current-user")
+    log_in_through_form(watch.page, editor_server, name="editor", password=PASSWORD)
     yield watch
     watch.page.close()
 

@@ -19,12 +19,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from geo.accounts.users import add_user
-from web.core.database import app_store
-from web.maps import TILE_LAYERS
+from web.core.tiles import TILE_LAYERS
 from web.core.security import tile_hosts
 from test_web_browser import browser  # noqa: F401
-from web_fixtures import DATA_DIR, make_app, served, served_with_editor
+from web_fixtures import DATA_DIR, make_app, served_with_user
 
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "Feldweg-2021-check"
@@ -46,7 +44,7 @@ PUT_ITEMS_JS = """async (items) => {
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     """The app on the shipped data with one editor, served on loopback."""
-    with served_with_editor(password=PASSWORD) as base:
+    with served_with_user(role="editor", password=PASSWORD) as base:
         yield base
 
 
@@ -299,9 +297,7 @@ def tile_server() -> Iterator[tuple[str, list[str]]]:
 def test_tiles_seen_online_are_shown_offline(browser, monkeypatch) -> None:  # noqa: F811
     with tile_server() as (template, asked):
         monkeypatch.setitem(TILE_LAYERS, "osm", [{**TILE_LAYERS["osm"][0], "tiles": template, "subdomains": ""}])
-        app = make_app(DATA_DIR)
-        add_user(app_store(app), "editor", role="editor", password=PASSWORD, actor="test")
-        with served(app) as base:
+        with served_with_user(role="editor", password=PASSWORD) as base:
             context = logged_in_context(browser, base)
             try:
                 page = open_field_page(context, saved_tour(context))
@@ -322,7 +318,6 @@ def test_tiles_seen_online_are_shown_offline(browser, monkeypatch) -> None:  # n
                 assert asked == asked_online and "/15/27370/13781.png" not in asked
             finally:
                 context.close()
-                app_store(app).close()
 
 
 @pytest.mark.browser

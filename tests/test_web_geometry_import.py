@@ -19,7 +19,7 @@ from test_geometry_import import _bad_file, _datum_file, shifted_blocks, write_g
 from test_web_browser import PageWatch, browser  # noqa: F401
 from web.core.database import app_store
 from web.core.state import corridor_state
-from web_fixtures import DATA_DIR, make_app, served
+from web_fixtures import DATA_DIR, log_in_through_form, make_app, served
 
 BLOCK_IDS = [f"B{n:02d}" for n in range(1, 14)]
 CHOICE = {"file_layer": "survey", "key_field": "id", "match": "id", "coordinates": "file"}
@@ -162,11 +162,7 @@ def test_a_planner_replaces_the_13_blocks_from_one_geopackage_in_the_browser(bro
     page = watch.page
     try:
         with served(app) as base:
-            page.goto(base + "/login")
-            page.fill("#name", "editor")
-            page.fill("#password", PASSWORDS["editor"])
-            page.click("#login-form button[type=submit]")
-            page.wait_for_selector("#current-user")
+            log_in_through_form(page, base, name="editor", password=PASSWORDS["editor"])
             page.goto(base + "/")
             page.click("#import-link")
             page.wait_for_selector("#import-file")

@@ -11,10 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from geo.accounts.users import add_user
 from test_web_browser import PageWatch, browser, watch  # noqa: F401
-from web.core.database import app_store
-from web_fixtures import DATA_DIR, make_app, served
+from web_fixtures import log_in_through_form, served_with_user
 
 pytestmark = pytest.mark.browser
 
@@ -55,13 +53,8 @@ FOCUS_START_JS = """() => { document.activeElement.blur(); document.body.tabInde
 @pytest.fixture(scope="module")
 def layout_server() -> Iterator[str]:
     """The app on the shipped data with an empty SQLite database and one admin, served on loopback."""
-    app = make_app(DATA_DIR)
-    add_user(app_store(app), "admin", role="admin", password=ADMIN_PASSWORD, actor="test")
-    try:
-        with served(app) as base:
-            yield base
-    finally:
-        app_store(app).close()
+    with served_with_user(role="admin", password=ADMIN_PASSWORD) as base:
+        yield base
 
 
 @pytest.fixture(params=list(SIZES))
@@ -77,14 +70,6 @@ def sized(request, browser) -> Iterator[tuple[str, PageWatch]]:  # noqa: F811
 def open_page(watch: PageWatch, url: str) -> None:
     watch.page.goto(url, wait_until="load")
     watch.page.wait_for_function(READY_JS)
-
-
-def log_in_as_admin(watch: PageWatch, base: str) -> None:
-    watch.page.goto(base + "/login")
-    watch.page.fill("#name", "admin")
-    watch.page.fill("#password", ADMIN_PASSWORD)
-    watch.page.click("#login-form button[type=submit]")
-    watch.page.wait_for_selector("#current-user", state="attached")
 
 
 def focused(watch: PageWatch) -> dict:
@@ -146,7 +131,7 @@ def test_every_page_fits_and_skips_to_its_main_content(sized, layout_server: str
 @pytest.mark.parametrize("name", list(ADMIN_PAGES))
 def test_admin_pages_fit_and_skip_to_their_main_content(sized, layout_server: str, name: str) -> None:
     size, watch = sized
-    log_in_as_admin(watch, layout_server)
+    log_in_through_form(watch.page, layout_server, name="admin", password=ADMIN_PASSWORD)
     open_page(watch, layout_server + ADMIN_PAGES[name])
     assert_fits(watch, size, name)
     assert_skip_link_moves_focus_to_main(watch)

@@ -11,9 +11,10 @@ from flask import Flask
 
 from geo.plan.coords import wgs84_to_gcj02
 from web.infra.assets import OfflineAssetMissing, localize_assets
-from web.maps import (ACCESS_COLORS, OVERVIEW_LAYERS, PLACEHOLDER, TILE_LAYERS, access_block_style, band_style,
+from web.maps import (ACCESS_COLORS, OVERVIEW_LAYERS, PLACEHOLDER, access_block_style, band_style,
                       block_style, for_tiles, layered_map, render_parts, road_style, task_style)
 from web.core.status import STATUS_COLORS
+from web.core.tiles import TILE_LAYERS
 from web.views import map_collections
 from web_fixtures import make_app, real_app  # noqa: F401
 

@@ -19,7 +19,7 @@ from web.core.as_of import beijing_today
 from web.core.database import app_store
 from web.openapi import openapi_document
 from web.reports.parks import ACTUAL_FIELDS, default_quarter
-from web_fixtures import DATA_DIR, make_app, served_with_editor
+from web_fixtures import DATA_DIR, log_in_through_form, make_app, served_with_user
 
 PARKS = ("P1", "P2", "P3", "P4", "P5", "P6")
 TARGET_COUNT = 21  # rows of Attachment 1 in data/targets.csv
@@ -326,7 +326,7 @@ BROWSER_PASSWORD = "editor-pass-1"
 @pytest.fixture(scope="module")
 def parks_server() -> Iterator[str]:
     """The app on the shipped data with an empty SQLite database and one editor, served on loopback."""
-    with served_with_editor(password=BROWSER_PASSWORD) as base:
+    with served_with_user(role="editor", password=BROWSER_PASSWORD) as base:
         yield base
 
 
@@ -345,10 +345,8 @@ def test_browser_map_charts_and_an_editors_report(browser, parks_server: str) ->
         assert "高教园" in popup.inner_text() and "位置为近似" in popup.inner_text()
         assert "未上报" in popup.inner_text()
 
-        page.goto(parks_server + "/login?next=/parks%3Fquarter%3D2021Q2")
-        page.fill("#name", "editor")
-        page.fill("#password", BROWSER_PASSWORD)
-        page.click("#login-form button[type=submit]")
+        log_in_through_form(page, parks_server, name="editor", password=BROWSER_PASSWORD,
+                            next_path="/parks?quarter=2021Q2")
         page.wait_for_selector("#actual-form")
         page.select_option("#target_id", "A2-1")
         assert page.locator("#park option[value='P6']").is_disabled()

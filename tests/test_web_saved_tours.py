@@ -22,8 +22,8 @@ from status_web_fixtures import PASSWORDS, login
 from test_web_browser import browser  # noqa: F401
 from test_web_field_offline import TILE_PNG
 from web.core.database import app_store
-from web.maps import TILE_LAYERS
-from web_fixtures import DATA_DIR, make_app, served
+from web.core.tiles import TILE_LAYERS
+from web_fixtures import DATA_DIR, log_in_through_form, make_app, served
 
 CONTRACT_KEYS = {"id", "title", "tour_date", "owner", "created_at", "request", "result"}
 FIELD_DATA = re.compile(r'<script type="application/json" id="field-data">(.*?)</script>', re.S)
@@ -269,11 +269,7 @@ def test_field_page_fits_a_phone_with_the_next_stop_highlighted(app: Flask, brow
                   else route.abort())
     page = context.new_page()
     try:
-        page.goto(field_server + "/login")
-        page.fill("#name", "viewer")
-        page.fill("#password", PASSWORDS["viewer"])
-        page.click("#login-form button[type=submit]")
-        page.wait_for_selector("#current-user", state="attached")  # in the folded menu on a phone
+        log_in_through_form(page, field_server, name="viewer", password=PASSWORDS["viewer"])
         page.goto(f"{field_server}/tour/{saved['id']}/field", wait_until="load")
         assert page.locator("li.field-stop").count() == len(stops)
         assert page.locator("li.field-stop[aria-current=step]").get_attribute("data-site-id") == stops[1]["id"]
@@ -325,11 +321,7 @@ def test_field_map_shows_the_stops_and_route_on_a_phone(app: Flask, browser, fie
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     try:
-        page.goto(field_server + "/login")
-        page.fill("#name", "viewer")
-        page.fill("#password", PASSWORDS["viewer"])
-        page.click("#login-form button[type=submit]")
-        page.wait_for_selector("#current-user", state="attached")
+        log_in_through_form(page, field_server, name="viewer", password=PASSWORDS["viewer"])
         page.goto(f"{field_server}/tour/{saved['id']}/field", wait_until="load")
         page.wait_for_function("() => window.corridorField && window.corridorField.map")
         page.wait_for_selector("#field-map img.leaflet-tile-loaded")

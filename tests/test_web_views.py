@@ -7,7 +7,7 @@ import re
 import pytest
 from flask import Flask
 
-from web.views import add_nav_link
+from web.core.navigation import add_nav_link
 from web_fixtures import real_app, tiny_app  # noqa: F401
 
 MAX_PAGE_BYTES = 1_500_000

@@ -1,4 +1,5 @@
-"""Fixtures shared by the web tests: apps on the shipped data or on tiny hand-built layers, and a live server.
+"""Fixtures shared by the web tests: apps on the shipped data or on tiny hand-built layers, live servers (one with
+a user of a given role), and logging a browser page in through the login form.
 
 Import what a test module uses: ``from web_fixtures import real_app, tiny_app  # noqa: F401``.
 """
@@ -9,6 +10,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -17,6 +20,9 @@ from werkzeug.serving import make_server
 from geo.accounts.users import add_user
 from web import create_app
 from web.core.database import app_store
+
+if TYPE_CHECKING:  # only the browser tests need Playwright installed
+    from playwright.sync_api import Page
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / "data"
@@ -65,13 +71,24 @@ def served(app: Flask) -> Iterator[str]:
 
 
 @contextmanager
-def served_with_editor(*, password: str) -> Iterator[str]:
-    """The app on the shipped data with an empty SQLite database and one user ``editor`` (role editor), served on
-    loopback for the ``with`` block; yields its base URL."""
+def served_with_user(*, role: str, password: str) -> Iterator[str]:
+    """The app on the shipped data with an empty SQLite database and one user of ``role``, named after it
+    (``editor``, ``admin`` …), served on loopback for the ``with`` block; yields its base URL."""
     app = make_app(DATA_DIR)
-    add_user(app_store(app), "editor", role="editor", password=password, actor="test")
+    add_user(app_store(app), role, role=role, password=password, actor="test")
     try:
         with served(app) as base:
             yield base
     finally:
         app_store(app).close()
+
+
+def log_in_through_form(page: Page, base: str, *, name: str, password: str, next_path: str | None = None) -> None:
+    """Log the browser ``page`` in as ``name`` through the login form of the app at ``base``, opened with
+    ``next_path`` (where the login then leads) if given; return once the signed-in user is on the page (in the DOM:
+    on a phone the menu holding it is folded)."""
+    page.goto(base + "/login" + ("" if next_path is None else "?next=" + quote(next_path, safe="/")))
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#current-user", state="attached")

@@ -52,6 +52,8 @@ from flask import Flask
 
 from geo.errors import InvalidParameter
 
+__all__ = ["cli", "core", "create_app"]
+
 logger = logging.getLogger(__name__)
 
 TILE_PROVIDERS: tuple[str, ...] = ("osm", "amap", "tianditu")
@@ -105,6 +107,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.admin.users import user_admin_blueprint
     from web.infra.proxies import init_proxies
     from web.core.database import init_store
+    from web.core.live_status import init_live_status
     from web.reports.departments import departments_blueprint
     from web.editing.items import editing_blueprint
     from web.editing.editor_api import editor_api_blueprint
@@ -145,6 +148,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     network = Path(app.config["NETWORK"]) if app.config["NETWORK"] else None
     app.extensions["corridor"] = load_state(data_dir=data_dir, network_path=network)
     init_store(app)
+    init_live_status(app)
     init_security(app)
     init_proxies(app)
     init_security_headers(app)

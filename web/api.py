@@ -21,7 +21,9 @@ from flask import Blueprint, jsonify, request
 from geo.errors import InvalidParameter, UnknownItem
 from web.access.results import ISOCHRONE_PARAMETERS, access_isochrones, access_parameters, access_report
 from web.core.as_of_view import served_layers
+from web.core.database import app_store
 from web.core.features import ITEM_LAYERS, item_collection, parse_filters, with_status
+from web.core.observability import database_check, network_check
 from web.core.state import corridor_state
 
 logger = logging.getLogger(__name__)
@@ -40,9 +42,6 @@ def _geojson(document: dict[str, Any]):
 @api_blueprint.get("/health")
 def health():
     """Liveness, what is loaded, and checks of the status database and the road network (503 if one fails)."""
-    from web.core.database import app_store
-    from web.core.observability import database_check, network_check
-
     state = corridor_state()
     counts = {layer: len(state.layers.full[layer]["features"]) for layer in (*ITEM_LAYERS, "districts")}
     checks = {"database": database_check(app_store()), "network": network_check(state)}

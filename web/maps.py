@@ -22,22 +22,12 @@ from geo.plan.coords import geojson_wgs84_to_gcj02
 from web.infra.assets import localize_assets, stable_element_ids
 from web.core.features import DISPLAY_PRECISION
 from web.core.status import STATUS_COLORS
+from web.core.tiles import TILE_LAYERS
 
 logger = logging.getLogger(__name__)
 
 Style = dict[str, Any]
 
-TILE_LAYERS: dict[str, list[dict[str, str]]] = {
-    "osm": [{"tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "name": "OpenStreetMap", "subdomains": "abc",
-             "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> 贡献者'}],
-    "amap": [{"tiles": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-                       "&x={x}&y={y}&z={z}", "name": "高德地图", "subdomains": "1234", "attr": "&copy; 高德地图"}],
-    "tianditu": [{"tiles": "https://t{s}.tianditu.gov.cn/" + layer + "_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                           "&VERSION=1.0.0&LAYER=" + layer + "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                           "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
-                  "name": name, "subdomains": "01234567", "attr": "&copy; 天地图"}
-                 for layer, name in (("vec", "天地图"), ("cva", "天地图注记"))],
-}
 ROAD_WEIGHT = 6
 TASK_WEIGHT = 3
 ROAD_DASH: dict[str, str | None] = {"road_complete_2021": None, "road_continuing": "12 7", "transit": "2 7"}

@@ -1,7 +1,7 @@
 """The pages, in Simplified Chinese: ``/`` 总览, ``/access`` 可达性, ``/tasks`` 任务清单.
 
-Other features add their page to the navigation bar with :func:`add_nav_link` (e.g. from their blueprint's
-``record_once``).
+Other features add their page to the navigation bar with :func:`web.core.navigation.add_nav_link` (e.g. from their
+blueprint's ``record_once``).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from geo.errors import InvalidParameter
 from geo.plan.schema import PLAN_DISTRICTS
@@ -20,8 +20,9 @@ from web.access.results import access_parameters
 from web.access.pages import access_page
 from web.core.as_of import as_of_globals
 from web.core.as_of_view import as_of_view_globals, served_layers
-from web.core.features import item_collection, matches
-from web.gis.freshness import APPROXIMATE_SOURCES, approximate_flag
+from web.core.features import APPROXIMATE_SOURCES, approximate_flag, item_collection, matches
+from web.core.live_status import current_status_day
+from web.core.navigation import added_nav_links
 from web.maps import OVERVIEW_LAYERS, layered_map, render_parts
 from web.core.state import corridor_state
 from web.core.status import STATUS_COLORS
@@ -30,24 +31,18 @@ logger = logging.getLogger(__name__)
 
 views_blueprint = Blueprint("views", __name__)
 
-NAV_EXTENSION = "corridor_nav"
 CORE_NAV: tuple[tuple[str, str], ...] = (("总览", "views.overview"), ("可达性", "views.access"),
                                          ("任务清单", "views.tasks"))
 COUNTED_LAYERS: tuple[str, ...] = ("blocks", "roads", "tasks")
-
-
-def add_nav_link(app: Flask, label: str, endpoint: str) -> None:
-    """Show a page of another blueprint in the navigation bar, after the core pages."""
-    app.extensions.setdefault(NAV_EXTENSION, []).append((label, endpoint))
 
 
 @views_blueprint.app_context_processor
 def navigation() -> dict[str, Any]:
     """Template globals: the navigation links, status colours, the label helpers, (called where a page counts the
     transport items) the plan's count beside the data's, and the day colours are judged against (``_as_of.html``)."""
-    return {"nav_links": [*CORE_NAV, *current_app.extensions.get(NAV_EXTENSION, [])],
+    return {"nav_links": [*CORE_NAV, *added_nav_links()],
             "status_colors": STATUS_COLORS, "labels": labels, "transport_texts": transport_texts, **as_of_globals(),
-            **as_of_view_globals()}
+            "current_status_day": current_status_day, **as_of_view_globals()}
 
 
 def transport_texts() -> labels.TransportTexts:

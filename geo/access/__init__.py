@@ -6,3 +6,8 @@ network (:mod:`~geo.access.placement`), evaluated (:mod:`~geo.access.evaluation`
 :mod:`~geo.access.ring_loop`) and reported (:mod:`~geo.access.report`, :mod:`~geo.access.tables`,
 :mod:`~geo.access.files`, :mod:`~geo.access.isochrones`). Reads :mod:`geo.plan` and :mod:`geo.network`.
 """
+
+__all__ = [
+    "check", "evaluation", "files", "isochrones", "placement", "plan_matching", "prepared_plan", "report_text", "ring",
+    "ring_gaps", "tables",
+]

@@ -21,8 +21,8 @@ Everything runs on a corridor of the network around the line: an STRtree over th
 and SciPy's Dijkstra, bounded with ``limit=`` (unbounded only where the bound leaves no way on), measures the routes
 from one observation's candidates to the next one's in one call per step. A closed ring is solved from every
 candidate of its first observation at once, each path required to end where it started. The matched walk is then
-cleaned: a line loses out-and-back spurs and detours that come back to a node; a loop is cut at every node it
-passes twice, keeping the longer part, so it is one simple cycle with no spur.
+cleaned (:mod:`geo.access.match_walk`): a line loses out-and-back spurs and detours that come back to a node; a loop
+is cut at every node it passes twice, keeping the longer part, so it is one simple cycle with no spur.
 
 The ring needs other weights than a project line (:data:`LOOP_SETTINGS`): tuned on the Wenzhou extract of
 2026-06-08, the plan's ring then matches the arterial loop round the mountain (瓯海大道高架路, 环山东路, 罗山大道,
@@ -44,8 +44,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from geo.errors import InvalidGeometry, InvalidParameter, MatchFailed
+from geo.errors import InvalidGeometry, InvalidParameter
 from geo.access.match_corridor import CLASS_FACTOR, Candidates, Corridor, Routes, find_candidates
+from geo.access.match_walk import joined_walk, simple_cycle, trim_ends, without_detours
 from geo.network.road_network import RoadNetwork
 from geo.access.ring import to_metric_xy
 
@@ -223,11 +224,11 @@ def _match(network: RoadNetwork, line_wgs84: shapely.LineString, *, closed: bool
                                  major_radius_m=settings.major_radius_m, keep=settings.max_candidates,
                                  keep_major=settings.major_candidates, major_factor=settings.major_factor)
     chosen = _viterbi(corridor, candidates, points, closed=closed, settings=settings)
-    walk = _walk(corridor, candidates, chosen, closed=closed)
+    walk = joined_walk(corridor, candidates, chosen, closed=closed)
     if closed:
-        local = _simple_cycle(corridor, walk, points[0])
+        local = simple_cycle(corridor, walk, points[0])
     else:
-        local = _without_detours(corridor, _trim_ends(corridor, candidates, chosen, walk))
+        local = without_detours(corridor, trim_ends(corridor, candidates, chosen, walk))
     return _result(network, corridor, local, line, points, candidates, closed=closed, settings=settings)
 
 
@@ -326,80 +327,6 @@ def _route_cost(routes: Routes, straight: float, factor_b: np.ndarray, *, settin
     class_weight = np.subtract(routes.weighted_m, routes.length_m, out=np.full(reached.shape, np.inf), where=reached)
     classes = class_weight + (factor_b[None, :] - 1.0) * short
     return (excess + classes) / settings.beta_m
-
-
-def _walk(corridor: Corridor, candidates: Candidates, chosen: list[int], *, closed: bool) -> list[int]:
-    """Local edges in driving order through the chosen candidates, joined by their routes; a loop's walk ends at
-    the start node of its first edge."""
-    edge = candidates.edge
-    walk = [int(edge[chosen[0]])]
-    for a, b in zip(chosen[:-1], chosen[1:]):
-        if edge[a] == edge[b]:
-            continue
-        walk += corridor.route(int(corridor.v[edge[a]]), int(corridor.u[edge[b]])) + [int(edge[b])]
-    if closed:
-        walk.pop()  # the repeated first candidate's edge: the walk has arrived at its start node
-    return walk
-
-
-def _trim_ends(corridor: Corridor, candidates: Candidates, chosen: list[int], walk: list[int]) -> list[int]:
-    """The open walk without its first edge when the line starts past that edge's middle, and without its last
-    edge when the line ends before that edge's middle: the line hardly uses them (long unjunctioned edges of
-    trunk roads would otherwise add kilometres)."""
-    first, last = chosen[0], chosen[-1]
-    if len(walk) > 1 and candidates.offset_m[first] > corridor.length_m[walk[0]] / 2:
-        walk = walk[1:]
-    if len(walk) > 1 and candidates.offset_m[last] < corridor.length_m[walk[-1]] / 2:
-        walk = walk[:-1]
-    return walk
-
-
-def _without_detours(corridor: Corridor, walk: list[int]) -> list[int]:
-    """The walk with every part that comes back to a node it passed cut out (spurs and loops)."""
-    path: list[int] = []
-    nodes = [int(corridor.u[walk[0]])]
-    seen = {nodes[0]: 0}
-    for e in walk:
-        end = int(corridor.v[e])
-        if end in seen:
-            keep = seen[end]
-            for node in nodes[keep + 1:]:
-                del seen[node]
-            nodes, path = nodes[:keep + 1], path[:keep]
-        else:
-            path.append(e)
-            nodes.append(end)
-            seen[end] = len(path)
-    if not path:
-        raise MatchFailed("the matched route only runs out and back; expected a path along the line; check that "
-                          "the line follows a road, or lower radius_m")
-    return path
-
-
-def _simple_cycle(corridor: Corridor, walk: list[int], first_point: shapely.Point) -> list[int]:
-    """The closed walk cut at each node it passes twice, keeping the longer part each time, then started at its
-    node nearest ``first_point`` (so the result does not depend on where the walk happened to start)."""
-    edges = list(walk)
-    while True:
-        first: dict[int, int] = {}
-        repeat = None
-        for j, node in enumerate(int(n) for n in corridor.u[edges]):
-            if node in first:
-                repeat = (first[node], j)
-                break
-            first[node] = j
-        if repeat is None:
-            break
-        i, j = repeat
-        inner, outer = edges[i:j], edges[j:] + edges[:i]
-        longer = corridor.length_m[inner].sum() > corridor.length_m[outer].sum()
-        edges = inner if longer else outer
-    if len(edges) < 3:
-        raise MatchFailed(f"the ring matched a route that encloses nothing ({len(edges)} edges out and back); "
-                          "expected a closed loop of roads; check that the ring line circles round a road loop")
-    starts = corridor.shapes[edges]
-    nearest = int(np.argmin(shapely.distance(shapely.get_point(starts, 0), first_point)))
-    return edges[nearest:] + edges[:nearest]
 
 
 def _result(network: RoadNetwork, corridor: Corridor, local: list[int], line: shapely.LineString,

@@ -2,3 +2,5 @@
 
 Start at :mod:`~geo.bulletins.bulletin`. Reads the status database through :mod:`geo.status`.
 """
+
+__all__ = ["bulletin", "files", "lagging"]

@@ -4,3 +4,5 @@ Exports are :mod:`~geo.exchange.formats`; imports read a file (:mod:`~geo.exchan
 coordinates to WGS-84 (:mod:`~geo.exchange.import_coordinates`) and store matched geometries
 (:mod:`~geo.exchange.geometry_import`). :mod:`~geo.exchange.ogc_query` selects and pages features for ``/ogc``.
 """
+
+__all__ = ["formats", "geometry_import", "import_coordinates", "ogc_query", "survey_files"]

@@ -1,9 +1,10 @@
-"""Road networks for the corridor: the shared in-memory form, its cache, and the one loader.
+"""Road networks for the corridor: the shared in-memory form and its cache.
 
 The whole project works on one in-memory form, :class:`RoadNetwork`: flat NumPy arrays of nodes and directed
 edges (a two-way street is two edges), so analyses build SciPy sparse graphs without per-edge Python work.
-:func:`load_network` reads any of the three sources — the bundled schematic network under ``data/network/``, a
-cache directory written by :func:`save_network`, or a local OSM file (:mod:`geo.network.osm_source`).
+:func:`save_network` writes it as a cache directory and :func:`read_network_cache` reads one back; the bundled
+network under ``data/network/`` is such a cache (:func:`default_network_dir`). Loading any source — the bundled
+network, a cache directory or a local OSM file — is :func:`geo.network.loading.load_network`.
 """
 from __future__ import annotations
 
@@ -161,40 +162,6 @@ def default_network_dir() -> Path:
     """The bundled network cache: ``$CORRIDOR_NETWORK`` if set, else the project's ``data/network/``."""
     configured = os.environ.get("CORRIDOR_NETWORK")
     return Path(configured) if configured else Path(__file__).resolve().parents[2] / "data" / "network"
-
-
-def load_network(path: str | Path | None = None, *, speeds: SpeedConfig | None = None,
-                 polygon: shapely.Geometry | None = None) -> RoadNetwork:
-    """Load a road network from the bundled default, a cache directory or a local OSM file.
-
-    Parameters
-    ----------
-    path
-        ``None`` for :func:`default_network_dir`; a directory written by :func:`save_network`; or an OSM file
-        (``.osm``, ``.osm.xml``, ``.osm.bz2``, ``.osm.pbf``).
-    speeds
-        Speed settings; ``None`` keeps a cache's stored speeds, or uses the CJJ 37 defaults for OSM files.
-    polygon
-        Optional WGS-84 (Multi)Polygon: keep only the part of the network inside it.
-
-    Raises
-    ------
-    NetworkSourceError
-        The path is missing, not a network, or ``polygon`` does not intersect the network.
-    """
-    source_path = Path(path) if path is not None else default_network_dir()
-    if source_path.is_dir():
-        network = read_network_cache(source_path)
-        if speeds is not None:
-            network = network.with_speeds(speeds)
-    elif source_path.is_file():
-        from geo.network import osm_source  # imported here: it pulls in OSMnx, which a cache load does not need
-
-        network = osm_source.network_from_osm_file(source_path, speeds=speeds or SpeedConfig())
-    else:
-        raise NetworkSourceError(f"network source {source_path} does not exist; expected a cache directory "
-                                 "(corridor fetch-network) or an .osm/.osm.bz2/.osm.pbf file")
-    return clip_network(network, polygon) if polygon is not None else network
 
 
 def clip_network(network: RoadNetwork, polygon: shapely.Geometry) -> RoadNetwork:

@@ -6,3 +6,8 @@ the targets of Attachments 1 and 3 (:mod:`~geo.plan.targets`, :mod:`~geo.plan.ta
 from (:mod:`~geo.plan.provenance`), geometry helpers and coordinate systems (:mod:`~geo.plan.shapes`,
 :mod:`~geo.plan.coords`) and the validation report. Depends on nothing in ``geo`` but :mod:`geo.errors`.
 """
+
+__all__ = [
+    "action_leads", "build_inputs", "build_layers", "coords", "freshness", "layers", "polygon_union", "quarters",
+    "schema", "shapes", "target_plan", "targets", "transport_counts", "validate", "validation_report",
+]

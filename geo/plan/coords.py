@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,8 @@ CHINA_LON = (72.004, 137.8347)
 CHINA_LAT = (0.8293, 55.8271)
 INVERSE_TOLERANCE_DEG = 1e-10
 INVERSE_MAX_ITERATIONS = 30
+# A datum conversion: (lon, lat) arrays in degrees to the same points in another datum.
+Transform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def in_china(lon: np.ndarray | float, lat: np.ndarray | float) -> np.ndarray:
@@ -64,17 +67,29 @@ def wgs84_to_gcj02(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np
     return np.where(inside, lon + dlon, lon), np.where(inside, lat + dlat, lat)
 
 
-def gcj02_to_wgs84(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """Convert GCJ-02 lon/lat to WGS-84 by iterating the forward transform until it reproduces the input."""
-    target_lon, target_lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    guess_lon, guess_lat = target_lon.copy(), target_lat.copy()
+def _inverse(forward: Transform, target: tuple[np.ndarray, np.ndarray], *,
+             start: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The points that ``forward`` maps onto ``target`` (lon, lat), by fixed-point iteration from ``start``.
+
+    Each step moves the guess back by the forward transform's error there; the shifts are small and vary slowly, so
+    the error shrinks fast, and the iteration stops once it is under ``INVERSE_TOLERANCE_DEG`` everywhere (at most
+    ``INVERSE_MAX_ITERATIONS`` steps).
+    """
+    target_lon, target_lat = target
+    guess_lon, guess_lat = start
     for _ in range(INVERSE_MAX_ITERATIONS):
-        fwd_lon, fwd_lat = wgs84_to_gcj02(guess_lon, guess_lat)
+        fwd_lon, fwd_lat = forward(guess_lon, guess_lat)
         err_lon, err_lat = fwd_lon - target_lon, fwd_lat - target_lat
         guess_lon, guess_lat = guess_lon - err_lon, guess_lat - err_lat
         if max(np.max(np.abs(err_lon), initial=0.0), np.max(np.abs(err_lat), initial=0.0)) < INVERSE_TOLERANCE_DEG:
             break
     return guess_lon, guess_lat
+
+
+def gcj02_to_wgs84(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """Convert GCJ-02 lon/lat to WGS-84 by iterating the forward transform until it reproduces the input."""
+    target = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return _inverse(wgs84_to_gcj02, target, start=target)
 
 
 def geometry_wgs84_to_gcj02(geometry: shapely.Geometry, *, ndigits: int | None = None) -> shapely.Geometry:
@@ -125,15 +140,8 @@ def bd09_to_gcj02(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.
 def bd09_to_gcj02_refined(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`bd09_to_gcj02` refined by fixed-point iteration on :func:`gcj02_to_bd09` to well under a centimetre
     (the published inverse alone is off by up to about 10 cm)."""
-    target_lon, target_lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    guess_lon, guess_lat = bd09_to_gcj02(target_lon, target_lat)
-    for _ in range(INVERSE_MAX_ITERATIONS):
-        fwd_lon, fwd_lat = gcj02_to_bd09(guess_lon, guess_lat)
-        err_lon, err_lat = fwd_lon - target_lon, fwd_lat - target_lat
-        guess_lon, guess_lat = guess_lon - err_lon, guess_lat - err_lat
-        if max(np.max(np.abs(err_lon), initial=0.0), np.max(np.abs(err_lat), initial=0.0)) < INVERSE_TOLERANCE_DEG:
-            break
-    return guess_lon, guess_lat
+    target = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return _inverse(gcj02_to_bd09, target, start=bd09_to_gcj02(*target))
 
 
 def geometry_to_wgs84(geometry: shapely.Geometry, *, datum: str) -> shapely.Geometry:

@@ -3,7 +3,7 @@
 The blocks are placed from positions good to about 1–2 km (``data/sources/places.csv``). The BBBike extract of
 OpenStreetMap names 255 places of Wenzhou (towns, 街道, districts, neighbourhoods), committed as
 ``data/osm-places.geojson`` (© OpenStreetMap contributors, ODbL 1.0). Two questions are answered here: which place
-a block's name clearly denotes (used by ``scripts/build_plan_data.py`` to re-anchor the block there), and which
+a block's name clearly denotes (used by :mod:`geo.plan.build_layers` to re-anchor the block there), and which
 named place lies nearest each block (reported by ``corridor validate`` as a finding, never a failure).
 """
 from __future__ import annotations

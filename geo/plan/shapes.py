@@ -1,6 +1,6 @@
 """Geometry construction helpers for the plan's approximate and provisional shapes.
 
-Pure functions used by ``scripts/build_plan_data.py``: reprojection between WGS-84 and the metric CRS, seeded
+Pure functions used by :mod:`geo.plan.build_layers`: reprojection between WGS-84 and the metric CRS, seeded
 irregular block outlines, smooth paths through waypoints, the smallest shift that fits a shape into an area, and
 coordinate rounding for stable GeoJSON output. Randomness always comes from a caller-supplied ``random.Random`` so
 that every result is reproducible.

@@ -6,3 +6,8 @@ writing (:mod:`~geo.status.records`, :mod:`~geo.status.target_records`, validate
 :mod:`~geo.status.as_of`), three-colour management (:mod:`~geo.status.colours`), target achievement, geometry
 versions and backups. Reads :mod:`geo.plan`; nothing here knows the road network.
 """
+
+__all__ = [
+    "achievement", "as_of", "backup", "colours", "database_faults", "edits", "geometry_versions", "merged", "models",
+    "open_to_traffic", "plausibility", "records", "snapshot", "store", "target_records",
+]

@@ -12,7 +12,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import shapely
 import sqlalchemy as sa
@@ -24,14 +24,11 @@ from geo.errors import ValidationError
 from geo.plan.layers import PlanData
 from geo.status.plausibility import require_confirmation, unusual_report
 from geo.status.snapshot import (
-    CheckEvent, GeometryVersion, Report, event_from_row, geometry_from_row, report_from_row,
+    Actual, CheckEvent, GeometryVersion, Report, event_from_row, geometry_from_row, report_from_row,
 )
 from geo.status.colours import PLAN_YEAR_END, PLAN_YEAR_START, Milestone
 from geo.status.store import Store, bump_version, record_audit, utc_now
 from geo.plan.validate import Problem
-
-if TYPE_CHECKING:
-    from geo.status.target_records import Actual
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Reading the status database: each item's current state (optionally as of a date), histories, the audit log."""
+"""Reading the status database: each item's current state (optionally as of a date), histories, the audit log, and
+every kind of stored row as a plain record (reports, check-off events, geometry versions, target actuals)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +7,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from geo.plan.quarters import Quarter
 from geo.status import models
 from geo.status.colours import Milestone
 from geo.status.store import Store, as_utc
@@ -51,6 +53,21 @@ class GeometryVersion:
     author: str
     created_at: datetime
     restored_from: int | None = None
+
+
+@dataclass(frozen=True)
+class Actual:
+    """One reported actual value of an Attachment 1 target as stored (:mod:`geo.status.target_records`)."""
+
+    id: int
+    target_id: str
+    park: str
+    quarter: Quarter
+    value: float
+    note: str
+    reported_on: date
+    reporter: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,13 @@ def geometry_from_row(row: models.GeometryVersion) -> GeometryVersion:
     """The stored geometry version as a plain record."""
     return GeometryVersion(item_id=row.item_id, version=row.version, geometry=row.geometry, source=row.source,
                            author=row.author, created_at=as_utc(row.created_at), restored_from=row.restored_from)
+
+
+def actual_from_row(row: models.TargetActual) -> Actual:
+    """The stored actual as a plain record."""
+    return Actual(id=row.id, target_id=row.target_id, park=row.park, quarter=Quarter(row.year, row.quarter),
+                  value=row.value, note=row.note, reported_on=row.reported_on, reporter=row.reporter,
+                  created_at=as_utc(row.created_at))
 
 
 def latest_rows(entity, partition, order: list, where: list):

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -24,9 +23,9 @@ from geo.errors import InvalidParameter, ValidationError
 from geo.status.plausibility import check_cumulative, check_whole_number, require_confirmation, unusual_actual
 from geo.plan.quarters import Quarter, parse_quarter, year_quarters
 from geo.status.records import Written
-from geo.status.snapshot import latest_rows
+from geo.status.snapshot import Actual, actual_from_row, latest_rows
 from geo.status.colours import PLAN_YEAR_START
-from geo.status.store import Store, as_utc, bump_version, record_audit, utc_now
+from geo.status.store import Store, bump_version, record_audit, utc_now
 from geo.plan.target_plan import TargetPlan
 from geo.plan.targets import NOT_APPLICABLE, PLAN_PARKS, ZONE_WIDE, Target
 from geo.plan.validate import Problem
@@ -42,28 +41,6 @@ def actual_key(target_id: str, park: str) -> str:
     """The status database's item id of one cell of Attachment 1 (``A1-1@P1``, ``A8-1@total``): its version
     and audit-log entries live under it."""
     return f"{target_id}{ACTUAL_KEY_SEPARATOR}{park}"
-
-
-@dataclass(frozen=True)
-class Actual:
-    """One reported actual value as stored."""
-
-    id: int
-    target_id: str
-    park: str
-    quarter: Quarter
-    value: float
-    note: str
-    reported_on: date
-    reporter: str
-    created_at: datetime
-
-
-def actual_from_row(row: models.TargetActual) -> Actual:
-    """The stored actual as a plain record."""
-    return Actual(id=row.id, target_id=row.target_id, park=row.park, quarter=Quarter(row.year, row.quarter),
-                  value=row.value, note=row.note, reported_on=row.reported_on, reporter=row.reporter,
-                  created_at=as_utc(row.created_at))
 
 
 def reportable_parks(target: Target) -> tuple[str, ...]:
@@ -202,7 +179,8 @@ def add_actual(store: Store, plan: TargetPlan, target_id: str, *, park: object, 
     Returns
     -------
     Written
-        ``item_id`` the cell's key, its new ``version``, and the stored :class:`Actual` as ``record``.
+        ``item_id`` the cell's key, its new ``version``, and the stored :class:`~geo.status.snapshot.Actual` as
+        ``record``.
 
     Raises
     ------

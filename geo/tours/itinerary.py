@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from geo.plan.coords import wgs84_to_gcj02
 from geo.errors import InvalidParameter
-from geo.tours.lunch import LunchSlot, choose_lunch_slot, missed_reason
+from geo.tours.lunch import LunchBreak, LunchSlot, choose_lunch_slot, missed_reason
 
 logger = logging.getLogger(__name__)
 
@@ -27,23 +27,6 @@ MINUTES_PER_DAY = 24 * 60
 GPX_NAMESPACE = "http://www.topografix.com/GPX/1/1"
 AMAP_NAVIGATION_URL = "https://uri.amap.com/navigation"
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
-
-
-@dataclass(frozen=True)
-class LunchBreak:
-    """A lunch break: ``duration`` minutes, taken wholly inside ``[window_start, window_end]`` (:mod:`geo.tours.lunch`).
-
-    Attributes
-    ----------
-    window_start, window_end
-        The window in minutes after midnight.
-    duration
-        Length of the break in minutes.
-    """
-
-    window_start: float
-    window_end: float
-    duration: float
 
 
 @dataclass(frozen=True)

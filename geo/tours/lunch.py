@@ -20,15 +20,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from geo.tours.itinerary import LunchBreak
 
 logger = logging.getLogger(__name__)
 
 MISSED_REASONS = ("before_window", "too_long", "no_slot")
 _TOLERANCE_MIN = 1e-9  # minutes are floats summed from drive times: do not lose a fit to rounding
+
+
+@dataclass(frozen=True)
+class LunchBreak:
+    """A lunch break: ``duration`` minutes, taken wholly inside ``[window_start, window_end]`` (the module's rule).
+
+    Attributes
+    ----------
+    window_start, window_end
+        The window in minutes after midnight.
+    duration
+        Length of the break in minutes.
+    """
+
+    window_start: float
+    window_end: float
+    duration: float
 
 
 @dataclass(frozen=True)

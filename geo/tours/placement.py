@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from geo.errors import InvalidParameter
+from geo.tours.request import TourRequest
 from geo.tours.routing import RoutingGraph, Snap, snap_points, unreachable_text
 from geo.tours.sites import Site
 from geo.tours.tsp import MAX_STOPS
-
-if TYPE_CHECKING:
-    from geo.tours.planner import TourRequest
 
 logger = logging.getLogger(__name__)
 

@@ -11,34 +11,32 @@ computed (:func:`geo.tours.placement.reachability`), so that users decide to pla
 Tours run on the accessibility check's scenarios (:func:`tour_graph`): ``planned`` is the network as mapped,
 ``baseline`` the same without the edges the plan's road projects build.
 
-Sites come from :mod:`geo.tours.sites`, their placement on the network from :mod:`geo.tours.placement`, routing
-from :mod:`geo.tours.routing`, the order from :mod:`geo.tours.tsp`, the clock from :mod:`geo.tours.itinerary` and the lunch
-rule from :mod:`geo.tours.lunch`.
+What a tour is asked for is a :class:`~geo.tours.request.TourRequest` (:func:`tour_request` builds one from user
+input). Sites come from :mod:`geo.tours.sites`, their placement on the network from :mod:`geo.tours.placement`,
+routing from :mod:`geo.tours.routing`, the order from :mod:`geo.tours.tsp`, the clock from
+:mod:`geo.tours.itinerary` and the lunch rule from :mod:`geo.tours.lunch`.
 """
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import geopandas as gpd
 
 from geo.access.evaluation import scenario_mask
 from geo.errors import InvalidParameter, UnknownItem
-from geo.tours.itinerary import (LunchBreak, Schedule, amap_navigation_url, build_schedule, format_clock, parse_clock,
-                           parse_lunch)
+from geo.tours.itinerary import Schedule, amap_navigation_url, build_schedule, format_clock, parse_clock, parse_lunch
+from geo.tours.lunch import LunchBreak
 from geo.network.road_network import RoadNetwork, is_real_network, network_attribution, network_label
 from geo.plan.layers import PlanData
 from geo.tours.placement import place_request, require_routable, selection_summary
-from geo.tours.routing import DEFAULT_MAX_SNAP_M, LegRoute, RoutingGraph, leg_route, routing_graph, travel_matrix
+from geo.tours.request import DEFAULT_DWELL_MIN, TourRequest, minutes_problems, raise_problems
+from geo.tours.routing import LegRoute, RoutingGraph, leg_route, routing_graph, travel_matrix
 from geo.tours.sites import DEFAULT_START, Site, query_sites, resolve_place, resolve_sites
 from geo.tours.tsp import solve_path
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DWELL_MIN = 20.0
-DEFAULT_DEPART_MIN = 8 * 60 + 30.0
 SCENARIO_LABELS = {"planned": "规划路网", "baseline": "现状路网"}
 DEFAULT_SCENARIO = "planned"
 END_LABELS = {"start": "返回起点", "open": "不返回（开放路线，最后一个点位结束）"}
@@ -49,91 +47,6 @@ LUNCH_MISSED_NOTES = {
     "no_slot": "行程中没有能在午餐时段 {window} 内完整安排 {duration:g} 分钟午餐的停靠时机（午餐只在点位停靠时进行），"
                "未安排午餐；可提前出发、缩短停留时间或午餐时长",
 }
-
-
-@dataclass(frozen=True)
-class TourRequest:
-    """Everything :func:`plan_tour` needs besides the network.
-
-    Attributes
-    ----------
-    sites
-        Sites to visit (order irrelevant; duplicates ignored); at most :data:`geo.tours.tsp.MAX_STOPS` of them may be
-        reachable (:func:`plan_tour` checks, after snapping: unreachable sites do not count).
-    start
-        Where the tour begins.
-    end
-        ``"start"`` for a round trip, ``"open"`` to finish at the last stop, or a :class:`Site` to finish at.
-    depart
-        Departure, minutes after midnight.
-    dwell
-        Default minutes at each site; ``dwell_by_site`` overrides it per site id.
-    lunch
-        Optional lunch break (see :mod:`geo.tours.itinerary` for the rule).
-    budget
-        Optional time budget in minutes from departure to the end of the last visit.
-    max_snap_m
-        Sites farther than this from the road network are unreachable (:mod:`geo.tours.routing`).
-    """
-
-    sites: Sequence[Site]
-    start: Site
-    end: Site | str = "start"
-    depart: float = DEFAULT_DEPART_MIN
-    dwell: float = DEFAULT_DWELL_MIN
-    dwell_by_site: Mapping[str, float] = field(default_factory=dict)
-    lunch: LunchBreak | None = None
-    budget: float | None = None
-    max_snap_m: float = DEFAULT_MAX_SNAP_M
-
-    def __post_init__(self) -> None:
-        _raise_all(_request_problems(self))
-
-    def dwell_at(self, site: Site) -> float:
-        """Minutes spent at ``site`` (0 unless it is one of the sites to visit)."""
-        if not any(s.id == site.id for s in self.sites):
-            return 0.0
-        return float(self.dwell_by_site.get(site.id, self.dwell))
-
-
-def _request_problems(request: TourRequest) -> list[InvalidParameter]:
-    problems = []
-    if not request.sites:
-        problems.append(InvalidParameter("sites", "expected at least one site to visit, got none", kind="sites_empty"))
-    if isinstance(request.end, str) and request.end not in ("start", "open"):
-        problems.append(InvalidParameter("end", f"expected 'start', 'open' or a site, got {request.end!r}",
-                                         kind="unknown_place", details={"got": request.end}))
-    problems += _minutes_problems(dwell=request.dwell, dwell_by_site=request.dwell_by_site, budget=request.budget)
-    if not _finite(request.depart) or not 0 <= request.depart < 24 * 60:
-        problems.append(InvalidParameter("depart", f"expected a time of day, got {request.depart!r}",
-                                         kind="time_of_day", details={"got": request.depart}))
-    return problems
-
-
-def _minutes_problems(*, dwell: object, dwell_by_site: Mapping[str, object], budget: object) -> list[InvalidParameter]:
-    problems = []
-    for name, value in [("dwell", dwell), *((f"dwell[{k}]", v) for k, v in dwell_by_site.items())]:
-        if not _finite(value) or not 0 <= value <= 24 * 60:
-            problems.append(InvalidParameter(name, f"expected dwell minutes from 0 to 1440, got {value!r}",
-                                             kind="number_range",
-                                             details={"low": 0, "high": 24 * 60, "unit": "min", "got": value}))
-    if budget is not None and (not _finite(budget) or budget <= 0):
-        problems.append(InvalidParameter("budget", f"expected a positive number of minutes, got {budget!r}",
-                                         kind="positive_number", details={"unit": "min", "got": budget}))
-    return problems
-
-
-def _raise_all(problems: list[InvalidParameter]) -> None:
-    """Raise nothing, the one problem, or one error naming every field and listing every message."""
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise InvalidParameter(", ".join(dict.fromkeys(p.field for p in problems)),
-                               "; ".join(str(p) for p in problems), kind="several", details={"problems": problems})
-
-
-def _finite(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def tour_request(plan: PlanData, references: gpd.GeoDataFrame, *, sites: Sequence[str] = (),
@@ -159,14 +72,14 @@ def tour_request(plan: PlanData, references: gpd.GeoDataFrame, *, sites: Sequenc
     depart, lunch
         ``HH:MM`` and ``HH:MM-HH:MM``; ``lunch_minutes`` is the break's length.
     dwell, dwell_by_site, budget
-        Minutes, as in :class:`TourRequest`.
+        Minutes, as in :class:`~geo.tours.request.TourRequest`.
 
     Raises
     ------
     InvalidParameter
         Naming every offending field (unknown site ids are reported under ``sites``).
     """
-    problems = _minutes_problems(dwell=dwell, dwell_by_site=dwell_by_site or {}, budget=budget)
+    problems = minutes_problems(dwell=dwell, dwell_by_site=dwell_by_site or {}, budget=budget)
 
     def attempt(field_name: str, build):
         try:
@@ -195,7 +108,7 @@ def tour_request(plan: PlanData, references: gpd.GeoDataFrame, *, sites: Sequenc
         end_place = "start"  # ending where it starts is a round trip
     depart_min = attempt("depart", lambda: parse_clock(depart, field="depart"))
     lunch_break = attempt("lunch", lambda: parse_lunch(lunch, duration=lunch_minutes)) if lunch else None
-    _raise_all(problems)
+    raise_problems(problems)
     return TourRequest(sites=chosen, start=start_site, end=end_place, depart=depart_min, dwell=dwell,
                        dwell_by_site=dict(dwell_by_site or {}), lunch=lunch_break, budget=budget)
 

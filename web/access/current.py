@@ -1,6 +1,6 @@
 """The ``current`` access scenario in the web app: the day asked for and the road projects open to traffic on it.
 
-Today (no ``as_of``) the projects come from the live status rows every page uses (:mod:`web.core.database`, judged on
+Today (no ``as_of``) the projects come from the live status rows every page uses (:mod:`web.core.live_status`, judged on
 today in Beijing time); on an earlier day from the status database as of that day by the as-of review's rules
 (:func:`geo.status.as_of.statuses_as_of`: reports dated by then, check-offs effective by then). Either way the rule is
 :mod:`geo.status.open_to_traffic`'s, the project's own.
@@ -15,7 +15,8 @@ from geo.access.prepared_plan import ROAD_PROJECT_CATEGORIES
 from geo.errors import InvalidParameter
 from geo.status.open_to_traffic import open_road_projects, open_to_traffic_section
 from web.core.as_of import beijing_today
-from web.core.database import app_store, current_status_day, current_status_rows
+from web.core.database import app_store
+from web.core.live_status import current_status_day, current_status_rows
 from web.core.state import corridor_state
 
 logger = logging.getLogger(__name__)

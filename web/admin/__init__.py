@@ -1,1 +1,3 @@
 """Administration: managing users and roles."""
+
+__all__ = ["users"]

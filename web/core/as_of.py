@@ -35,8 +35,6 @@ def report_quarter(reported_on: str | None) -> Quarter | None:
 
 
 def as_of_globals() -> dict[str, object]:
-    """Template globals for ``_as_of.html``: the sentence, today's judging day of the request, a report's quarter."""
-    from web.core.database import current_status_day  # web.core.database imports this module
-
-    return {"colour_as_of_text": colour_as_of_text, "current_status_day": current_status_day,
-            "report_quarter": report_quarter}
+    """Template globals for ``_as_of.html``: the sentence and a report's quarter (the request's judging day is
+    :func:`web.core.live_status.current_status_day`)."""
+    return {"colour_as_of_text": colour_as_of_text, "report_quarter": report_quarter}

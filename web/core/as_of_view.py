@@ -1,7 +1,7 @@
 """As-of review in the web app: ``?as_of=YYYY-MM-DD`` on any map page, the task list and the API.
 
 A request naming ``as_of`` is validated before its view runs (:func:`past_rows`, called by
-:func:`web.core.database.refresh_before_request`; a bad value is a 400 naming ``as_of``). Its status rows are then those
+:func:`web.core.live_status.refresh_before_request`; a bad value is a 400 naming ``as_of``). Its status rows are then those
 of :func:`geo.status.as_of.statuses_as_of` — the quarterly bulletin's selection, so the overview as of a quarter's last day
 and that quarter's bulletin agree — and the day it states beside its colours is that day. Views read the layers
 through :func:`served_layers`, which gives the geometries of that day. Both are cached per app by the day and the
@@ -24,6 +24,7 @@ from geo.plan.quarters import Quarter, quarter_of
 from geo.status.colours import PLAN_YEAR_START
 from web.core.as_of import beijing_today
 from web.infra.cache import app_cached
+from web.core.database import app_store, surveyed_plan
 from web.core.features import PreparedLayers, prepare_layers
 from web.core.state import corridor_state
 
@@ -52,8 +53,6 @@ def past_rows(app: Flask, day: date, *, change_id: int, change_at: datetime | No
 
 
 def _compute(app: Flask, day: date) -> tuple[dict[str, dict], tuple[tuple[str, int, datetime], ...]]:
-    from web.core.database import app_store  # web.core.database imports this module
-
     states = states_as_of(app_store(app), day)
     rows = status_rows(states, plan_item_ids(corridor_state(app).plan), as_of=day)
     # with the time, as a restored backup may hold another geometry under the same version number
@@ -102,8 +101,6 @@ def served_layers() -> PreparedLayers:
 
 
 def _past_layers(key: tuple[tuple[str, int, datetime], ...]) -> PreparedLayers:
-    from web.core.database import app_store, surveyed_plan
-
     plan = corridor_state().plan
     if not key:
         return prepare_layers(plan)

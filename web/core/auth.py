@@ -43,12 +43,12 @@ from geo.accounts.users import PERMISSIONS, UserRecord, authenticate, get_user_b
 from web.core.database import app_store
 from web.core import messages
 from web.core.errors import API_PREFIX, error_response
+from web.core.instance import SECRET_KEY_FILE
 
 logger = logging.getLogger(__name__)
 
 auth_blueprint = Blueprint("auth", __name__)
 
-SECRET_KEY_FILE = "secret_key"
 CSRF_SESSION_KEY = "csrf_token"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"

@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InvalidParameter, UnknownItem, raise_parameter_problems
-from geo.plan.freshness import is_approximate
+from geo.plan.freshness import APPROXIMATE, CLASS_OF_SOURCE, is_approximate
 from geo.plan.layers import PlanData
 from geo.plan.schema import METRIC_CRS, PLAN_DISTRICTS, ROAD_CATEGORIES, TASK_KINDS, TIERS
 from web.core.status import item_status, status_filter_values
@@ -32,6 +32,7 @@ FILTERS: tuple[str, ...] = ("district", "category", "status", "approximate")
 # Read for every request before the view runs (web.core.as_of_view), so filters accept them without using them.
 REQUEST_PARAMETERS: tuple[str, ...] = ("as_of",)
 APPROXIMATE_CHOICES: tuple[str, ...] = ("1", "0")  # 1: only the items whose position is still approximate
+APPROXIMATE_SOURCES: tuple[str, ...] = tuple(s for s, c in CLASS_OF_SOURCE.items() if c == APPROXIMATE)
 API_PRECISION = 6  # decimal degrees: ~0.1 m
 DISPLAY_PRECISION = 5  # ~1 m, plenty on screen
 # Simplification for display, metres: district outlines are surveyed and heavy, plan items are small.
@@ -173,3 +174,19 @@ def item_collection(layers: PreparedLayers, layer: str, filters: Mapping[str, st
     features = [with_status(f) for f in source[layer]["features"]]
     return {"type": "FeatureCollection",
             "features": [f for f in features if matches(layer, f["properties"], filters)]}
+
+
+def approximate_flag(value: str | None, *, field: str = "approximate") -> bool:
+    """The 「仅显示近似位置」 flag of a query (``1`` on, ``0`` or absent off).
+
+    Raises
+    ------
+    InvalidParameter
+        Naming ``field`` for any other value.
+    """
+    if value is None:
+        return False
+    if value not in APPROXIMATE_CHOICES:
+        raise InvalidParameter(field, f"expected 1 (approximate positions only) or 0, got {value!r}", kind="choice",
+                               details={"got": value, "choices": tuple(APPROXIMATE_CHOICES)})
+    return value == "1"

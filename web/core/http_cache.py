@@ -35,6 +35,7 @@ from werkzeug.http import quote_etag
 
 from web.infra.asset_urls import COMPRESS_KEY
 from web.infra.compression import ALGORITHMS, ByteLRU, kept_compressed
+from web.core.auth import CSRF_SESSION_KEY, SESSION_TOKEN_KEY, current_user
 from web.core.state_version import init_state_version, state_version
 
 logger = logging.getLogger(__name__)
@@ -57,8 +58,6 @@ ANSWER_KEY = "corridor_answer_key"
 UNSTORED_HEADERS = frozenset({"content-length", "set-cookie", "etag", "cache-control"})  # the last two: ours
 REVALIDATE = "no-cache"
 REVALIDATE_PRIVATE = "private, no-cache"
-SESSION_TOKEN_KEY = "session_token"
-CSRF_SESSION_KEY = "csrf_token"
 FLASHES_KEY = "_flashes"
 
 
@@ -87,8 +86,6 @@ class AnswerKey:
 def _identity() -> tuple[str, bool] | None:
     """Who asks, as text, and whether that is a session of its own; ``None`` when the session holds something a
     page may consume (flashed messages): then nothing is cached."""
-    from web.core.auth import current_user  # web.core.auth imports the database layer, which imports this package
-
     if FLASHES_KEY in session:
         return None
     csrf = session.get(CSRF_SESSION_KEY) or ""

@@ -26,6 +26,7 @@ from geo.status.store import DATABASE_FILENAME, Store, create_db_engine, open_st
 logger = logging.getLogger(__name__)
 
 MARKER_FILE = "status_databases.json"
+SECRET_KEY_FILE = "secret_key"  # the session signing key generated on first run (web.core.auth.instance_secret_key)
 _MARKER_ABOUT = ("Status databases this instance has served. corridor serve refuses to start when one of them has "
                  "gone missing instead of creating an empty one: restore a backup (corridor restore FILE) or start "
                  "over on purpose (corridor serve --init-database).")
@@ -40,8 +41,6 @@ def database_key(url: str) -> str:
 def known_databases(folder: Path) -> set[str]:
     """The databases the instance in ``folder`` has served (:func:`database_key` form); an instance from before
     the marker that has its secret key knows its default SQLite file."""
-    from web.core.auth import SECRET_KEY_FILE  # here: web.core.auth imports web.core.database, which imports this module
-
     known: set[str] = set()
     try:
         known.update(json.loads((folder / MARKER_FILE).read_text(encoding="utf-8")).get("databases", []))

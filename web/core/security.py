@@ -2,7 +2,7 @@
 
 The Content-Security-Policy lets pages load scripts, styles, fonts and data only from the app itself, and images
 only from the app, ``data:`` URIs (Bootstrap's and Leaflet's CSS icons) and the hosts of the configured base map
-(``TILES``: OpenStreetMap, AMap or Tianditu, read from :data:`web.maps.TILE_LAYERS`). Scripts:
+(``TILES``: OpenStreetMap, AMap or Tianditu, read from :data:`web.core.tiles.TILE_LAYERS`). Scripts:
 
 * inline ``<script>`` blocks run only with the per-response nonce; templates write ``nonce="{{ csp_nonce() }}"``
   on their own blocks and pass Folium's rendered head through the ``csp_nonced`` filter. Folium needs inline script
@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, current_app, g, request
 from markupsafe import Markup
 
-from web.maps import TILE_LAYERS
+from web.core.tiles import TILE_LAYERS
 
 logger = logging.getLogger(__name__)
 

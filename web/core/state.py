@@ -72,7 +72,7 @@ class CorridorState:
         """The road network (:class:`geo.network.road_network.RoadNetwork`), loaded on first use and kept."""
         with self._lock:
             if self._network is None:
-                from geo.network.road_network import load_network
+                from geo.network.loading import load_network
 
                 self._network = load_network(self.network_path)
                 logger.info("loaded road network from %s", self._network.source.get("source"))

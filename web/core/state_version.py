@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask, current_app, g
 
 from geo.network.road_network import default_network_dir
+from web.core.live_status import current_status_rows
 from web.core.state import corridor_state
 
 logger = logging.getLogger(__name__)
@@ -77,9 +78,7 @@ def init_state_version(app: Flask) -> str:
 
 def state_version() -> str:
     """``build:change id:day`` of the current request (the change id and day read once per request by
-    :func:`web.core.database.refresh_before_request`)."""
-    from web.core.database import current_status_rows
-
+    :func:`web.core.live_status.refresh_before_request`)."""
     if "corridor_change_id" not in g or "corridor_status_day" not in g:
         current_status_rows()
     return f"{current_app.extensions[VERSION_EXTENSION]}:{g.corridor_change_id}:{g.corridor_status_day}"

@@ -2,16 +2,21 @@
 
 Every block, road project and task carries a ``status`` (label) and ``status_color`` (one of :data:`STATUS_COLORS`)
 in the API, on the maps and in the tables, all computed by :func:`item_status` from the status database
-(three-colour management, :mod:`geo.status.colours`), plus the progress fields of :data:`DETAIL_FIELDS`. Outside an app
-with a status database nothing has been reported: every item is "未上报" (grey).
+(three-colour management, :mod:`geo.status.colours`), plus the progress fields of :data:`DETAIL_FIELDS`. The rows come
+from :mod:`web.core.live_status`, which registers them with :func:`register_status_rows`; outside an app with a status
+database nothing has been reported: every item is "未上报" (grey).
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from flask import Flask, current_app, has_app_context
+
 logger = logging.getLogger(__name__)
+
+ROWS_EXTENSION = "corridor_status_rows"
 
 # colour key -> (label shown in the UI, display colour)
 STATUS_COLORS: dict[str, tuple[str, str]] = {
@@ -49,6 +54,18 @@ DETAIL_FIELDS: dict[str, str] = {
 }
 
 
+def register_status_rows(app: Flask, rows: Callable[[], Mapping[str, Mapping[str, object]]]) -> None:
+    """Have :func:`item_status` look items up in ``rows()``, the current request's status rows by item id, in
+    ``app`` (done by :func:`web.core.live_status.init_live_status`)."""
+    app.extensions[ROWS_EXTENSION] = rows
+
+
+def _current_rows() -> Mapping[str, Mapping[str, object]]:
+    """The current request's status rows (``{}`` outside an app that registered them: nothing reported)."""
+    rows = current_app.extensions.get(ROWS_EXTENSION) if has_app_context() else None
+    return rows() if rows is not None else {}
+
+
 def item_status(item: Mapping[str, object]) -> ItemStatus:
     """Return the status of a block, road project or task given its properties (its ``id`` is what counts).
 
@@ -56,9 +73,7 @@ def item_status(item: Mapping[str, object]) -> ItemStatus:
     without a report; the label 已销号 when closed); ``details`` carries the progress fields for popups and the API,
     ``status_as_of`` the day the colour is judged against.
     """
-    from web.core.database import current_status_rows  # the database layer imports this module's callers
-
-    row = current_status_rows().get(item.get("id"))
+    row = _current_rows().get(item.get("id"))
     if row is None:
         return NO_REPORT
     return ItemStatus(color=row["colour"], label=row["colour_label"],

@@ -43,7 +43,7 @@ from web.core import messages
 from web.core.auth import current_user, requires
 from web.core.database import app_store
 from web.editing.items import GCJ02_TILES, expected_version
-from web.maps import TILE_LAYERS
+from web.core.tiles import TILE_LAYERS
 from web.core.security import allow_larger_body
 from web.core.state import corridor_state
 

@@ -43,12 +43,13 @@ from web.core.as_of import beijing_today
 from web.core.as_of_view import past_history, served_layers, viewing_past
 from web.core.auth import current_user, requires
 from web.core.confirmations import confirm_flag
-from web.core.database import app_store, current_status_day
+from web.core.database import app_store
+from web.core.live_status import current_status_day
 from web.editing.editor_api import nearby_features
 from web.core.errors import problem_list
 from web.core.features import with_status
 from web.infra.json_body import request_json
-from web.maps import TILE_LAYERS
+from web.core.tiles import TILE_LAYERS
 from web.core.state import DEPARTMENT_TASK_PREFIX, corridor_state
 from web.core.status import DETAIL_FIELDS
 

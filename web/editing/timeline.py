@@ -20,7 +20,8 @@ from geo.status.snapshot import item_state, report_history
 from geo.status.colours import PLAN_YEAR_END, PLAN_YEAR_START
 from web.core.as_of import beijing_today
 from web.core.as_of_view import viewing_past
-from web.core.database import app_store, current_status_day
+from web.core.database import app_store
+from web.core.live_status import current_status_day
 from web.editing.history_chart import Plan, item_history_chart
 
 logger = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from geo.errors import UnknownItem
 from web.access.results import DEFAULT_CONGESTION, DEFAULT_SCENARIO, access_isochrones
 from web.core.features import item_collection
 from web.core.state import corridor_state
+from web.reports.parks import park_collection, park_targets, quarter_argument
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +38,6 @@ def _items(layer: str) -> Callable[[], Features]:
 
 
 def _parks() -> Features:
-    from web.reports.parks import park_collection, park_targets, quarter_argument  # web.reports.parks imports the maps
-
     quarter = quarter_argument({}, allowed=())
     return park_collection(park_targets().summaries[quarter], quarter)["features"]
 

@@ -14,10 +14,9 @@ from typing import Any
 
 from flask import Blueprint
 
-from geo.errors import InvalidParameter
-from geo.plan.freshness import APPROXIMATE, CLASS_OF_SOURCE, EDITED, FRESHNESS_CLASSES, Freshness, collection_freshness
-from web.core.features import APPROXIMATE_CHOICES
+from geo.plan.freshness import EDITED, FRESHNESS_CLASSES, Freshness, collection_freshness
 from web.core.state import corridor_state
+from web.reports.parks import park_geometries
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +27,6 @@ LAYER_LABELS: dict[str, str] = {
     "districts": "行政区与功能区", "blocks": "重点区块", "roads": "交通项目", "ring": "环山路环线",
     "tasks": "环境整治任务", "parks": "园区",
 }
-APPROXIMATE_SOURCES: tuple[str, ...] = tuple(s for s, c in CLASS_OF_SOURCE.items() if c == APPROXIMATE)
 
 
 @dataclass(frozen=True)
@@ -50,8 +48,6 @@ def layer_collection(key: str) -> Mapping[str, Any]:
     """The current FeatureCollection of map layer ``key`` (:data:`LAYER_LABELS`; roads without the ring)."""
     layers = corridor_state().layers.display
     if key == "parks":
-        from web.reports.parks import park_geometries  # the parks' blueprint imports the map layers' modules
-
         return park_geometries()["display"]
     if key in ("roads", "ring"):
         ring = key == "ring"
@@ -64,18 +60,3 @@ def freshness_rows(*keys: str) -> list[FreshnessRow]:
     """The freshness of each map layer in ``keys``, in that order."""
     return [FreshnessRow(key, LAYER_LABELS[key], collection_freshness(layer_collection(key))) for key in keys]
 
-
-def approximate_flag(value: str | None, *, field: str = "approximate") -> bool:
-    """The 「仅显示近似位置」 flag of a query (``1`` on, ``0`` or absent off).
-
-    Raises
-    ------
-    InvalidParameter
-        Naming ``field`` for any other value.
-    """
-    if value is None:
-        return False
-    if value not in APPROXIMATE_CHOICES:
-        raise InvalidParameter(field, f"expected 1 (approximate positions only) or 0, got {value!r}", kind="choice",
-                               details={"got": value, "choices": tuple(APPROXIMATE_CHOICES)})
-    return value == "1"

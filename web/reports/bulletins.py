@@ -36,10 +36,10 @@ from geo.status.target_records import actual_values, latest_actuals
 from web.core.as_of import beijing_today
 from web.infra.cache import app_cached
 from web.core.database import app_store
+from web.core.navigation import add_nav_link
 from web.maps import AREA_STYLES, RING_COLOR
 from web.core.state import corridor_state
 from web.core.status import STATUS_COLORS
-from web.views import add_nav_link
 
 logger = logging.getLogger(__name__)
 

@@ -31,12 +31,13 @@ from geo.status.colours import COLOUR_LABELS, COLOURS, STATES
 from geo.plan.target_plan import SHARED_LEAD, TargetPlan, lead_of
 from geo.plan.targets import DepartmentTask
 from web.core.as_of import beijing_today
-from web.core.database import app_store, current_status_day
+from web.core.database import app_store
+from web.core.live_status import current_status_day
+from web.core.navigation import add_nav_link
 from web.editing.items import item_history, submit_form
 from web.core.features import REQUEST_PARAMETERS
 from web.core.state import corridor_state
 from web.core.status import STATUS_COLORS, status_filter_values
-from web.views import add_nav_link
 
 departments_blueprint = Blueprint("departments", __name__)
 

@@ -40,12 +40,11 @@ from geo.status.achievement import ACHIEVEMENT_LABELS, TOTAL, park_summary, targ
 from geo.errors import EditConflict, InvalidParameter, NeedsConfirmation, UnknownItem, ValidationError
 from geo.plan.quarters import Quarter, parse_quarter, year_quarters
 from geo.status.records import Written
-from geo.status.snapshot import audit_entries, latest_change_id
+from geo.status.snapshot import Actual, audit_entries, latest_change_id
 from geo.status.colours import PLAN_YEAR_START
 from geo.plan.target_plan import TargetPlan
 from geo.status.target_records import (
-    Actual, actual_history, actual_key, actual_values, actual_versions, add_actual, latest_actuals,
-    reportable_parks,
+    actual_history, actual_key, actual_values, actual_versions, add_actual, latest_actuals, reportable_parks,
 )
 from geo.plan.targets import PLAN_PARKS, TARGET_ID
 from geo.plan.validate import Problem
@@ -59,12 +58,12 @@ from web.core.database import app_store
 from web.editing.items import expected_version
 from web.core.errors import problem_list
 from web.core.features import API_PRECISION, DISPLAY_PRECISION, to_feature_collection
+from web.core.navigation import add_nav_link
 from web.infra.json_body import request_json
 from web.maps import PARK_LAYERS, MapParts, achievement_hex, layered_map, render_parts
 from web.reports.park_charts import TableRow, park_chart, target_table
 from web.core.popups import popup_spec
 from web.core.state import corridor_state
-from web.views import add_nav_link
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from geo.status.models import MAX_ROW_ID
 from geo.field.saved_tours import SavedTour, checked_in_sites, get_tour, next_stop
 from web.core.auth import csrf_token, current_user, requires
 from web.core.database import app_store
-from web.maps import TILE_LAYERS, for_tiles
+from web.core.tiles import TILE_LAYERS
+from web.maps import for_tiles
 from web.core.state import corridor_state
 from web.core.status import item_status
 

@@ -27,14 +27,16 @@ from geo.plan.layers import PlanData, default_data_dir, reference_points
 from geo.tours.placement import reachability
 from geo.tours.routing import RoutingGraph
 from geo.tours.sites import DEFAULT_START
-from geo.tours.planner import (DEFAULT_SCENARIO, END_LABELS, SCENARIO_LABELS, TourRequest, check_scenario, plan_tour,
-                       tour_graph, tour_request)
+from geo.tours.planner import (DEFAULT_SCENARIO, END_LABELS, SCENARIO_LABELS, check_scenario, plan_tour, tour_graph,
+                       tour_request)
+from geo.tours.request import TourRequest
 from web.core import labels
 from web.infra.json_body import request_json
+from web.core.navigation import add_nav_link
 from web.maps import ACCESS_COLORS, OVERVIEW_LAYERS, MapLayer, layered_map, render_parts
 from web.core.state import corridor_state
 from web.core.status import item_status, status_filter_values
-from web.views import add_nav_link, map_bounds, map_collections
+from web.views import map_bounds, map_collections
 
 logger = logging.getLogger(__name__)
 

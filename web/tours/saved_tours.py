@@ -32,9 +32,9 @@ from geo.field.saved_tours import MAX_TITLE_CHARS, SavedTour, UnknownTour, get_t
 from web.core.auth import current_user, requires
 from web.core.database import app_store
 from web.core.errors import error_response
+from web.core.navigation import add_nav_link
 from web.infra.json_body import request_json
 from web.tours.planner import api_options, compute_tour, page_options
-from web.views import add_nav_link
 
 logger = logging.getLogger(__name__)
 
