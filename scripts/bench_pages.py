@@ -1,7 +1,7 @@
 """Throughput and latency of every page and API path against a bare Flask app on the same server, same run; bytes
 on the wire with and without compression.
 
-    .venv/bin/python scripts/bench_pages.py                     # waitress, 1 process, 8 threads, 50 clients x 10 s
+    .venv/bin/python scripts/bench_pages.py                     # waitress, 1 process, 32 threads, 50 clients x 10 s
     .venv/bin/python scripts/bench_pages.py --workers 2         # gunicorn, 2 processes (Linux, macOS)
     .venv/bin/python scripts/bench_pages.py --duration 3 --paths /,/api/blocks
 
@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from web.cli.serve import GUNICORN_THREADS_PER_WORKER, WAITRESS_THREADS
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -55,7 +57,8 @@ else:
     class Bare(BaseApplication):
         def load_config(self):
             for key, value in {"bind": f"127.0.0.1:{port}", "workers": workers, "worker_class": "gthread",
-                               "threads": threads, "keepalive": 5, "loglevel": "warning"}.items():
+                               "threads": threads, "keepalive": 5, "reuse_port": True,
+                               "loglevel": "warning"}.items():
                 self.cfg.set(key, value)
         def load(self):
             return app
@@ -139,10 +142,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50, help="concurrent keep-alive connections (50)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per path (10)")
-    parser.add_argument("--threads", type=int, default=8, help="server threads per process (8)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help=f"server threads per process (corridor serve's default: {WAITRESS_THREADS} on one "
+                             f"process, {GUNICORN_THREADS_PER_WORKER} per process with --workers)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (1: waitress; more: gunicorn)")
     parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated paths (default: all)")
     args = parser.parse_args()
+    if args.threads is None:
+        args.threads = WAITRESS_THREADS if args.workers == 1 else GUNICORN_THREADS_PER_WORKER
     if shutil.which("wrk") is None:
         raise SystemExit("bench_pages.py: wrk (the load generator) is not on PATH; install it: apt-get install wrk")
     folder = Path(tempfile.mkdtemp(prefix="bench-pages-"))
