@@ -308,6 +308,8 @@ def test_tiles_seen_online_are_shown_offline(browser, monkeypatch) -> None:  # n
                 page.evaluate(CONTROLLED_JS)
                 map_tiles = page.locator("#field-map img.leaflet-tile-loaded")
                 expect(map_tiles.first).to_be_visible()
+                # count once every tile the map asked for has arrived, not while some are still on their way
+                expect(page.locator("#field-map img.leaflet-tile:not(.leaflet-tile-loaded)")).to_have_count(0)
                 shown_online, asked_online = map_tiles.count(), list(asked)
                 context.set_offline(True)
                 page.reload()
