@@ -56,7 +56,6 @@ __all__ = ["cli", "core", "create_app"]
 
 logger = logging.getLogger(__name__)
 
-TILE_PROVIDERS: tuple[str, ...] = ("osm", "amap", "tianditu")
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": None,
     "NETWORK": None,
@@ -201,8 +200,10 @@ def init_serving(app: Flask) -> None:
 
 
 def _check_config(config: dict[str, Any]) -> None:
-    if config["TILES"] not in TILE_PROVIDERS:
-        raise InvalidParameter("CORRIDOR_TILES", f"expected one of {', '.join(TILE_PROVIDERS)}; "
+    from web.core.tiles import TILE_LAYERS
+
+    if config["TILES"] not in TILE_LAYERS:
+        raise InvalidParameter("CORRIDOR_TILES", f"expected one of {', '.join(TILE_LAYERS)}; "
                                                  f"got {config['TILES']!r}")
     if config["TILES"] == "tianditu" and not config["TIANDITU_KEY"]:
         raise InvalidParameter("CORRIDOR_TIANDITU_KEY", "Tianditu tiles need an API key; set CORRIDOR_TIANDITU_KEY "
