@@ -204,7 +204,7 @@ def test_picking_a_quarter_on_the_overview(browser: object, app: Flask) -> None:
         watch.open(base + "/")
         with watch.page.expect_navigation(url=f"**/?as_of={Q2_END}", wait_until="load"):
             watch.page.select_option("#as-of-quarter", Q2_END)
-        watch.page.wait_for_function("window.corridor !== undefined")
+        watch.page.wait_for_function("() => window.corridor !== undefined")
         assert watch.page.locator("#colour-as-of").get_attribute("data-as-of") == Q2_END
         assert watch.page.locator("#as-of-note").is_visible()
         colour = watch.page.evaluate("""() => window.corridorLayers.blocks.getLayers()
@@ -212,7 +212,7 @@ def test_picking_a_quarter_on_the_overview(browser: object, app: Flask) -> None:
         assert colour == "green"
         with watch.page.expect_navigation(url=f"{base}/", wait_until="load"):
             watch.page.click("#as-of-today")
-        watch.page.wait_for_function("window.corridor !== undefined")
+        watch.page.wait_for_function("() => window.corridor !== undefined")
         assert watch.page.locator("#as-of-note").count() == 0
         watch.assert_clean()
         watch.page.close()

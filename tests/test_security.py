@@ -191,7 +191,7 @@ def test_pages_run_under_the_policy_and_a_hostile_note_never_runs(tmp_path) -> N
         page.goto(base + "/items/B03", wait_until="load")
         assert "<script>window.__xss = 1</script>" in page.inner_text("body")
         page.goto(base + "/?focus=B03", wait_until="load")
-        page.wait_for_function("window.corridor !== undefined")
+        page.wait_for_function("() => window.corridor !== undefined")
         assert page.evaluate("window.__xss") is None and settled_violations(page) == []
         browser.close()
 

@@ -78,7 +78,7 @@ class PageWatch:
     def open(self, url: str) -> None:
         """Load ``url`` and wait until its script has set up the map or table (tiles may still be failing)."""
         self.page.goto(url, wait_until="load")
-        self.page.wait_for_function("window.corridor !== undefined || window.corridorTable !== undefined")
+        self.page.wait_for_function("() => window.corridor !== undefined || window.corridorTable !== undefined")
 
     def assert_clean(self) -> None:
         assert self.errors == []
@@ -165,7 +165,7 @@ def test_access_page_layers_and_scenario_toggle(watch: PageWatch, live_server: s
     assert "OpenStreetMap 真实路网" in watch.page.inner_text("#network-source")
     with watch.page.expect_navigation(wait_until="load"):
         watch.page.check("#scenario-baseline")
-    watch.page.wait_for_function("window.corridor !== undefined")
+    watch.page.wait_for_function("() => window.corridor !== undefined")
     assert "scenario=baseline" in watch.page.url
     assert watch.page.is_checked("#scenario-baseline")
     watch.assert_clean()

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 def test_the_comparison_page_shows_both_maps_in_step_with_the_gap_and_the_ranking(
         watch: PageWatch, live_server: str) -> None:  # noqa: F811
     watch.open(live_server + "/access?scenario=compare")
-    watch.page.wait_for_function("window.corridorCompare !== undefined")
+    watch.page.wait_for_function("() => window.corridorCompare !== undefined")
     counts = watch.page.evaluate(
         "({b: window.corridorCompare.baseline.counts(), p: window.corridorCompare.planned.counts()})")
     assert counts["b"]["gaps"] == 1 and "gaps" not in counts["p"]  # only the baseline's ring is broken
@@ -44,7 +44,7 @@ def test_choosing_the_comparison_and_a_target_in_the_form(watch: PageWatch, live
     watch.page.fill("#target", "0.8")
     with watch.page.expect_navigation(wait_until="load"):
         watch.page.check("#scenario-compare")
-    watch.page.wait_for_function("window.corridorCompare !== undefined")
+    watch.page.wait_for_function("() => window.corridorCompare !== undefined")
     assert "scenario=compare" in watch.page.url and "target=0.8" in watch.page.url
     assert watch.page.locator('#threshold-table tr[data-threshold="coverage_target"]').inner_text().count("80%") == 1
     watch.assert_clean()

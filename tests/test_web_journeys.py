@@ -152,7 +152,7 @@ class Journey:
 
     def open_map(self, url: str) -> None:
         self.page.goto(url, wait_until="load")
-        self.page.wait_for_function("window.corridor !== undefined")
+        self.page.wait_for_function("() => window.corridor !== undefined")
 
     def navigate(self, label: str) -> None:
         """Follow a link of the navigation bar, opening the phone's menu first."""
@@ -259,7 +259,7 @@ def test_a_planner_finds_the_eye_valley_and_reports_its_progress(journey: Journe
     journey.open_map(journey_server + "/")
     journey.step("overview")
     journey.log_in("planner")
-    journey.page.wait_for_function("window.corridor !== undefined")
+    journey.page.wait_for_function("() => window.corridor !== undefined")
     journey.step("overview-logged-in")
 
     page.fill("#search", name)
@@ -296,7 +296,7 @@ def test_a_planner_finds_the_eye_valley_and_reports_its_progress(journey: Journe
     journey.step("reported")
 
     journey.navigate("总览")
-    page.wait_for_function("window.corridor !== undefined")
+    page.wait_for_function("() => window.corridor !== undefined")
     page.fill("#search", item_id)
     page.locator(f"#item-list li[data-id='{item_id}'] a").click()
     popup.wait_for()
@@ -341,14 +341,14 @@ def test_the_transport_bureau_reads_the_verdict_comparison_and_ranking(journey: 
     journey.open_map(journey_server + "/")
     journey.log_in("bureau")
     journey.navigate("可达性")
-    page.wait_for_function("window.corridor !== undefined")
+    page.wait_for_function("() => window.corridor !== undefined")
     verdict = page.locator("#verdict")
     assert verdict.is_visible() and re.search(r"达标|未达标", verdict.inner_text())
     journey.step("access")
 
     with page.expect_navigation(wait_until="load"):
         page.check("#scenario-compare")
-    page.wait_for_function("window.corridorCompare !== undefined")
+    page.wait_for_function("() => window.corridorCompare !== undefined")
     assert "scenario=compare" in page.url
     assert page.locator("#headline-table").is_visible()
     for column, name in ((2, "现状"), (3, "规划")):
@@ -376,7 +376,7 @@ def test_a_tour_organiser_plans_prints_and_exports_a_tour(journey: Journey, jour
     page = journey.page
     journey.open_map(journey_server + "/")
     journey.navigate("巡查路线")
-    page.wait_for_function("window.corridor !== undefined")
+    page.wait_for_function("() => window.corridor !== undefined")
     journey.step("tour-form")
     for site in TOUR_SITES:
         page.fill("#site-search", site)
@@ -392,7 +392,7 @@ def test_a_tour_organiser_plans_prints_and_exports_a_tour(journey: Journey, jour
     journey.step("tour-asked")
     with page.expect_navigation(wait_until="load"):
         page.click("#confirm-plan")
-    page.wait_for_function("window.corridor !== undefined")
+    page.wait_for_function("() => window.corridor !== undefined")
     selection = page.inner_text("#tour-selection")
     assert "1 个无法到达" in selection and UNREACHABLE in selection and "路线包含 2 个点位" in selection
     stops = page.locator("#itinerary-table tbody td.name").all_inner_texts()

@@ -365,7 +365,7 @@ def test_printed_itinerary_includes_the_route_map(chromium_page, live_server: st
     page.wait_for_load_state("networkidle")
     try:
         page.emulate_media(media="print")
-        page.wait_for_function("window.corridorMap.getSize().y === "
+        page.wait_for_function("() => window.corridorMap.getSize().y === "
                                "Math.round(document.querySelector('.map-area').clientHeight)")
         assert page.locator(".map-area").is_visible() and page.locator("#itinerary-table").is_visible()
         assert not page.locator("#tour-form").is_visible() and not page.locator(".leaflet-control-zoom").is_visible()
