@@ -10,7 +10,7 @@ import shapely
 from geo.access.evaluation import scenario_mask, time_to_ring_nodes
 from geo.access.placement import prepare_network
 from geo.errors import InvalidParameter, RingNotConnected
-from geo.access.isochrones import isochrone_bands
+from geo.access.isochrones import RASTER_M, isochrone_bands
 from geo.network.road_network import RoadNetwork
 from geo.plan.layers import PlanData, load_plan
 from geo.access.ring import match_ring_edges, ring_line, to_wgs84_xy
@@ -70,7 +70,7 @@ def test_bands_do_not_overlap_and_report_their_area(tiny_plan):
     shapes = [shapely.geometry.shape(f["geometry"]) for f in bands["features"]]
     for i in range(4):
         for j in range(i + 1, 4):
-            # only slivers from rounding coordinates to 6 decimals (~0.1 m) may overlap
+            # only slivers from rounding coordinates to 5 decimals (~1 m) may overlap
             assert shapely.intersection(shapes[i], shapes[j]).area < 1e-3 * min(shapes[i].area, shapes[j].area)
     assert all(f["properties"]["area_km2"] >= 0 for f in bands["features"])
     assert bands["network"]["source"] == "test-grid"
@@ -104,3 +104,24 @@ def test_only_roads_with_roadside_access_are_drawn(write_layers, link_class):
     at_link_end, on_motorway = shapely.intersects_xy(covered, lon, lat)
     assert not on_motorway  # reachable through the link, but nothing beside a motorway can get on it
     assert at_link_end == (link_class == "primary")  # a trunk_link has no roadside access either
+
+
+def _metric(feature: dict) -> shapely.Geometry:
+    from geo.access.ring import to_metric_xy
+
+    return shapely.transform(shapely.geometry.shape(feature["geometry"]),
+                             lambda xy: np.column_stack(to_metric_xy(xy[:, 0], xy[:, 1])))
+
+
+def test_display_simplification_drops_the_raster_stairs_and_keeps_the_bands_together(tiny_plan):
+    exact = isochrone_bands(slow_grid(), tiny_plan, scenario="planned", simplify_m=0)
+    shown = isochrone_bands(slow_grid(), tiny_plan, scenario="planned")
+    vertices = [sum(shapely.get_num_coordinates(_metric(f)) for f in bands["features"]) for bands in (exact, shown)]
+    assert vertices[1] < 0.7 * vertices[0]  # the buffers' round ends are 50 m stairs on the raster
+    assert [f["properties"]["area_km2"] for f in shown["features"]] == [
+        f["properties"]["area_km2"] for f in exact["features"]]  # measured before simplifying
+    before, after = ([_metric(f) for f in bands["features"]] for bands in (exact, shown))
+    for i, (outline, drawn) in enumerate(zip(before, after)):
+        assert shapely.hausdorff_distance(outline, drawn, densify=0.05) < 1.05 * RASTER_M  # moved by at most a cell
+        assert all(shapely.intersection(drawn, other).area < 1.0 for other in after[i + 1:])  # m²: rounding only
+    assert shapely.union_all(after).area == pytest.approx(shapely.union_all(before).area, rel=0.002)  # no gaps

@@ -5,10 +5,11 @@ u→v drives on through v: ``(1 - f) * t_edge + t_v``); the pieces are drawn, ba
 raster of 50 m cells in EPSG:32651, and the cells whose centre lies within the buffer distance of a drawn cell
 (a Euclidean distance transform) become the band's polygon, so a place belongs to the fastest band that reaches it.
 Where no reachable road passes within the buffer there is a hole — these are not convex hulls. The raster makes
-the outlines stepped at 50 m and the buffer exact to about ±35 m, several times faster than buffering and
-unioning thousands of street pieces. Edges are drawn straight between their nodes. Only edges near the corridor
-and the blocks are drawn, so the cost follows the study area, not the whole network, and only roads with roadside
-access (:func:`geo.access.coverage.has_roadside_access`, as in the coverage): a place beside a motorway cannot get on it.
+the buffer exact to about ±35 m, several times faster than buffering and unioning thousands of street pieces; its
+50 m stairs are simplified away for display (:data:`SIMPLIFY_M`, all bands together, so they keep their shared
+edges), which moves an outline by up to about one cell. Edges are drawn straight between their nodes. Only edges near the corridor and the blocks are
+drawn, so the cost follows the study area, not the whole network, and only roads with roadside access
+(:func:`geo.access.coverage.has_roadside_access`, as in the coverage): a place beside a motorway cannot get on it.
 The bands show the roads' own times; unlike the coverage's cells they add no access leg within the buffer.
 """
 from __future__ import annotations
@@ -38,8 +39,11 @@ from geo.plan.shapes import round_coordinates, to_wgs84
 logger = logging.getLogger(__name__)
 
 BUFFER_M = 200.0
-SIMPLIFY_M = 20.0
 RASTER_M = 50.0  # cell size of the reach raster: places within buffer_m ± 35 m of a reachable road
+# Three quarters of a cell: the raster's stairs are corner triangles of half a cell squared (√1250 m² ≈ 35 m in the
+# Visvalingam–Whyatt measure of coverage simplification), so they fall under it and the outlines halve in bytes.
+SIMPLIFY_M = 0.75 * RASTER_M
+COORDINATE_DIGITS = 5  # about 1 m, far below the cells' 50 m: more digits would only add bytes
 BAND_LABELS_ZH = ("5分钟以内", "5–10分钟", "10–15分钟", "15分钟以上")
 
 
@@ -65,8 +69,9 @@ def isochrone_bands(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanS
         How far from a reachable road a place counts as served (metres, to about ±35 m: the raster's cells are
         50 m).
     simplify_m
-        Simplification tolerance for display (metres); bands are simplified before they are cut from each other,
-        so they never overlap or leave slivers.
+        Simplification tolerance for display (metres, about the square root of the largest triangle removed):
+        the bands are simplified together as a coverage, so neighbours keep their shared edges and never overlap
+        or leave gaps. ``area_km2`` is measured before simplifying.
 
     Returns
     -------
@@ -89,21 +94,29 @@ def isochrone_bands(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanS
     node_time = time_to_ring_nodes(network, ring.index[active[ring.index]], active, edge_time,
                                    label=f"the {scenario} scenario", graph=graph)
     edges = _edges_near(network, prepared.plan, active, margin_m=buffer_m + 1000.0)
-    reached = _cumulative_reach(network, edges, node_time, edge_time, buffer_m=buffer_m, simplify_m=simplify_m)
+    reached = _cumulative_reach(network, edges, node_time, edge_time, buffer_m=buffer_m)
+    bands = [shapely.difference(area, within) for area, within in zip(reached, [shapely.Polygon(), *reached])]
+    shown = _simplified_together(bands, simplify_m)
     features = []
-    covered = shapely.Polygon()
-    for i, (area, lower) in enumerate(zip(reached, (0.0, *BANDS_MIN))):
-        band = shapely.difference(area, covered) if not covered.is_empty else area
-        covered = area
+    for i, (band, drawn, lower) in enumerate(zip(bands, shown, (0.0, *BANDS_MIN))):
         upper = BANDS_MIN[i] if i < len(BANDS_MIN) else None
         features.append({"type": "Feature", "geometry": shapely.geometry.mapping(
-            round_coordinates(to_wgs84(band), ndigits=6)), "properties": {
+            round_coordinates(to_wgs84(drawn), ndigits=COORDINATE_DIGITS)), "properties": {
             "band": f"{lower:g}-{upper:g}" if upper is not None else f">{lower:g}", "from_min": lower,
             "to_min": upper, "label_zh": BAND_LABELS_ZH[i], "area_km2": round(band.area / 1e6, 3)}})
     return {"type": "FeatureCollection", "features": features, "network": network_info(network),
             "params": {"scenario": scenario, "congestion": float(congestion), "buffer_m": buffer_m,
                        "simplify_m": simplify_m, "raster_m": RASTER_M, "bands_min": list(BANDS_MIN),
                        **({} if open_projects is None else {"open_projects": sorted(set(open_projects))})}}
+
+
+def _simplified_together(bands: list[shapely.Geometry], tolerance_m: float) -> list[shapely.Geometry]:
+    """The bands simplified as one coverage (metric), or as they are for a tolerance of 0."""
+    if tolerance_m <= 0:
+        return bands
+    # Outlines run along the raster's grid lines, but a shared edge may have a vertex at a grid node on one side
+    # only; cut at every node, neighbours share their vertices exactly, as coverage simplification requires.
+    return list(shapely.coverage_simplify(shapely.segmentize(np.array(bands, dtype=object), RASTER_M), tolerance_m))
 
 
 def _network_and_ring(network: RoadNetwork | PlacedNetwork, plan: PlanData | PlanStudy | None, scenario: str, *,
@@ -136,7 +149,7 @@ def _edges_near(network: RoadNetwork, plan: PlanData, active: np.ndarray, *, mar
 
 
 def _cumulative_reach(network: RoadNetwork, edges: np.ndarray, node_time: np.ndarray, edge_time: np.ndarray, *,
-                      buffer_m: float, simplify_m: float) -> list[shapely.Geometry]:
+                      buffer_m: float) -> list[shapely.Geometry]:
     """Metric polygons reached within each band limit and within any time, each containing the one before."""
     u, v = network.edge_u[edges], network.edge_v[edges]
     a, b = np.minimum(u, v), np.maximum(u, v)  # each street drawn once, from its lower node index to the higher
@@ -157,7 +170,7 @@ def _cumulative_reach(network: RoadNetwork, edges: np.ndarray, node_time: np.nda
         raster.mark(shapely.linestrings(np.stack([
             np.column_stack([ax[new] + low * (bx[new] - ax[new]), ay[new] + low * (by[new] - ay[new])]),
             np.column_stack([ax[new] + high * (bx[new] - ax[new]), ay[new] + high * (by[new] - ay[new])])], axis=1)))
-        reached.append(shapely.simplify(raster.polygon_within(buffer_m), simplify_m, preserve_topology=True))
+        reached.append(raster.polygon_within(buffer_m))
     return reached
 
 

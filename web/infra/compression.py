@@ -36,6 +36,9 @@ COMPRESSED_TYPES: tuple[str, ...] = (
     "application/json", "application/geo+json", "application/gpx+xml", "application/xml", "image/svg+xml",
 )
 ALGORITHMS = ("br", "gzip")
+# Flask-Compress's default is 4. Most bodies are compressed once and kept; at 5 the access page (590 KB) comes to
+# 127 KB instead of 137 KB for 10 ms instead of 7 ms, and those bytes cost every request on a busy server.
+BROTLI_QUALITY = 5
 CODINGS_EXTENSION = "corridor_known_codings"
 MAX_KNOWN_ACCEPTS = 256  # distinct Accept-Encoding values remembered; browsers send a handful
 
@@ -126,7 +129,8 @@ def init_compression(app: Flask) -> Compress:
     size = int(app.config.get("COMPRESSED_CACHE_BYTES", DEFAULT_COMPRESSED_CACHE_BYTES))
     backend: Callable[[], ByteLRU] = lambda: ByteLRU(size)  # noqa: E731 - Flask-Compress wants a factory
     app.config.update(COMPRESS_MIMETYPES=list(COMPRESSED_TYPES), COMPRESS_MIN_SIZE=MIN_SIZE,
-                      COMPRESS_ALGORITHM=list(ALGORITHMS), COMPRESS_ALGORITHM_STREAMING=["br", "deflate"],
+                      COMPRESS_ALGORITHM=list(ALGORITHMS), COMPRESS_BR_LEVEL=BROTLI_QUALITY,
+                      COMPRESS_ALGORITHM_STREAMING=["br", "deflate"],
                       COMPRESS_CACHE_BACKEND=backend, COMPRESS_CACHE_KEY=compressed_cache_key)
     codings = app.extensions[CODINGS_EXTENSION] = KnownCodings()
     app.after_request(codings.learn)  # registered first, so it runs after Flask-Compress's hook
