@@ -272,6 +272,13 @@ def test_bad_filters_are_400_naming_the_parameter(editor, query) -> None:
         assert answer.get_json()["message"].count("进度滞后") == 1
 
 
+def test_a_blank_filter_from_the_form_means_no_filter_here_but_not_on_item_layers(editor) -> None:
+    body = editor.get("/api/departments?colour=&unit=").get_json()
+    assert body["filters"] == {} and body["shown"] == body["counts"]["total"] == 74
+    answer = editor.get("/api/tasks?district=")
+    assert answer.status_code == 400 and answer.get_json()["parameter"] == "district"
+
+
 def test_filters_narrow_the_list_but_not_the_counts(editor) -> None:
     expected = csv_groups()
     unit = list(expected)[1]

@@ -137,21 +137,45 @@ def parse_filters(layer: str, args: Mapping[str, str]) -> dict[str, str]:
     InvalidParameter
         Naming every unknown parameter and every value outside its choices (all at once).
     """
-    choices = {"district": PLAN_DISTRICTS, "category": CATEGORY_CHOICES[layer],
-               "status": tuple(status_filter_values()), "approximate": APPROXIMATE_CHOICES}
+    choices = {"district": dict(zip(PLAN_DISTRICTS, PLAN_DISTRICTS)),
+               "category": dict(zip(CATEGORY_CHOICES[layer], CATEGORY_CHOICES[layer])),
+               "status": status_filter_values(), "approximate": dict(zip(APPROXIMATE_CHOICES, APPROXIMATE_CHOICES))}
+    return parse_choice_filters(args, choices, expected=f"one of {', '.join(FILTERS)}")
+
+
+def parse_choice_filters(args: Mapping[str, str], choices: Mapping[str, Mapping[str, str]], *, expected: str,
+                         empty_means_none: bool = False) -> dict[str, str]:
+    """Check query parameters against ``choices`` (``{filter: {value: key}}``); return ``{filter: key}``.
+
+    Parameters
+    ----------
+    args
+        The query parameters; :data:`REQUEST_PARAMETERS` are passed over.
+    choices
+        Per filter, its accepted values and the key each stands for.
+    expected
+        How the message for an unknown parameter names the filters (``"one of a, b"``, ``"a or b"``).
+    empty_means_none
+        Whether an empty value of a known filter means no filter (a form's blank choice).
+
+    Raises
+    ------
+    InvalidParameter
+        Naming every unknown parameter and every value outside its choices (all at once).
+    """
     problems: list[InvalidParameter] = []
     filters: dict[str, str] = {}
     for name, value in args.items():
-        if name in REQUEST_PARAMETERS:
+        if name in REQUEST_PARAMETERS or (empty_means_none and name in choices and not value):
             continue
         if name not in choices:
-            problems.append(InvalidParameter(name, f"unknown filter; expected one of {', '.join(FILTERS)}",
-                                             kind="unknown_parameter", details={"allowed": FILTERS}))
+            problems.append(InvalidParameter(name, f"unknown filter; expected {expected}", kind="unknown_parameter",
+                                             details={"allowed": tuple(choices)}))
         elif value not in choices[name]:
             problems.append(InvalidParameter(name, f"expected one of {', '.join(choices[name])}; got {value!r}",
                                              kind="choice", details={"got": value, "choices": tuple(choices[name])}))
         else:
-            filters[name] = status_filter_values()[value] if name == "status" else value
+            filters[name] = choices[name][value]
     raise_parameter_problems(problems)
     return filters
 

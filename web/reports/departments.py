@@ -24,7 +24,6 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from geo.errors import InvalidParameter, raise_parameter_problems
 from geo.status.merged import status_rows
 from geo.status.snapshot import item_states
 from geo.status.colours import COLOUR_LABELS, COLOURS, STATES
@@ -35,7 +34,7 @@ from web.core.database import app_store
 from web.core.live_status import current_status_day
 from web.core.navigation import add_nav_link
 from web.editing.items import item_history, submit_form
-from web.core.features import REQUEST_PARAMETERS
+from web.core.features import parse_choice_filters
 from web.core.state import corridor_state
 from web.core.status import STATUS_COLORS, status_filter_values
 
@@ -99,21 +98,7 @@ def parse_department_filters(args: Mapping[str, str], units: Sequence[str]) -> d
         Naming every unknown parameter and every value outside its choices (all at once).
     """
     choices = {"colour": status_filter_values(), "unit": {unit: unit for unit in units}}
-    problems: list[InvalidParameter] = []
-    filters: dict[str, str] = {}
-    for name, value in args.items():
-        if name in REQUEST_PARAMETERS:
-            continue
-        if name not in choices:
-            problems.append(InvalidParameter(name, f"unknown filter; expected {' or '.join(FILTERS)}",
-                                             kind="unknown_parameter", details={"allowed": FILTERS}))
-        elif value and value not in choices[name]:
-            problems.append(InvalidParameter(name, f"expected one of {', '.join(choices[name])}; got {value!r}",
-                                             kind="choice", details={"got": value, "choices": tuple(choices[name])}))
-        elif value:
-            filters[name] = choices[name][value]
-    raise_parameter_problems(problems)
-    return filters
+    return parse_choice_filters(args, choices, expected=" or ".join(FILTERS), empty_means_none=True)
 
 
 def _passes(record: Mapping[str, Any], filters: Mapping[str, str]) -> bool:
